@@ -1,0 +1,207 @@
+// Command loopscript runs Lua scripts on a reactor, the way the lua
+// interpreter runs them on nothing:
+//
+//	loopscript [options] [script [args...]]
+//
+// Run loopscript -h for the options.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/loopscript/loopscript/host"
+)
+
+const version = "loopscript 0.1.0 (Lua 5.1 via gopher-lua v1.1.2)"
+
+const usage = `usage: loopscript [options] [script [args...]]
+Runs a Lua script on a reactor (epoll, poll or select).
+Options:
+  -e CHUNK           run the string CHUNK
+  -l NAME            require library NAME into global NAME
+  --reactor KIND     install the reactor KIND (epoll, poll, select) first
+  -v, --version      print the version and exit
+  -h, --help         print this help and exit
+  --                 stop handling options
+  -                  run standard input and stop handling options
+With no script, loopscript runs standard input when it is not a terminal.
+Exit status: 0 when the script finishes (errors in callbacks are reported
+and survived), 1 for an error in the script itself or a script that cannot
+be read, 2 for bad usage, 128+N after a second signal N.
+`
+
+func main() {
+	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// action is a -e or -l option, run in command-line order before the script.
+type action struct {
+	flag, value string
+}
+
+// invocation is a parsed command line.
+type invocation struct {
+	reactorKind string
+	actions     []action
+	script      int // index in argv of the script ("-" for stdin), or 0
+	help        bool
+	version     bool
+}
+
+// usageError is a command line loopscript cannot make sense of: exit 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func parse(argv []string) (*invocation, error) {
+	inv := &invocation{}
+	for i := 1; i < len(argv); i++ {
+		a := argv[i]
+		if a == "-" {
+			inv.script = i
+			return inv, nil
+		}
+		if a == "--" {
+			if i+1 < len(argv) {
+				inv.script = i + 1
+			}
+			return inv, nil
+		}
+		if !strings.HasPrefix(a, "-") {
+			inv.script = i
+			return inv, nil
+		}
+		name, value, hasValue := strings.Cut(a, "=")
+		if !strings.HasPrefix(name, "--") {
+			// Lua's short options take their value attached or as the next word.
+			name, value, hasValue = a[:2], a[2:], len(a) > 2
+		}
+		takeValue := func() (string, error) {
+			if hasValue {
+				return value, nil
+			}
+			if i+1 >= len(argv) {
+				return "", &usageError{fmt.Sprintf("'%s' needs an argument", name)}
+			}
+			i++
+			return argv[i], nil
+		}
+		switch name {
+		case "-h", "--help":
+			inv.help = true
+		case "-v", "--version":
+			inv.version = true
+		case "-e", "-l":
+			v, err := takeValue()
+			if err != nil {
+				return nil, err
+			}
+			inv.actions = append(inv.actions, action{name, v})
+		case "--reactor":
+			v, err := takeValue()
+			if err != nil {
+				return nil, err
+			}
+			switch v {
+			case "epoll", "poll", "select":
+				inv.reactorKind = v
+			default:
+				return nil, &usageError{fmt.Sprintf("unknown reactor '%s' (want epoll, poll or select)", v)}
+			}
+		default:
+			return nil, &usageError{fmt.Sprintf("unrecognized option '%s'", a)}
+		}
+	}
+	return inv, nil
+}
+
+func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	inv, err := parse(argv)
+	if err != nil {
+		fmt.Fprintf(stderr, "loopscript: %v\n%s", err, usage)
+		return 2
+	}
+	if inv.help {
+		io.WriteString(stdout, usage)
+		return 0
+	}
+	if inv.version {
+		fmt.Fprintln(stdout, version)
+		return 0
+	}
+	if inv.script == 0 && len(inv.actions) == 0 {
+		if isTerminal(stdin) {
+			fmt.Fprint(stderr, "loopscript: no script given (there is no interactive mode)\n"+usage)
+			return 2
+		}
+		argv = append(argv, "-")
+		inv.script = len(argv) - 1
+	}
+
+	h, err := host.New(host.Options{Stdout: stdout, Stderr: stderr, HandleSignals: true})
+	if err != nil {
+		fmt.Fprintf(stderr, "loopscript: %v\n", err)
+		return 1
+	}
+	defer h.Close()
+	if inv.reactorKind != "" {
+		if err := h.Install(inv.reactorKind); err != nil {
+			fmt.Fprintf(stderr, "loopscript: %v\n", err)
+			return 1
+		}
+	}
+	if inv.script != 0 {
+		h.SetArg(argv, inv.script)
+	} else {
+		h.SetArg(argv[:1], 0)
+	}
+	for _, a := range inv.actions {
+		if a.flag == "-e" {
+			err = h.RunString("(command line)", a.value)
+		} else {
+			err = h.Require(a.value)
+		}
+		if err != nil {
+			return report(stderr, err)
+		}
+	}
+	if inv.script == 0 {
+		return 0
+	}
+	args := argv[inv.script+1:]
+	if argv[inv.script] == "-" {
+		err = h.RunReader("stdin", stdin, args...)
+	} else {
+		err = h.RunFile(argv[inv.script], args...)
+	}
+	if err != nil {
+		return report(stderr, err)
+	}
+	return 0
+}
+
+// report prints an error of the script itself, as lua does, and returns the
+// exit status 1.
+func report(stderr io.Writer, err error) int {
+	var se *host.ScriptError
+	if errors.As(err, &se) && se.Traceback != "" {
+		fmt.Fprintf(stderr, "loopscript: %s\n%s\n", se.Message, se.Traceback)
+	} else {
+		fmt.Fprintf(stderr, "loopscript: %v\n", err)
+	}
+	return 1
+}
+
+// isTerminal reports whether r is a character device such as a terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

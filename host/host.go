@@ -1,0 +1,259 @@
+package host
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/loopscript/loopscript/luabind"
+	"github.com/loopscript/loopscript/reactor"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Options configure a Host. The zero value is usable: output to the process's
+// standard output and error, the epoll reactor, no signal handling.
+type Options struct {
+	// Stdout receives what print writes; nil means os.Stdout. (The io
+	// library keeps using the process's own files.)
+	Stdout io.Writer
+	// Stderr receives reports of unhandled callback errors when OnError is
+	// nil; nil means os.Stderr.
+	Stderr io.Writer
+	// Reactor is the kind require("reactor") installs unless the script
+	// installs one first: "epoll" (default), "poll" or "select".
+	Reactor string
+	// Clock is the reactor's clock: nil for the monotonic clock, or a
+	// *reactor.VirtualClock for instant, repeatable runs.
+	Clock reactor.Clock
+	// HandleSignals makes the first SIGINT or SIGTERM stop the reactor
+	// gracefully and a second one exit at once with status 128+signal.
+	HandleSignals bool
+	// OnError receives each error a callback raised and did not handle.
+	OnError func(*CallbackError)
+	// Plugins are added as by AddPlugin.
+	Plugins []Plugin
+}
+
+// CallbackError is an error a Lua callback raised and did not handle.
+type CallbackError = luabind.CallbackError
+
+// A Plugin is a Lua module a Go program adds to a host: require(Name) calls
+// Loader once, on the loop's goroutine, and caches the value it returns, as
+// for any Lua module.
+type Plugin struct {
+	Name   string
+	Loader lua.LGFunction
+}
+
+// ScriptError is an error raised by a chunk itself (not by a callback, which
+// is reported and survived): a syntax error or a runtime error.
+type ScriptError struct {
+	Message   string // FILE:LINE: message
+	Traceback string // empty for a syntax error
+}
+
+func (e *ScriptError) Error() string { return e.Message }
+
+// Errors returned by the Host.
+var (
+	ErrPluginExists = errors.New("a module of that name already exists")
+	ErrPluginName   = errors.New("invalid module name")
+	ErrClosed       = errors.New("host is closed")
+)
+
+// Host runs Lua scripts on a reactor. Build one with New.
+type Host struct {
+	L      *lua.LState
+	rt     *luabind.Runtime
+	stdout io.Writer
+	names  map[string]bool // modules require can load
+	closed bool
+}
+
+// New builds a host. It fails only for a bad option (an unknown reactor kind
+// or a bad plugin).
+func New(opts Options) (*Host, error) {
+	if opts.Reactor != "" {
+		if !slices.Contains(reactor.PollerNames, opts.Reactor) {
+			return nil, fmt.Errorf("%w %q (want epoll, poll or select)", reactor.ErrUnknownPoller, opts.Reactor)
+		}
+	}
+	h := &Host{stdout: opts.Stdout, names: map[string]bool{}}
+	if h.stdout == nil {
+		h.stdout = os.Stdout
+	}
+	h.L = lua.NewState(lua.Options{CallStackSize: 200, RegistryMaxSize: 1 << 20})
+	h.rt = luabind.Open(h.L, luabind.Config{
+		Reactor:       opts.Reactor,
+		Clock:         opts.Clock,
+		HandleSignals: opts.HandleSignals,
+		OnError:       opts.OnError,
+		Stderr:        opts.Stderr,
+	})
+	for _, name := range []string{"reactor", "task", "selectreactor", "pollreactor", "epollreactor"} {
+		h.names[name] = true
+	}
+	h.L.SetGlobal("print", h.L.NewFunction(h.print))
+	for _, p := range opts.Plugins {
+		if err := h.AddPlugin(p); err != nil {
+			h.Close()
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+var moduleName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+
+// AddPlugin makes a Go-written module requirable by name. A name already
+// taken by a loopscript module or another plugin is refused.
+func (h *Host) AddPlugin(p Plugin) error {
+	if !moduleName.MatchString(p.Name) {
+		return fmt.Errorf("%w %q", ErrPluginName, p.Name)
+	}
+	if h.names[p.Name] {
+		return fmt.Errorf("%w: %q", ErrPluginExists, p.Name)
+	}
+	if p.Loader == nil {
+		return fmt.Errorf("plugin %q has no loader", p.Name)
+	}
+	h.names[p.Name] = true
+	h.L.PreloadModule(p.Name, p.Loader)
+	return nil
+}
+
+// LState is the host's Lua state, for plugins and tests; use it only on the
+// goroutine that runs the host.
+func (h *Host) LState() *lua.LState { return h.L }
+
+// Reactor returns the reactor scripts see, installing the default kind if no
+// script has asked for one yet.
+func (h *Host) Reactor() (*reactor.Reactor, error) { return h.rt.Reactor() }
+
+// Install installs the reactor of the given kind now, as a script's
+// require("pollreactor").install() would; a later install fails.
+func (h *Host) Install(kind string) error { return h.rt.Install(kind) }
+
+// CallFromGoroutine hands fn to the loop, which calls it with the Lua state
+// at its next iteration. It is the one method safe for concurrent use; it
+// never blocks, and fails with reactor.ErrNotRunning once the reactor has
+// stopped. A Lua error fn raises through the state is reported like a
+// callback's.
+func (h *Host) CallFromGoroutine(fn func(L *lua.LState)) error {
+	r, err := h.rt.Reactor()
+	if err != nil {
+		return err
+	}
+	return r.CallFromGoroutine(func() {
+		if err := h.rt.PCall(h.L.NewFunction(func(L *lua.LState) int { fn(L); return 0 })); err != nil {
+			r.ReportError(err)
+		}
+	})
+}
+
+// SetArg sets the global table arg as the lua interpreter does: argv[script]
+// at index 0, what follows it at 1, 2, ..., what precedes it at -1, -2, ...
+func (h *Host) SetArg(argv []string, script int) {
+	t := h.L.NewTable()
+	for i, a := range argv {
+		t.RawSetInt(i-script, lua.LString(a))
+	}
+	h.L.SetGlobal("arg", t)
+}
+
+// RunFile runs the script at path with args as its "..." values. Error
+// messages name the file as path is written.
+func (h *Host) RunFile(path string, args ...string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot open %s: %w", path, syscallErr(err))
+	}
+	defer f.Close()
+	return h.RunReader(path, f, args...)
+}
+
+// RunString runs code as a chunk called name.
+func (h *Host) RunString(name, code string, args ...string) error {
+	return h.RunReader(name, strings.NewReader(code), args...)
+}
+
+// RunReader runs the chunk read from src, calling it name in messages.
+func (h *Host) RunReader(name string, src io.Reader, args ...string) error {
+	if h.closed {
+		return ErrClosed
+	}
+	code, err := io.ReadAll(src)
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %w", name, syscallErr(err))
+	}
+	if bytes.HasPrefix(code, []byte("#")) { // a #! line, as lua skips it
+		if i := bytes.IndexByte(code, '\n'); i >= 0 {
+			code = append([]byte("--"), code[i:]...)
+		} else {
+			code = nil
+		}
+	}
+	fn, err := h.L.Load(bytes.NewReader(code), name)
+	if err != nil {
+		return &ScriptError{Message: syntaxMessage(name, err)}
+	}
+	largs := make([]lua.LValue, len(args))
+	for i, a := range args {
+		largs[i] = lua.LString(a)
+	}
+	if err := h.rt.PCall(fn, largs...); err != nil {
+		cbErr := err.(*CallbackError)
+		return &ScriptError{Message: cbErr.Message, Traceback: cbErr.Traceback}
+	}
+	return nil
+}
+
+// Require loads a module as require(name) would and sets the global name to
+// it, as the lua interpreter's -l option does.
+func (h *Host) Require(name string) error {
+	return h.RunString("(command line)", fmt.Sprintf("%s = require(%q)", name, name))
+}
+
+// Close releases the Lua state and the reactor's descriptors.
+func (h *Host) Close() error {
+	if h.closed {
+		return nil
+	}
+	h.closed = true
+	err := h.rt.Close()
+	h.L.Close()
+	return err
+}
+
+// print writes its arguments, tab-separated, as one write: lines from
+// different callbacks never interleave, and a pipe sees whole lines.
+func (h *Host) print(L *lua.LState) int {
+	var b []byte
+	top := L.GetTop()
+	for i := 1; i <= top; i++ {
+		if i > 1 {
+			b = append(b, '\t')
+		}
+		b = append(b, L.ToStringMeta(L.Get(i)).String()...)
+	}
+	b = append(b, '\n')
+	if _, err := h.stdout.Write(b); err != nil {
+		L.RaiseError("print: %v", err)
+	}
+	return 0
+}
+
+// syscallErr strips the operation and path from a *os.PathError: the caller
+// words the message itself.
+func syscallErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,34 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// gopher-lua words a syntax error as "NAME line:3(column:7) near 'x':
+// syntax error"; Lua users expect "NAME:3: syntax error near 'x'".
+var gopherSyntax = regexp.MustCompile(`^(.*?) line:(\d+)\(column:\d+\) near '(.*)':\s*(.*)$`)
+var gopherEOF = regexp.MustCompile(`^(.*?) at EOF:\s*(.*)$`)
+
+func syntaxMessage(name string, err error) string {
+	msg := err.Error()
+	var apiErr *lua.ApiError
+	if errors.As(err, &apiErr) && apiErr.Cause != nil {
+		msg = apiErr.Cause.Error()
+	}
+	msg = strings.TrimSpace(msg)
+	if m := gopherSyntax.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s:%s: %s near '%s'", name, m[2], m[4], m[3])
+	}
+	if m := gopherEOF.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s: %s near <eof>", name, m[2])
+	}
+	if !strings.HasPrefix(msg, name) {
+		msg = name + ": " + msg
+	}
+	return msg
+}

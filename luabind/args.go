@@ -1,0 +1,113 @@
+package luabind
+
+import (
+	"math"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// The checks below replace gopher-lua's own (L.CheckNumber and friends),
+// whose messages leave the function name unquoted and which accept the string
+// "1.5" as a number. Ours read like reference Lua:
+// bad argument #1 to 'call_later' (number expected, got string).
+
+// fname names a Lua function in argument errors. For a method (called as
+// obj:name(...)) the self argument is not counted, as in reference Lua.
+type fname struct {
+	name   string
+	method bool
+}
+
+// argError raises a Lua error for the argument at stack index n of f.
+func argError(L *lua.LState, n int, f fname, msg string) {
+	if f.method {
+		if n == 1 {
+			L.RaiseError("calling '%s' on bad self (%s)", f.name, msg)
+		}
+		n--
+	}
+	L.RaiseError("bad argument #%d to '%s' (%s)", n, f.name, msg)
+}
+
+// typeName is what Lua calls the value at n, "no value" past the top.
+func typeName(L *lua.LState, n int) string {
+	if n > L.GetTop() {
+		return "no value"
+	}
+	return L.Get(n).Type().String()
+}
+
+func typeError(L *lua.LState, n int, f fname, want string) {
+	argError(L, n, f, want+" expected, got "+typeName(L, n))
+}
+
+// checkSeconds reads argument n as a finite, non-negative number of seconds
+// and converts it to a duration, clamping delays beyond ~292 years (the range
+// of a time.Duration) instead of letting them wrap into the past.
+func checkSeconds(L *lua.LState, n int, f fname) time.Duration {
+	v, ok := L.Get(n).(lua.LNumber)
+	if !ok {
+		typeError(L, n, f, "number")
+	}
+	secs := float64(v)
+	switch {
+	case math.IsNaN(secs), math.IsInf(secs, 0):
+		argError(L, n, f, "finite number expected, got "+lua.LVAsString(v))
+	case secs < 0:
+		argError(L, n, f, "non-negative number expected, got "+lua.LVAsString(v))
+	}
+	return secondsToDuration(secs)
+}
+
+// secondsToDuration converts seconds to a duration, rounding up to the next
+// nanosecond so a timer never fires before the time asked for.
+func secondsToDuration(f float64) time.Duration {
+	ns := math.Ceil(f * 1e9)
+	if ns >= math.MaxInt64 {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(ns)
+}
+
+// isCallable reports whether v can be called: a function, or a table or
+// userdata whose metatable has a __call function.
+func isCallable(L *lua.LState, v lua.LValue) bool {
+	switch v.Type() {
+	case lua.LTFunction:
+		return true
+	case lua.LTTable, lua.LTUserData:
+		return L.GetMetaField(v, "__call").Type() == lua.LTFunction
+	}
+	return false
+}
+
+func checkCallable(L *lua.LState, n int, f fname) lua.LValue {
+	v := L.Get(n)
+	if n > L.GetTop() || !isCallable(L, v) {
+		typeError(L, n, f, "function")
+	}
+	return v
+}
+
+func checkString(L *lua.LState, n int, f fname) string {
+	v, ok := L.Get(n).(lua.LString)
+	if !ok {
+		typeError(L, n, f, "string")
+	}
+	return string(v)
+}
+
+// restArgs copies the arguments from n to the top, for passing on to a
+// callback later; nil when there are none, which is the common case.
+func restArgs(L *lua.LState, n int) []lua.LValue {
+	top := L.GetTop()
+	if top < n {
+		return nil
+	}
+	args := make([]lua.LValue, top-n+1)
+	for i := range args {
+		args[i] = L.Get(n + i)
+	}
+	return args
+}

@@ -1,0 +1,117 @@
+package luabind
+
+import (
+	"fmt"
+
+	"github.com/loopscript/loopscript/reactor"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// luaCall is a Lua function scheduled by call_later: the DelayedCall userdata
+// a script holds wraps one.
+type luaCall struct {
+	rt   *Runtime
+	fn   lua.LValue
+	args []lua.LValue
+	dc   *reactor.DelayedCall
+}
+
+func (c *luaCall) run() {
+	fn, args := c.fn, c.args
+	// The call is over once it has run: drop the references so a script that
+	// keeps the DelayedCall does not keep the function's upvalues alive.
+	c.fn, c.args = nil, nil
+	c.rt.call(fn, args)
+}
+
+const delayedCallType = "DelayedCall"
+
+func (rt *Runtime) newDelayedCall(c *luaCall) *lua.LUserData {
+	ud := rt.L.NewUserData()
+	ud.Value = c
+	ud.Metatable = rt.delayedCallMeta
+	return ud
+}
+
+func (rt *Runtime) newDelayedCallMeta() *lua.LTable {
+	L := rt.L
+	methods := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"cancel":   dcCancel,
+		"reset":    dcReset,
+		"delay":    dcDelay,
+		"active":   dcActive,
+		"get_time": dcGetTime,
+	})
+	meta := L.NewTable()
+	meta.RawSetString("__index", methods)
+	meta.RawSetString("__tostring", L.NewFunction(rt.dcToString))
+	meta.RawSetString("__metatable", lua.LString(delayedCallType))
+	return meta
+}
+
+func checkDelayedCall(L *lua.LState, f fname) *luaCall {
+	if ud, ok := L.Get(1).(*lua.LUserData); ok {
+		if c, ok := ud.Value.(*luaCall); ok {
+			return c
+		}
+	}
+	typeError(L, 1, f, delayedCallType)
+	return nil
+}
+
+var (
+	fnCancel  = fname{name: "cancel", method: true}
+	fnReset   = fname{name: "reset", method: true}
+	fnDelay   = fname{name: "delay", method: true}
+	fnActive  = fname{name: "active", method: true}
+	fnGetTime = fname{name: "get_time", method: true}
+)
+
+func dcCancel(L *lua.LState) int {
+	c := checkDelayedCall(L, fnCancel)
+	if err := c.dc.Cancel(); err != nil {
+		raise(L, err)
+	}
+	c.fn, c.args = nil, nil
+	return 0
+}
+
+func dcReset(L *lua.LState) int {
+	c := checkDelayedCall(L, fnReset)
+	if err := c.dc.Reset(checkSeconds(L, 2, fnReset)); err != nil {
+		raise(L, err)
+	}
+	return 0
+}
+
+func dcDelay(L *lua.LState) int {
+	c := checkDelayedCall(L, fnDelay)
+	if err := c.dc.Delay(checkSeconds(L, 2, fnDelay)); err != nil {
+		raise(L, err)
+	}
+	return 0
+}
+
+func dcActive(L *lua.LState) int {
+	L.Push(lua.LBool(checkDelayedCall(L, fnActive).dc.Active()))
+	return 1
+}
+
+func dcGetTime(L *lua.LState) int {
+	L.Push(lua.LNumber(checkDelayedCall(L, fnGetTime).dc.Time().Seconds()))
+	return 1
+}
+
+func (rt *Runtime) dcToString(L *lua.LState) int {
+	c := checkDelayedCall(L, fname{name: "__tostring"})
+	s := c.dc.String()
+	if c.fn != nil {
+		label, defined := rt.describe(L, c.fn)
+		if defined != "" && label[len(label)-1] != '>' {
+			label += " (" + defined + ")"
+		}
+		s = fmt.Sprintf("%s: %s", s, label)
+	}
+	L.Push(lua.LString(s))
+	return 1
+}

@@ -1,0 +1,139 @@
+package luabind
+
+import (
+	"github.com/loopscript/loopscript/reactor"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// raise turns a Go error into a Lua error at the caller's line.
+func raise(L *lua.LState, err error) {
+	L.RaiseError("%s", err.Error())
+}
+
+// openReactor is the loader of require("reactor"): it installs the default
+// reactor unless one was installed already, and returns the module table.
+func (rt *Runtime) openReactor(L *lua.LState) int {
+	r, err := rt.Reactor()
+	if err != nil {
+		raise(L, err)
+	}
+	mod := L.NewTable()
+	L.SetFuncs(mod, map[string]lua.LGFunction{
+		"run":                         rt.luaRun,
+		"stop":                        rt.luaStop,
+		"call_when_running":           rt.luaCallWhenRunning,
+		"call_later":                  rt.luaCallLater,
+		"seconds":                     rt.luaSeconds,
+		"add_system_event_trigger":    rt.luaAddTrigger,
+		"remove_system_event_trigger": rt.luaRemoveTrigger,
+	})
+	mod.RawSetString("name", lua.LString(r.Name()))
+	// running is read through __index on every access: a copied field would
+	// go stale the moment the reactor starts.
+	meta := L.NewTable()
+	meta.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		if lua.LVAsString(L.Get(2)) == "running" {
+			L.Push(lua.LBool(r.Running()))
+			return 1
+		}
+		L.Push(lua.LNil)
+		return 1
+	}))
+	L.SetMetatable(mod, meta)
+	L.Push(mod)
+	return 1
+}
+
+// openInstaller is the loader of require("epollreactor") and its siblings.
+func (rt *Runtime) openInstaller(kind string) lua.LGFunction {
+	return func(L *lua.LState) int {
+		mod := L.NewTable()
+		mod.RawSetString("install", L.NewFunction(func(L *lua.LState) int {
+			if err := rt.install(kind); err != nil {
+				raise(L, err)
+			}
+			return 0
+		}))
+		L.Push(mod)
+		return 1
+	}
+}
+
+func (rt *Runtime) luaRun(L *lua.LState) int {
+	if err := rt.r.Run(); err != nil {
+		raise(L, err)
+	}
+	return 0
+}
+
+func (rt *Runtime) luaStop(L *lua.LState) int {
+	if err := rt.r.Stop(); err != nil {
+		raise(L, err)
+	}
+	return 0
+}
+
+var (
+	fnCallWhenRunning = fname{name: "call_when_running"}
+	fnCallLater       = fname{name: "call_later"}
+	fnAddTrigger      = fname{name: "add_system_event_trigger"}
+	fnRemoveTrigger   = fname{name: "remove_system_event_trigger"}
+)
+
+func (rt *Runtime) luaCallWhenRunning(L *lua.LState) int {
+	fn := checkCallable(L, 1, fnCallWhenRunning)
+	args := restArgs(L, 2)
+	if rt.r.Running() {
+		// As in Twisted: already running means a plain call, whose errors
+		// reach the caller.
+		L.Push(fn)
+		for _, a := range args {
+			L.Push(a)
+		}
+		L.Call(len(args), 0)
+		return 0
+	}
+	rt.r.CallWhenRunning(func() { rt.call(fn, args) })
+	return 0
+}
+
+func (rt *Runtime) luaCallLater(L *lua.LState) int {
+	d := checkSeconds(L, 1, fnCallLater)
+	fn := checkCallable(L, 2, fnCallLater)
+	c := &luaCall{rt: rt, fn: fn, args: restArgs(L, 3)}
+	c.dc = rt.r.CallLater(d, c.run)
+	L.Push(rt.newDelayedCall(c))
+	return 1
+}
+
+func (rt *Runtime) luaSeconds(L *lua.LState) int {
+	L.Push(lua.LNumber(rt.r.Seconds()))
+	return 1
+}
+
+func (rt *Runtime) luaAddTrigger(L *lua.LState) int {
+	phase, err := reactor.ParsePhase(checkString(L, 1, fnAddTrigger))
+	if err != nil {
+		argError(L, 1, fnAddTrigger, err.Error())
+	}
+	event := checkString(L, 2, fnAddTrigger)
+	fn := checkCallable(L, 3, fnAddTrigger)
+	args := restArgs(L, 4)
+	id, err := rt.r.AddSystemEventTrigger(phase, event, func() { rt.call(fn, args) })
+	if err != nil {
+		argError(L, 2, fnAddTrigger, err.Error())
+	}
+	L.Push(lua.LNumber(id))
+	return 1
+}
+
+func (rt *Runtime) luaRemoveTrigger(L *lua.LState) int {
+	n, ok := L.Get(1).(lua.LNumber)
+	if !ok {
+		typeError(L, 1, fnRemoveTrigger, "number")
+	}
+	if err := rt.r.RemoveSystemEventTrigger(reactor.TriggerID(n)); err != nil {
+		raise(L, err)
+	}
+	return 0
+}

@@ -1,0 +1,207 @@
+package luabind
+
+import (
+	"fmt"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// CallbackError is an error a Lua callback raised and did not handle. The
+// loop goes on after it; the report goes to Config.OnError or standard error.
+type CallbackError struct {
+	Function  string // "function 'count'", or "function <FILE:LINE>" when it has no name
+	Defined   string // FILE:LINE where the function was defined, if it is Lua code
+	Message   string // the error value as text, usually "FILE:LINE: message"
+	Traceback string // "stack traceback:\n\t..."
+}
+
+// Error is the error message alone.
+func (e *CallbackError) Error() string { return e.Message }
+
+// Report is the full text written to standard error: a header naming the
+// function, the message and the traceback.
+func (e *CallbackError) Report() string {
+	var b strings.Builder
+	b.WriteString("Unhandled error in ")
+	b.WriteString(e.Function)
+	if e.Defined != "" && !strings.HasSuffix(e.Function, ">") {
+		b.WriteString(" (" + e.Defined + ")")
+	}
+	b.WriteString(":\n")
+	b.WriteString(e.Message)
+	b.WriteByte('\n')
+	if e.Traceback != "" {
+		b.WriteString(e.Traceback)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// errorText turns a Lua error value into text the way the lua interpreter
+// does: strings and numbers as they are, values with a __tostring metamethod
+// through it (called under protection: it may itself fail), anything else as
+// "(error object is a table value)".
+func errorText(L *lua.LState, v lua.LValue) string {
+	switch v := v.(type) {
+	case lua.LString:
+		return string(v)
+	case lua.LNumber:
+		return v.String()
+	}
+	if mm := L.GetMetaField(v, "__tostring"); mm != lua.LNil {
+		L.Push(mm)
+		L.Push(v)
+		if err := L.PCall(1, 1, nil); err == nil {
+			s := L.Get(-1)
+			L.Pop(1)
+			if str, ok := s.(lua.LString); ok {
+				return string(str)
+			}
+		}
+	}
+	return fmt.Sprintf("(error object is a %s value)", v.Type())
+}
+
+// Tracebacks longer than this keep their first and last frames only, as in
+// reference Lua.
+const (
+	tracebackHead = 10
+	tracebackTail = 11
+)
+
+// traceback describes the live Lua call stack from level down, in reference
+// Lua's format: Go functions show as [C], callbacks run by the reactor are
+// named by the variable that holds them rather than "main chunk".
+func (rt *Runtime) traceback(L *lua.LState, level int) string {
+	var frames []string
+	for ; ; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			break
+		}
+		if _, err := L.GetInfo("Slnf", dbg, lua.LNil); err != nil {
+			break
+		}
+		frames = append(frames, rt.frameLine(L, level, dbg))
+	}
+	if len(frames) > tracebackHead+tracebackTail+1 {
+		kept := append(frames[:tracebackHead:tracebackHead], "\t...")
+		frames = append(kept, frames[len(frames)-tracebackTail:]...)
+	}
+	return "stack traceback:\n" + strings.Join(frames, "\n")
+}
+
+func (rt *Runtime) frameLine(L *lua.LState, level int, dbg *lua.Debug) string {
+	fnv, _ := L.GetInfo("f", dbg, lua.LNil)
+	fn, _ := fnv.(*lua.LFunction)
+	if dbg.What == "G" {
+		if dbg.Name == "" || dbg.Name[0] == '(' || dbg.Name[0] == '<' {
+			return "\t[C]: in ?"
+		}
+		return fmt.Sprintf("\t[C]: in function '%s'", dbg.Name)
+	}
+	where := fmt.Sprintf("%s:%d:", dbg.Source, dbg.CurrentLine)
+	if dbg.What == "main" && dbg.LineDefined == 0 {
+		return "\t" + where + " in main chunk"
+	}
+	name := dbg.Name
+	if name == "" || name[0] == '<' || name[0] == '(' {
+		// Called from Go (by the reactor): no call instruction names it.
+		name = rt.globalName(L, fn, level)
+	}
+	if name == "" {
+		return fmt.Sprintf("\t%s in function <%s:%d>", where, dbg.Source, dbg.LineDefined)
+	}
+	return fmt.Sprintf("\t%s in function '%s'", where, name)
+}
+
+// describe names a callback for reports and traces: its label ("function
+// 'count'", "function <FILE:LINE>", "callable table") and where it was
+// defined.
+func (rt *Runtime) describe(L *lua.LState, v lua.LValue) (label, defined string) {
+	fn, ok := v.(*lua.LFunction)
+	if !ok {
+		if call, isFn := L.GetMetaField(v, "__call").(*lua.LFunction); isFn && call.Proto != nil {
+			defined = fmt.Sprintf("%s:%d", call.Proto.SourceName, call.Proto.LineDefined)
+		}
+		return "callable " + v.Type().String(), defined
+	}
+	if fn.IsG {
+		if name := rt.globalName(L, fn, 0); name != "" {
+			return "function '" + name + "'", ""
+		}
+		return "Go function", ""
+	}
+	defined = fmt.Sprintf("%s:%d", fn.Proto.SourceName, fn.Proto.LineDefined)
+	if name := rt.globalName(L, fn, 0); name != "" {
+		return "function '" + name + "'", defined
+	}
+	return "function <" + defined + ">", defined
+}
+
+// shortName is the function's name alone, or FILE:LINE, for one-line
+// messages such as the trace.
+func (rt *Runtime) shortName(L *lua.LState, v lua.LValue) (name, defined string) {
+	label, defined := rt.describe(L, v)
+	if i := strings.IndexByte(label, '\''); i >= 0 {
+		return strings.Trim(label[i:], "'"), defined
+	}
+	if defined != "" && strings.HasPrefix(label, "function <") {
+		return "?", defined
+	}
+	return label, defined
+}
+
+// globalName finds a name for fn the way a reader would: a local variable of
+// a live Lua frame at or below level (innermost first), a global, or a field
+// of a loaded module ("string.format"). It returns "" when none holds it.
+func (rt *Runtime) globalName(L *lua.LState, fn *lua.LFunction, level int) string {
+	if fn == nil {
+		return ""
+	}
+	for ; ; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			break
+		}
+		if f, _ := L.GetInfo("f", dbg, lua.LNil); f == nil || f.(*lua.LFunction).IsG {
+			continue
+		}
+		for i := 1; ; i++ {
+			name, v := L.GetLocal(dbg, i)
+			if name == "" {
+				break
+			}
+			if v == fn && name[0] != '(' {
+				return name
+			}
+		}
+	}
+	name := ""
+	globals := L.G.Global
+	globals.ForEach(func(k, v lua.LValue) {
+		if ks, ok := k.(lua.LString); ok && v == fn && name == "" {
+			name = string(ks)
+		}
+	})
+	if name != "" {
+		return name
+	}
+	loaded, _ := L.GetField(L.Get(lua.RegistryIndex), "_LOADED").(*lua.LTable)
+	if loaded == nil {
+		return ""
+	}
+	loaded.ForEach(func(mod, tv lua.LValue) {
+		t, ok := tv.(*lua.LTable)
+		if !ok || name != "" || t == globals {
+			return
+		}
+		t.ForEach(func(k, v lua.LValue) {
+			if ks, ok := k.(lua.LString); ok && v == fn && name == "" {
+				name = lua.LVAsString(mod) + "." + string(ks)
+			}
+		})
+	})
+	return name
+}

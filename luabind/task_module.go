@@ -1,0 +1,131 @@
+package luabind
+
+import (
+	"github.com/loopscript/loopscript/reactor"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// luaLoopingCall is the userdata behind task.looping_call.
+type luaLoopingCall struct {
+	lc      *reactor.LoopingCall
+	started bool // lc.interval is nil until the first start, as in Twisted
+}
+
+const loopingCallType = "LoopingCall"
+
+var (
+	fnLoopingCall          = fname{name: "looping_call"}
+	fnLoopingCallWithCount = fname{name: "looping_call_with_count"}
+	fnStart                = fname{name: "start", method: true}
+	fnStop                 = fname{name: "stop", method: true}
+)
+
+// openTask is the loader of require("task").
+func (rt *Runtime) openTask(L *lua.LState) int {
+	mod := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"looping_call":            rt.luaLoopingCall,
+		"looping_call_with_count": rt.luaLoopingCallWithCount,
+	})
+	L.Push(mod)
+	return 1
+}
+
+// task.looping_call(fn, ...): fn(...) every interval.
+func (rt *Runtime) luaLoopingCall(L *lua.LState) int {
+	fn := checkCallable(L, 1, fnLoopingCall)
+	args := restArgs(L, 2)
+	return rt.pushLoopingCall(L, func(int) error { return rt.call(fn, args) })
+}
+
+// task.looping_call_with_count(fn): fn(count), count being the number of
+// intervals since the previous call.
+func (rt *Runtime) luaLoopingCallWithCount(L *lua.LState) int {
+	fn := checkCallable(L, 1, fnLoopingCallWithCount)
+	args := make([]lua.LValue, 1)
+	return rt.pushLoopingCall(L, func(count int) error {
+		args[0] = lua.LNumber(count)
+		return rt.call(fn, args)
+	})
+}
+
+func (rt *Runtime) pushLoopingCall(L *lua.LState, fn func(count int) error) int {
+	r, err := rt.Reactor()
+	if err != nil {
+		raise(L, err)
+	}
+	ud := L.NewUserData()
+	ud.Value = &luaLoopingCall{lc: reactor.NewLoopingCall(r, fn)}
+	ud.Metatable = rt.loopingCallMeta
+	L.Push(ud)
+	return 1
+}
+
+func (rt *Runtime) newLoopingCallMeta() *lua.LTable {
+	L := rt.L
+	methods := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"start": lcStart,
+		"stop":  lcStop,
+	})
+	meta := L.NewTable()
+	// running and interval are read live on every access.
+	meta.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		c := checkLoopingCall(L, fname{name: "__index"})
+		switch lua.LVAsString(L.Get(2)) {
+		case "running":
+			L.Push(lua.LBool(c.lc.Running()))
+		case "interval":
+			if c.started {
+				L.Push(lua.LNumber(c.lc.Interval().Seconds()))
+			} else {
+				L.Push(lua.LNil)
+			}
+		default:
+			L.Push(methods.RawGet(L.Get(2)))
+		}
+		return 1
+	}))
+	meta.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+		c := checkLoopingCall(L, fname{name: "__tostring"})
+		state := "stopped"
+		if c.lc.Running() {
+			state = "running every " + lua.LNumber(c.lc.Interval().Seconds()).String() + " s"
+		}
+		L.Push(lua.LString("LoopingCall(" + state + ")"))
+		return 1
+	}))
+	meta.RawSetString("__metatable", lua.LString(loopingCallType))
+	return meta
+}
+
+func checkLoopingCall(L *lua.LState, f fname) *luaLoopingCall {
+	if ud, ok := L.Get(1).(*lua.LUserData); ok {
+		if c, ok := ud.Value.(*luaLoopingCall); ok {
+			return c
+		}
+	}
+	typeError(L, 1, f, loopingCallType)
+	return nil
+}
+
+// lc:start(interval, now): now defaults to true, so the first call happens
+// inside start, as in Twisted. Returns lc.
+func lcStart(L *lua.LState) int {
+	c := checkLoopingCall(L, fnStart)
+	interval := checkSeconds(L, 2, fnStart)
+	now := L.GetTop() < 3 || L.Get(3) == lua.LNil || lua.LVAsBool(L.Get(3))
+	self := L.Get(1)
+	c.started = true
+	if err := c.lc.Start(interval, now); err != nil {
+		raise(L, err)
+	}
+	L.Push(self)
+	return 1
+}
+
+func lcStop(L *lua.LState) int {
+	c := checkLoopingCall(L, fnStop)
+	if err := c.lc.Stop(); err != nil {
+		raise(L, err)
+	}
+	return 0
+}

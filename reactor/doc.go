@@ -1,0 +1,25 @@
+// Package reactor is an event loop in the style of Twisted's reactor: one
+// goroutine runs timed calls and waits in the kernel (select, poll or epoll)
+// for the next thing to do. It knows nothing of Lua.
+//
+// A Reactor is single-threaded: Run, CallLater, CallWhenRunning, the
+// DelayedCall methods and the trigger methods belong to the goroutine that
+// calls Run (or, before Run, to the goroutine that set the reactor up). Other
+// goroutines talk to the loop through the two calls documented as safe for
+// concurrent use: CallFromGoroutine and Stop.
+//
+// One iteration of the loop:
+//
+//  1. run the functions posted with CallFromGoroutine;
+//  2. run the timed calls that were due when the iteration began, earliest
+//     first and, for equal times, in the order they were scheduled; a call
+//     scheduled during this step waits for the next iteration, even with a
+//     zero delay, so timers never starve the poller;
+//  3. if Stop was called, fire the shutdown triggers and return from Run;
+//  4. otherwise wait in the poller until the next timer is due (forever when
+//     there is none) or another goroutine wakes the loop.
+//
+// Time comes from a Clock: the monotonic clock by default, or a VirtualClock
+// that the loop moves straight to the next timer instead of waiting, which
+// makes runs instant and repeatable.
+package reactor

@@ -1,0 +1,322 @@
+package reactor
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config chooses how a Reactor is built. The zero value is a reactor on epoll
+// and the monotonic clock that writes callback panics to standard error.
+type Config struct {
+	// Poller is what the loop waits in; nil means a new epoll poller. The
+	// reactor owns it from then on and closes it when Run returns or on Close.
+	Poller Poller
+	// Clock is the time source; nil means NewMonotonicClock(). With a
+	// *VirtualClock the loop jumps to the next timer instead of waiting.
+	Clock Clock
+	// OnError receives every error a callback does not handle itself: a panic
+	// (as a *PanicError) or whatever is passed to ReportError. Nil writes them
+	// to standard error. It runs on the loop's goroutine.
+	OnError func(error)
+	// HandleSignals makes Run turn the first SIGINT or SIGTERM into a graceful
+	// Stop and a second one, while shutting down, into an immediate
+	// Exit(128+signal) — even while a callback is still running.
+	HandleSignals bool
+	// Exit ends the process on a second signal; nil means os.Exit.
+	Exit func(code int)
+}
+
+// Lifecycle states of a reactor; a reactor only ever moves forward.
+const (
+	stateIdle int32 = iota
+	stateRunning
+	stateStopping
+	stateStopped
+)
+
+// Reactor is the event loop. Build one with New.
+type Reactor struct {
+	cfg     Config
+	poller  Poller
+	waker   *waker
+	clock   Clock
+	virtual *VirtualClock // the clock, when it is virtual
+	timers  timerQueue
+
+	state   atomic.Int32 // a state* constant
+	running bool         // Twisted's reactor.running: true from during-startup to during-shutdown
+
+	triggers triggers
+
+	// posted holds functions handed over by other goroutines. The mutex also
+	// orders the final state change against wake-ups, so nobody writes to a
+	// closed waker.
+	postMu sync.Mutex
+	posted []func()
+	spare  []func()
+	closed bool
+}
+
+// New builds a reactor. It fails only if the kernel refuses the poller or the
+// waker (out of file descriptors, say).
+func New(cfg Config) (*Reactor, error) {
+	r := &Reactor{cfg: cfg, poller: cfg.Poller, clock: cfg.Clock}
+	if r.clock == nil {
+		r.clock = NewMonotonicClock()
+	}
+	r.virtual, _ = r.clock.(*VirtualClock)
+	r.timers.clock = r.clock
+	if r.poller == nil {
+		p, err := NewEpollPoller()
+		if err != nil {
+			return nil, err
+		}
+		r.poller = p
+	}
+	w, err := newWaker()
+	if err != nil {
+		r.poller.Close()
+		return nil, err
+	}
+	if err := r.poller.Add(w.fd(), Readable); err != nil {
+		w.close()
+		r.poller.Close()
+		return nil, err
+	}
+	r.waker = w
+	return r, nil
+}
+
+// Name is the poller's name: "epoll", "poll" or "select".
+func (r *Reactor) Name() string { return r.poller.Name() }
+
+// Now is the reactor's clock reading, taken at the call.
+func (r *Reactor) Now() time.Duration { return r.clock.Now() }
+
+// Seconds is Now in seconds.
+func (r *Reactor) Seconds() float64 { return r.clock.Now().Seconds() }
+
+// Clock is the reactor's time source.
+func (r *Reactor) Clock() Clock { return r.clock }
+
+// Running reports what Twisted's reactor.running does: true from the
+// "during startup" phase until the "during shutdown" phase.
+func (r *Reactor) Running() bool { return r.running }
+
+// Pending is the number of timed calls waiting to run.
+func (r *Reactor) Pending() int { return r.timers.len() }
+
+// CallLater schedules fn to run once, at least d from now; never earlier,
+// however the poller rounds. A negative d counts as zero; a call scheduled
+// while the loop runs its due calls waits for the next iteration even with a
+// zero delay. Calls due at the same time run in the order they were
+// scheduled.
+func (r *Reactor) CallLater(d time.Duration, fn func()) *DelayedCall {
+	return r.timers.add(addSaturating(r.clock.Now(), max(d, 0)), fn)
+}
+
+// CallWhenRunning calls fn once the reactor runs: at once if it already is,
+// otherwise after the startup triggers, in registration order.
+func (r *Reactor) CallWhenRunning(fn func()) {
+	if r.running {
+		fn()
+		return
+	}
+	r.triggers.add(After, Startup, fn)
+}
+
+// CallFromGoroutine hands fn to the loop, which runs it at its next
+// iteration, and wakes the loop if it is waiting. It is safe for concurrent
+// use and never blocks on the loop. Every fn it accepts runs, the last ones
+// possibly after the shutdown triggers; once Run has returned it refuses with
+// ErrNotRunning.
+func (r *Reactor) CallFromGoroutine(fn func()) error {
+	r.postMu.Lock()
+	defer r.postMu.Unlock()
+	if r.closed {
+		return ErrNotRunning
+	}
+	r.posted = append(r.posted, fn)
+	r.waker.wake()
+	return nil
+}
+
+// Stop asks a running reactor to stop. The iteration under way finishes
+// (when-running callbacks and the timed calls already due still run), then
+// the shutdown triggers fire and Run returns. It is safe for concurrent use
+// and never blocks. It returns ErrNotRunning if the reactor is not running or
+// is already stopping.
+func (r *Reactor) Stop() error {
+	if !r.state.CompareAndSwap(stateRunning, stateStopping) {
+		return ErrNotRunning
+	}
+	r.postMu.Lock()
+	if !r.closed {
+		r.waker.wake()
+	}
+	r.postMu.Unlock()
+	return nil
+}
+
+// ReportError passes err to the error hook, as if a callback had failed with
+// it. Bindings that catch their callbacks' errors themselves use it so all
+// errors end in one place.
+func (r *Reactor) ReportError(err error) {
+	if r.cfg.OnError != nil {
+		r.cfg.OnError(err)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "Unhandled error in callback: %v\n", err)
+	if p, ok := err.(*PanicError); ok {
+		os.Stderr.Write(p.Stack)
+	}
+}
+
+// Run runs the loop on the calling goroutine, locked to its OS thread, until
+// Stop is called and the shutdown triggers have run. A reactor runs once:
+// Run returns ErrAlreadyRunning while it runs and ErrNotRestartable after. It
+// returns another error only if the poller fails, after the shutdown
+// triggers.
+func (r *Reactor) Run() error {
+	if !r.state.CompareAndSwap(stateIdle, stateRunning) {
+		if r.state.Load() == stateStopped {
+			return ErrNotRestartable
+		}
+		return ErrAlreadyRunning
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if r.cfg.HandleSignals {
+		defer r.handleSignals()()
+	}
+
+	r.fireSystemEvent(Startup, func() { r.running = true })
+	err := r.loop()
+	r.state.Store(stateStopping) // the poller failed, if nothing else stopped us
+	r.fireSystemEvent(Shutdown, func() { r.running = false })
+	r.finish()
+	return err
+}
+
+// Close releases the poller and the waker of a reactor that will not run, or
+// has run. Run releases them itself when it returns.
+func (r *Reactor) Close() error {
+	if r.state.CompareAndSwap(stateIdle, stateStopped) {
+		r.finish()
+	}
+	return nil
+}
+
+func (r *Reactor) loop() error {
+	for {
+		r.runPosted()
+		r.runDueTimers()
+		if r.state.Load() != stateRunning {
+			return nil
+		}
+		if err := r.wait(); err != nil {
+			return err
+		}
+	}
+}
+
+// runDueTimers runs the calls due when it starts. Calls scheduled while it
+// runs have a sequence number at or past the limit and wait for the next
+// iteration, even when already due.
+func (r *Reactor) runDueTimers() {
+	now, limit := r.clock.Now(), r.timers.nextSeq
+	for {
+		c := r.timers.popDue(now, limit)
+		if c == nil {
+			return
+		}
+		fn := c.fn
+		c.fn = nil
+		r.invoke(fn)
+	}
+}
+
+// wait blocks in the poller until the next timer is due or the loop is woken.
+// On a virtual clock it looks at the descriptors without blocking and, when
+// nothing is ready, moves the clock to the next timer instead of waiting.
+func (r *Reactor) wait() error {
+	timeout := time.Duration(-1)
+	next := r.timers.peek()
+	if next != nil {
+		timeout = max(next.when-r.clock.Now(), 0)
+	}
+	if r.virtual == nil || timeout <= 0 {
+		_, err := r.poll(timeout)
+		return err
+	}
+	woken, err := r.poll(0)
+	if err == nil && !woken {
+		r.virtual.AdvanceTo(next.when)
+	}
+	return err
+}
+
+// poll waits up to timeout and reports whether anything woke it.
+func (r *Reactor) poll(timeout time.Duration) (bool, error) {
+	if timeout == 0 && r.poller.Len() == 1 {
+		// Only the waker is watched, and its flag says all that a system call
+		// would: skip the call, which halves the cost of a busy iteration.
+		if !r.waker.pending() {
+			return false, nil
+		}
+		r.waker.drain()
+		return true, nil
+	}
+	events, err := r.poller.Wait(timeout)
+	if err != nil {
+		return false, err
+	}
+	for _, ev := range events {
+		if ev.Fd == r.waker.fd() {
+			r.waker.drain()
+		}
+	}
+	return len(events) > 0, nil
+}
+
+func (r *Reactor) runPosted() {
+	r.postMu.Lock()
+	fns := r.posted
+	r.posted, r.spare = r.spare[:0], nil
+	r.postMu.Unlock()
+	for i, fn := range fns {
+		fns[i] = nil
+		r.invoke(fn)
+	}
+	if r.spare == nil {
+		r.spare = fns[:0]
+	}
+}
+
+// finish marks the reactor stopped, runs what was posted before that, and
+// releases the kernel resources.
+func (r *Reactor) finish() {
+	r.postMu.Lock()
+	r.closed = true
+	r.state.Store(stateStopped)
+	r.postMu.Unlock()
+	r.runPosted()
+	r.waker.close()
+	r.poller.Close()
+}
+
+// invoke runs a callback, turning a panic into a report: one failing callback
+// must not take the loop down.
+func (r *Reactor) invoke(fn func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.ReportError(&PanicError{Value: v, Stack: debug.Stack()})
+		}
+	}()
+	fn()
+}

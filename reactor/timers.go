@@ -1,0 +1,203 @@
+package reactor
+
+import (
+	"fmt"
+	"time"
+)
+
+// callState is where a DelayedCall is in its life.
+type callState uint8
+
+const (
+	pending callState = iota
+	called
+	cancelled
+)
+
+// A DelayedCall is a function scheduled to run once, at or after a time, by
+// CallLater. It is owned by the loop's goroutine.
+type DelayedCall struct {
+	when  time.Duration
+	seq   uint64 // scheduling order; breaks ties between equal times (FIFO)
+	index int    // position in the heap, -1 when not in it
+	state callState
+	fn    func()
+	q     *timerQueue
+}
+
+// Cancel stops the call from running. It returns ErrAlreadyCalled if the call
+// has run or is running (a call counts as called inside its own function), and
+// ErrAlreadyCancelled if it was cancelled before.
+func (c *DelayedCall) Cancel() error {
+	if err := c.checkPending(); err != nil {
+		return err
+	}
+	c.state = cancelled
+	c.q.remove(c)
+	c.fn = nil // let the garbage collector have what the function holds
+	return nil
+}
+
+// Reset reschedules the call to run d from now. It is then ordered after the
+// calls already scheduled for the same time, as if newly scheduled.
+func (c *DelayedCall) Reset(d time.Duration) error {
+	if err := c.checkPending(); err != nil {
+		return err
+	}
+	c.q.reschedule(c, addSaturating(c.q.clock.Now(), d))
+	return nil
+}
+
+// Delay postpones the call by d.
+func (c *DelayedCall) Delay(d time.Duration) error {
+	if err := c.checkPending(); err != nil {
+		return err
+	}
+	c.q.reschedule(c, addSaturating(c.when, d))
+	return nil
+}
+
+// Active reports whether the call is still to run: neither called nor
+// cancelled.
+func (c *DelayedCall) Active() bool { return c.state == pending }
+
+// Cancelled reports whether the call was cancelled.
+func (c *DelayedCall) Cancelled() bool { return c.state == cancelled }
+
+// Time is when the call is scheduled to run, on the reactor's clock.
+func (c *DelayedCall) Time() time.Duration { return c.when }
+
+func (c *DelayedCall) String() string {
+	var state string
+	switch c.state {
+	case pending:
+		state = "active"
+	case called:
+		state = "called"
+	default:
+		state = "cancelled"
+	}
+	return fmt.Sprintf("DelayedCall(%s, time=%.6f)", state, c.when.Seconds())
+}
+
+func (c *DelayedCall) checkPending() error {
+	switch c.state {
+	case called:
+		return ErrAlreadyCalled
+	case cancelled:
+		return ErrAlreadyCancelled
+	}
+	return nil
+}
+
+// timerQueue is a binary min-heap of pending calls ordered by (when, seq).
+// Each call knows its index, so cancelling or rescheduling one is O(log n)
+// with no scan and no tombstones left behind.
+type timerQueue struct {
+	heap    []*DelayedCall
+	nextSeq uint64
+	clock   Clock
+}
+
+// add schedules fn to run at time when.
+func (q *timerQueue) add(when time.Duration, fn func()) *DelayedCall {
+	c := &DelayedCall{when: when, seq: q.nextSeq, index: len(q.heap), fn: fn, q: q}
+	q.nextSeq++
+	q.heap = append(q.heap, c)
+	q.up(c.index)
+	return c
+}
+
+// peek returns the earliest call, or nil.
+func (q *timerQueue) peek() *DelayedCall {
+	if len(q.heap) == 0 {
+		return nil
+	}
+	return q.heap[0]
+}
+
+// popDue removes and returns the earliest call if it is due at now and was
+// scheduled before seqLimit; otherwise it returns nil. The call is marked
+// called before anyone runs it, so cancelling it from inside its own function
+// fails cleanly instead of corrupting the heap.
+func (q *timerQueue) popDue(now time.Duration, seqLimit uint64) *DelayedCall {
+	c := q.peek()
+	if c == nil || c.when > now || c.seq >= seqLimit {
+		return nil
+	}
+	q.remove(c)
+	c.state = called
+	return c
+}
+
+func (q *timerQueue) len() int { return len(q.heap) }
+
+func (q *timerQueue) reschedule(c *DelayedCall, when time.Duration) {
+	c.when = when
+	c.seq = q.nextSeq
+	q.nextSeq++
+	// Later or equal keys only ever move down, earlier ones only up; fix does both.
+	q.fix(c.index)
+}
+
+func (q *timerQueue) remove(c *DelayedCall) {
+	i := c.index
+	last := len(q.heap) - 1
+	if i != last {
+		q.swap(i, last)
+	}
+	q.heap[last] = nil
+	q.heap = q.heap[:last]
+	c.index = -1
+	if i != last {
+		q.fix(i)
+	}
+}
+
+func (q *timerQueue) less(i, j int) bool {
+	a, b := q.heap[i], q.heap[j]
+	return a.when < b.when || (a.when == b.when && a.seq < b.seq)
+}
+
+func (q *timerQueue) swap(i, j int) {
+	q.heap[i], q.heap[j] = q.heap[j], q.heap[i]
+	q.heap[i].index = i
+	q.heap[j].index = j
+}
+
+func (q *timerQueue) fix(i int) {
+	if !q.down(i) {
+		q.up(i)
+	}
+}
+
+func (q *timerQueue) up(i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !q.less(i, parent) {
+			return
+		}
+		q.swap(i, parent)
+		i = parent
+	}
+}
+
+// down sinks element i and reports whether it moved.
+func (q *timerQueue) down(i int) bool {
+	start, n := i, len(q.heap)
+	for {
+		child := 2*i + 1
+		if child >= n {
+			break
+		}
+		if right := child + 1; right < n && q.less(right, child) {
+			child = right
+		}
+		if !q.less(child, i) {
+			break
+		}
+		q.swap(i, child)
+		i = child
+	}
+	return i > start
+}
