@@ -21,7 +21,7 @@ func (c *luaCall) run() {
 	// The call is over once it has run: drop the references so a script that
 	// keeps the DelayedCall does not keep the function's upvalues alive.
 	c.fn, c.args = nil, nil
-	c.rt.call(fn, args)
+	c.rt.call(KindLater, fn, args)
 }
 
 const delayedCallType = "DelayedCall"

@@ -93,7 +93,7 @@ func (rt *Runtime) luaCallWhenRunning(L *lua.LState) int {
 		L.Call(len(args), 0)
 		return 0
 	}
-	rt.r.CallWhenRunning(func() { rt.call(fn, args) })
+	rt.r.CallWhenRunning(func() { rt.call(KindRunning, fn, args) })
 	return 0
 }
 
@@ -119,7 +119,7 @@ func (rt *Runtime) luaAddTrigger(L *lua.LState) int {
 	event := checkString(L, 2, fnAddTrigger)
 	fn := checkCallable(L, 3, fnAddTrigger)
 	args := restArgs(L, 4)
-	id, err := rt.r.AddSystemEventTrigger(phase, event, func() { rt.call(fn, args) })
+	id, err := rt.r.AddSystemEventTrigger(phase, event, func() { rt.call(KindTrigger, fn, args) })
 	if err != nil {
 		argError(L, 2, fnAddTrigger, err.Error())
 	}

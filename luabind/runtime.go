@@ -145,9 +145,20 @@ func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 	return cbErr
 }
 
+// CallKind says why the reactor runs a callback.
+type CallKind string
+
+// The kinds of callback, as the trace prints them.
+const (
+	KindRunning CallKind = "running" // call_when_running
+	KindLater   CallKind = "later"   // call_later
+	KindLooping CallKind = "looping" // task.looping_call
+	KindTrigger CallKind = "trigger" // add_system_event_trigger
+)
+
 // call runs a callback for the reactor and reports its error, if any. It
 // returns the error so a LoopingCall can stop on it.
-func (rt *Runtime) call(fn lua.LValue, args []lua.LValue) error {
+func (rt *Runtime) call(kind CallKind, fn lua.LValue, args []lua.LValue) error {
 	err := rt.PCall(fn, args...)
 	if err != nil {
 		rt.report(err.(*CallbackError))

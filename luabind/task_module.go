@@ -34,7 +34,7 @@ func (rt *Runtime) openTask(L *lua.LState) int {
 func (rt *Runtime) luaLoopingCall(L *lua.LState) int {
 	fn := checkCallable(L, 1, fnLoopingCall)
 	args := restArgs(L, 2)
-	return rt.pushLoopingCall(L, func(int) error { return rt.call(fn, args) })
+	return rt.pushLoopingCall(L, func(int) error { return rt.call(KindLooping, fn, args) })
 }
 
 // task.looping_call_with_count(fn): fn(count), count being the number of
@@ -44,7 +44,7 @@ func (rt *Runtime) luaLoopingCallWithCount(L *lua.LState) int {
 	args := make([]lua.LValue, 1)
 	return rt.pushLoopingCall(L, func(count int) error {
 		args[0] = lua.LNumber(count)
-		return rt.call(fn, args)
+		return rt.call(KindLooping, fn, args)
 	})
 }
 

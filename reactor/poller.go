@@ -65,7 +65,11 @@ var PollerNames = []string{"epoll", "poll", "select"}
 func NewPoller(name string) (Poller, error) {
 	switch name {
 	case "epoll":
-		return NewEpollPoller()
+		p, err := NewEpollPoller()
+		if err != nil {
+			return nil, err // not a non-nil Poller holding a nil pointer
+		}
+		return p, nil
 	case "poll":
 		return NewPollPoller(), nil
 	case "select":
