@@ -60,7 +60,10 @@ func (rt *Runtime) openInstaller(kind string) lua.LGFunction {
 }
 
 func (rt *Runtime) luaRun(L *lua.LState) int {
-	if err := rt.r.Run(); err != nil {
+	leave := rt.enterLoop()
+	err := rt.r.Run()
+	leave()
+	if err != nil {
 		raise(L, err)
 	}
 	return 0

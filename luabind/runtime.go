@@ -28,6 +28,8 @@ type Config struct {
 	// Stderr is where unhandled errors go when OnError is nil; nil means
 	// os.Stderr.
 	Stderr io.Writer
+	// Limits bound how long callbacks may run (see watchdog.go).
+	Limits Limits
 }
 
 // ErrAlreadyInstalled is raised by *reactor.install() once a reactor exists.
@@ -46,10 +48,12 @@ type Runtime struct {
 
 	delayedCallMeta *lua.LTable
 	loopingCallMeta *lua.LTable
+
+	watch watchdog // enforces cfg.Limits
 }
 
-// Open makes the loopscript modules available to require in L. Nothing
-// becomes global.
+// Open makes the loopscript modules available to require in L and hardens
+// its standard library (see hardenStdlib). Nothing becomes global.
 func Open(L *lua.LState, cfg Config) *Runtime {
 	if cfg.Reactor == "" {
 		cfg.Reactor = "epoll"
@@ -64,6 +68,7 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 	})
 	rt.delayedCallMeta = rt.newDelayedCallMeta()
 	rt.loopingCallMeta = rt.newLoopingCallMeta()
+	rt.hardenStdlib()
 	L.PreloadModule("reactor", rt.openReactor)
 	L.PreloadModule("task", rt.openTask)
 	for _, kind := range reactor.PollerNames {
@@ -159,7 +164,9 @@ const (
 // call runs a callback for the reactor and reports its error, if any. It
 // returns the error so a LoopingCall can stop on it.
 func (rt *Runtime) call(kind CallKind, fn lua.LValue, args []lua.LValue) error {
+	g := rt.beginCallback()
 	err := rt.PCall(fn, args...)
+	rt.endCallback(g, fn)
 	if err != nil {
 		rt.report(err.(*CallbackError))
 	}

@@ -1,0 +1,314 @@
+package luabind
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/loopscript/loopscript/reactor"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Limits bound how long Lua code may hold the loop, and how large a string
+// the standard library may build. The zero value sets no time limit, no
+// slow-callback warning and the default string cap.
+//
+// Time is always measured on the real monotonic clock, whatever clock the
+// reactor runs on: the limits are about blocking the real thread.
+type Limits struct {
+	// WarnSlow is the run time above which a callback gets a warning on
+	// Stderr (or to OnSlow): "warning: callback count (x.lua:9) blocked the
+	// reactor for 1.204 s". Zero means no warning.
+	WarnSlow time.Duration
+	// OnSlow receives the slow callbacks instead of Stderr.
+	OnSlow func(SlowCallback)
+
+	// MaxCallbackTime interrupts Lua code that runs longer without giving
+	// control back to the reactor: a callback, or the main chunk's own code
+	// (the time it spends inside reactor.run() does not count). The
+	// interrupted code gets a Lua error ("callback exceeded the time limit
+	// of 1s") it cannot catch for good, reported as usual; the loop goes on.
+	// Zero means no limit.
+	MaxCallbackTime time.Duration
+	// MaxRunTime bounds a whole RunChunk: the main chunk and the
+	// reactor.run() it calls. When it passes, the reactor is stopped and the
+	// Lua code running is interrupted, so RunChunk returns an error saying so.
+	// Zero means no limit.
+	MaxRunTime time.Duration
+
+	// MaxStringSize is the largest string string.rep, string.format and
+	// table.concat may build, in bytes; larger results raise "resulting
+	// string too large". Zero means DefaultMaxStringSize.
+	MaxStringSize int
+}
+
+// DefaultMaxStringSize is the string cap when Limits.MaxStringSize is zero.
+const DefaultMaxStringSize = 256 << 20
+
+// SlowCallback describes a callback that held the loop longer than
+// Limits.WarnSlow.
+type SlowCallback struct {
+	Name     string        // the function's name, "?" when it has none
+	Defined  string        // FILE:LINE where it was defined, if Lua code
+	Duration time.Duration // how long it ran
+}
+
+// Warning is the line written to standard error for a slow callback.
+func (s SlowCallback) Warning() string {
+	what := s.Name
+	switch {
+	case s.Name == "?" && s.Defined != "":
+		what = "<" + s.Defined + ">"
+	case s.Defined != "":
+		what += " (" + s.Defined + ")"
+	}
+	return fmt.Sprintf("warning: callback %s blocked the reactor for %.3f s\n", what, s.Duration.Seconds())
+}
+
+// The errors Lua code sees when a time limit interrupts it.
+type limitError struct {
+	what  string // "callback", "main chunk", "script"
+	limit time.Duration
+	run   bool // the run time limit, rather than the per-callback one
+}
+
+func (e *limitError) Error() string {
+	if e.run {
+		return fmt.Sprintf("%s exceeded its run time limit of %v", e.what, e.limit)
+	}
+	return fmt.Sprintf("%s exceeded the time limit of %v", e.what, e.limit)
+}
+
+// watchdog enforces Limits for one Runtime. Lua code under a time limit runs
+// with the state's context set to deadline, which the VM checks before every
+// instruction; the deadline moves as callbacks start and end, so one context
+// serves the main thread and every coroutine alike.
+type watchdog struct {
+	deadline *deadlineCtx // nil until a time limit is first needed
+
+	depth   int       // guarded stretches under way (a chunk, callbacks)
+	stretch time.Time // deadline of the innermost stretch; zero: none
+	what    string    // what the innermost stretch is: "callback" or "main chunk"
+	run     time.Time // deadline of the RunChunk under way; zero: none
+
+	// loop is the reactor a RunChunk is running, for the run time limit to
+	// stop from the timer's goroutine.
+	loop atomic.Pointer[reactor.Reactor]
+}
+
+// guard is what a stretch restores when it ends.
+type guard struct {
+	start     time.Time
+	stretch   time.Time
+	what      string
+	installed bool // this stretch set the state's context
+}
+
+func (rt *Runtime) timeLimited() bool {
+	return rt.cfg.Limits.MaxCallbackTime > 0 || rt.cfg.Limits.MaxRunTime > 0
+}
+
+// beginCallback starts the clock on a callback: the slow-callback warning and
+// the per-callback time limit. Without either it reads the clock only.
+func (rt *Runtime) beginCallback() guard {
+	if !rt.timeLimited() {
+		if rt.cfg.Limits.WarnSlow > 0 {
+			return guard{start: time.Now()}
+		}
+		return guard{}
+	}
+	return rt.enterStretch("callback")
+}
+
+// endCallback stops the clock on a callback started by beginCallback: it
+// restores the limits of what ran it and warns if the callback was slow.
+func (rt *Runtime) endCallback(g guard, fn lua.LValue) {
+	if g.start.IsZero() {
+		return
+	}
+	elapsed := time.Since(g.start)
+	if rt.timeLimited() {
+		rt.leaveStretch(g)
+	}
+	if w := rt.cfg.Limits.WarnSlow; w > 0 && elapsed > w {
+		name, defined := rt.shortName(rt.L, fn)
+		slow := SlowCallback{Name: name, Defined: defined, Duration: elapsed}
+		if rt.cfg.Limits.OnSlow != nil {
+			rt.cfg.Limits.OnSlow(slow)
+		} else {
+			fmt.Fprint(rt.cfg.Stderr, slow.Warning())
+		}
+	}
+}
+
+// RunChunk calls fn(args...) as PCall does, under the time limits:
+// MaxCallbackTime bounds the chunk's own code, MaxRunTime the whole call,
+// the reactor.run() it makes included.
+func (rt *Runtime) RunChunk(fn lua.LValue, args ...lua.LValue) error {
+	if !rt.timeLimited() {
+		return rt.PCall(fn, args...)
+	}
+	w := &rt.watch
+	saved := w.run
+	if limit := rt.cfg.Limits.MaxRunTime; limit > 0 {
+		w.run = time.Now().Add(limit)
+	}
+	g := rt.enterStretch("main chunk")
+	err := rt.PCall(fn, args...)
+	w.run = saved
+	rt.leaveStretch(g)
+	return err
+}
+
+// enterLoop is called as reactor.run() starts the loop: the main chunk's
+// clock pauses (callbacks get their own), and the run time limit learns which
+// reactor to stop. The function it returns undoes it when run() returns.
+func (rt *Runtime) enterLoop() (leave func()) {
+	w := &rt.watch
+	if w.deadline == nil || w.what != "main chunk" {
+		return func() {}
+	}
+	start := time.Now()
+	paused := w.stretch
+	w.stretch = time.Time{}
+	w.loop.Store(rt.r)
+	rt.arm()
+	return func() {
+		w.loop.Store(nil)
+		if !paused.IsZero() {
+			// The chunk keeps the budget it had left: calling run() again
+			// (which fails at once) buys no time.
+			w.stretch = paused.Add(time.Since(start))
+		}
+		rt.arm()
+	}
+}
+
+func (rt *Runtime) enterStretch(what string) guard {
+	w := &rt.watch
+	if w.deadline == nil {
+		w.deadline = newDeadlineCtx(w.stopLoop)
+	}
+	now := time.Now()
+	g := guard{start: now, stretch: w.stretch, what: w.what}
+	if limit := rt.cfg.Limits.MaxCallbackTime; limit > 0 {
+		w.stretch = now.Add(limit)
+	}
+	w.what = what
+	if w.depth == 0 && rt.L.Context() == nil {
+		rt.L.SetContext(w.deadline)
+		g.installed = true
+	}
+	w.depth++
+	rt.arm()
+	return g
+}
+
+func (rt *Runtime) leaveStretch(g guard) {
+	w := &rt.watch
+	w.depth--
+	w.stretch, w.what = g.stretch, g.what
+	if g.installed {
+		rt.L.RemoveContext()
+	}
+	if w.depth == 0 {
+		w.deadline.disarm()
+	} else {
+		rt.arm()
+	}
+}
+
+// arm points the deadline at the earlier of the stretch and run deadlines.
+func (rt *Runtime) arm() {
+	w := &rt.watch
+	at, reason := w.stretch, error(&limitError{what: w.what, limit: rt.cfg.Limits.MaxCallbackTime})
+	if !w.run.IsZero() && (at.IsZero() || w.run.Before(at)) {
+		at, reason = w.run, &limitError{what: "script", limit: rt.cfg.Limits.MaxRunTime, run: true}
+	}
+	w.deadline.arm(at, reason)
+}
+
+func (w *watchdog) stopLoop() {
+	if r := w.loop.Load(); r != nil {
+		r.Stop()
+	}
+}
+
+// deadlineCtx is a context.Context whose deadline can move. gopher-lua checks
+// Done before every instruction and raises Err's text as a Lua error once it
+// is closed. Done and Err are called on the loop's goroutine only; the timer
+// closes the channel from its own.
+type deadlineCtx struct {
+	mu     sync.Mutex
+	done   chan struct{}
+	at     time.Time // zero when disarmed
+	fired  bool
+	reason error
+	timer  *time.Timer
+	onRun  func() // called when a run time limit fires
+}
+
+func newDeadlineCtx(onRun func()) *deadlineCtx {
+	c := &deadlineCtx{done: make(chan struct{}), onRun: onRun}
+	c.timer = time.AfterFunc(time.Hour, c.fire)
+	c.timer.Stop()
+	return c
+}
+
+func (c *deadlineCtx) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (c *deadlineCtx) Done() <-chan struct{}       { return c.done }
+func (c *deadlineCtx) Value(any) any               { return nil }
+
+func (c *deadlineCtx) Err() error {
+	select {
+	case <-c.done:
+		return c.reason
+	default:
+		return nil
+	}
+}
+
+// arm sets the deadline to at (zero disarms it); reason is what Err says once
+// it passes. A deadline already past fires at once.
+func (c *deadlineCtx) arm(at time.Time, reason error) {
+	c.mu.Lock()
+	if c.fired {
+		c.done, c.fired = make(chan struct{}), false
+	}
+	c.at, c.reason = at, reason
+	c.mu.Unlock()
+	if at.IsZero() {
+		c.timer.Stop()
+		return
+	}
+	if d := time.Until(at); d > 0 {
+		c.timer.Reset(d)
+		return
+	}
+	c.timer.Stop()
+	c.fire()
+}
+
+func (c *deadlineCtx) disarm() {
+	if c != nil {
+		c.arm(time.Time{}, nil)
+	}
+}
+
+// fire closes Done if the deadline has really passed: a timer set for an
+// earlier deadline may run late, after the deadline moved.
+func (c *deadlineCtx) fire() {
+	c.mu.Lock()
+	if c.fired || c.at.IsZero() || time.Now().Before(c.at) {
+		c.mu.Unlock()
+		return
+	}
+	c.fired = true
+	close(c.done)
+	lim, _ := c.reason.(*limitError)
+	c.mu.Unlock()
+	if lim != nil && lim.run {
+		c.onRun()
+	}
+}
