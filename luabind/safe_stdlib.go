@@ -1,0 +1,431 @@
+package luabind
+
+import (
+	"math"
+	"math/rand"
+	"runtime"
+	"strconv"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// hardenStdlib replaces the few standard functions through which a script
+// could take the whole process down (a Go out-of-memory or deadlock is fatal,
+// not an error) or slip out of the time limits:
+//
+//   - string.rep, string.format and table.concat refuse to build a string
+//     larger than Limits.MaxStringSize ("resulting string too large"), and
+//     string.format refuses widths and precisions over two digits, as Lua does;
+//   - math.random checks its interval instead of letting Go panic;
+//   - coroutines share the time limits of the code that resumes them, and
+//     coroutine.yield across a pcall, a metamethod or any function called
+//     from Go raises Lua's error instead of corrupting the VM;
+//   - gopher-lua's own "channel" library, which is not standard Lua and whose
+//     receive blocks the loop's thread forever, is removed.
+//
+// Libraries a sandbox left out are skipped.
+func (rt *Runtime) hardenStdlib() {
+	L := rt.L
+	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
+		str.RawSetString("rep", L.NewFunction(rt.strRep))
+		if orig, ok := str.RawGetString("format").(*lua.LFunction); ok && orig.IsG {
+			str.RawSetString("format", L.NewFunction(rt.strFormat(orig.GFunction)))
+		}
+	}
+	if tbl, ok := L.GetGlobal("table").(*lua.LTable); ok {
+		tbl.RawSetString("concat", L.NewFunction(rt.tableConcat))
+	}
+	if m, ok := L.GetGlobal("math").(*lua.LTable); ok {
+		m.RawSetString("random", L.NewFunction(mathRandom))
+	}
+	if co, ok := L.GetGlobal("coroutine").(*lua.LTable); ok {
+		hardenCoroutines(L, co)
+	}
+	L.SetGlobal("channel", lua.LNil)
+	if loaded, ok := L.GetField(L.Get(lua.RegistryIndex), "_LOADED").(*lua.LTable); ok {
+		loaded.RawSetString("channel", lua.LNil)
+	}
+}
+
+func (rt *Runtime) maxString() int {
+	if n := rt.cfg.Limits.MaxStringSize; n > 0 {
+		return n
+	}
+	return DefaultMaxStringSize
+}
+
+const errTooLarge = "resulting string too large"
+
+// checkInteger reads argument n as an integer the way Lua 5.1 does: a number
+// or a numeric string, truncated; out-of-range values saturate.
+func checkInteger(L *lua.LState, n int, f fname) int64 {
+	v := L.Get(n)
+	if s, ok := v.(lua.LString); ok {
+		if num, err := strconv.ParseFloat(strings.TrimSpace(string(s)), 64); err == nil {
+			v = lua.LNumber(num)
+		}
+	}
+	num, ok := v.(lua.LNumber)
+	if !ok {
+		typeError(L, n, f, "number")
+	}
+	return floatToInt(float64(num))
+}
+
+func floatToInt(f float64) int64 {
+	switch {
+	case math.IsNaN(f):
+		return 0
+	case f >= math.MaxInt64:
+		return math.MaxInt64
+	case f <= math.MinInt64:
+		return math.MinInt64
+	}
+	return int64(f)
+}
+
+func checkStringArg(L *lua.LState, n int, f fname) string {
+	switch v := L.Get(n).(type) {
+	case lua.LString:
+		return string(v)
+	case lua.LNumber:
+		return v.String()
+	}
+	typeError(L, n, f, "string")
+	return ""
+}
+
+var (
+	fnRep    = fname{name: "rep"}
+	fnFormat = fname{name: "format"}
+	fnConcat = fname{name: "concat"}
+	fnRandom = fname{name: "random"}
+)
+
+// string.rep(s, n)
+func (rt *Runtime) strRep(L *lua.LState) int {
+	s := checkStringArg(L, 1, fnRep)
+	n := checkInteger(L, 2, fnRep)
+	if n <= 0 || s == "" {
+		L.Push(lua.LString(""))
+		return 1
+	}
+	if n > int64(rt.maxString()/len(s)) {
+		L.RaiseError(errTooLarge)
+	}
+	L.Push(lua.LString(strings.Repeat(s, int(n))))
+	return 1
+}
+
+// strFormat wraps gopher-lua's string.format, which hands the format to Go's
+// fmt: the format is first checked against Lua's grammar, so Go-only syntax
+// (%v, %*d, %[2]d) and widths that would allocate megabytes are refused.
+func (rt *Runtime) strFormat(orig lua.LGFunction) lua.LGFunction {
+	return func(L *lua.LState) int {
+		format := checkStringArg(L, 1, fnFormat)
+		size, arg := len(format), 2
+		for i := 0; i < len(format); i++ {
+			if format[i] != '%' {
+				continue
+			}
+			i++
+			if i < len(format) && format[i] == '%' {
+				continue
+			}
+			spec, conv, err := scanFormat(format[i:])
+			if err != "" {
+				L.RaiseError("%s", err)
+			}
+			i += len(spec)
+			if arg > L.GetTop() {
+				argError(L, arg, fnFormat, "no value")
+			}
+			if s, ok := L.Get(arg).(lua.LString); ok && (conv == 's' || conv == 'q') {
+				size += 2*len(s) + 100 // %q may escape every byte
+			} else {
+				size += 400 // a float with %99.99f and the like
+			}
+			if size > rt.maxString() {
+				L.RaiseError(errTooLarge)
+			}
+			arg++
+		}
+		// Extra arguments are ignored, as in Lua; Go's fmt would print them.
+		L.SetTop(arg - 1)
+		return orig(L)
+	}
+}
+
+// scanFormat reads one conversion after its '%' as Lua 5.1 does: up to five
+// flags, a width and a precision of at most two digits each, then one of
+// Lua's conversions. It returns the spec's text including the conversion
+// character.
+func scanFormat(s string) (spec string, conv byte, err string) {
+	i := 0
+	for i < len(s) && strings.IndexByte("-+ #0", s[i]) >= 0 {
+		i++
+	}
+	if i > 5 {
+		return "", 0, "invalid format (repeated flags)"
+	}
+	digits := func() bool {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n <= 2
+	}
+	if !digits() {
+		return "", 0, "invalid format (width or precision too long)"
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if !digits() {
+			return "", 0, "invalid format (width or precision too long)"
+		}
+	}
+	if i >= len(s) {
+		return "", 0, "invalid option '%' to 'format'"
+	}
+	c := s[i]
+	if strings.IndexByte("cdiouxXeEfgGqs", c) < 0 {
+		return "", 0, "invalid option '%" + string(rune(c)) + "' to 'format'"
+	}
+	return s[:i+1], c, ""
+}
+
+// table.concat(t, sep, i, j), as in Lua 5.1, building the result directly
+// rather than on the Lua stack (gopher-lua's pushes every element, so a long
+// table overflowed the stack) and refusing results over the string cap.
+func (rt *Runtime) tableConcat(L *lua.LState) int {
+	t, ok := L.Get(1).(*lua.LTable)
+	if !ok {
+		typeError(L, 1, fnConcat, "table")
+	}
+	sep := ""
+	if L.GetTop() >= 2 && L.Get(2) != lua.LNil {
+		sep = checkStringArg(L, 2, fnConcat)
+	}
+	i, j := int64(1), int64(t.Len())
+	if L.GetTop() >= 3 && L.Get(3) != lua.LNil {
+		i = checkInteger(L, 3, fnConcat)
+	}
+	if L.GetTop() >= 4 && L.Get(4) != lua.LNil {
+		j = checkInteger(L, 4, fnConcat)
+	}
+	var b strings.Builder
+	limit := rt.maxString()
+	for k := i; k <= j; k++ {
+		var s string
+		switch v := t.RawGetInt(int(k)).(type) {
+		case lua.LString:
+			s = string(v)
+		case lua.LNumber:
+			s = v.String()
+		default:
+			L.RaiseError("invalid value (at index %d) in table for 'concat'", k)
+		}
+		if b.Len()+len(s)+len(sep) > limit {
+			L.RaiseError(errTooLarge)
+		}
+		b.WriteString(s)
+		if k == j || k == math.MaxInt64 {
+			break
+		}
+		b.WriteString(sep)
+	}
+	L.Push(lua.LString(b.String()))
+	return 1
+}
+
+// math.random(), math.random(n), math.random(m, n), as in Lua 5.1, with
+// "interval is empty" instead of a Go panic.
+func mathRandom(L *lua.LState) int {
+	switch L.GetTop() {
+	case 0:
+		L.Push(lua.LNumber(rand.Float64()))
+		return 1
+	case 1, 2:
+	default:
+		L.RaiseError("wrong number of arguments")
+	}
+	lo, hi := int64(1), checkInteger(L, 1, fnRandom)
+	if L.GetTop() == 2 {
+		lo, hi = hi, checkInteger(L, 2, fnRandom)
+	}
+	if lo > hi {
+		argError(L, L.GetTop(), fnRandom, "interval is empty")
+	}
+	// math/rand's global source, which math.randomseed seeds.
+	span := uint64(hi) - uint64(lo) // the count minus one, which fits
+	var r uint64
+	if span < math.MaxInt64 {
+		r = uint64(rand.Int63n(int64(span) + 1))
+	} else {
+		for r = rand.Uint64(); r > span; r = rand.Uint64() {
+		}
+	}
+	L.Push(lua.LNumber(float64(int64(uint64(lo) + r))))
+	return 1
+}
+
+// hardenCoroutines wraps coroutine.create, wrap, resume, status and yield.
+//
+// Time limits: gopher-lua gives a new coroutine a child of its creator's
+// context, fixed for good; ours must follow the deadline of whatever resumes
+// it. So coroutines are made without a context and get the resumer's at each
+// resume.
+//
+// Yield: gopher-lua implements yield by returning out of the innermost Go
+// loop that runs Lua code. When a Go function (pcall, a metamethod, sort's
+// comparator, a reactor callback run inline) sits between the coroutine's
+// body and the yield, that loop is not the coroutine's, and the VM ends up
+// corrupt. Lua 5.1 refuses such a yield; so do we.
+func hardenCoroutines(L *lua.LState, co *lua.LTable) {
+	gfn := func(name string) lua.LGFunction {
+		if f, ok := co.RawGetString(name).(*lua.LFunction); ok && f.IsG {
+			return f.GFunction
+		}
+		return nil
+	}
+	create, wrap, resume, yield := gfn("create"), gfn("wrap"), gfn("resume"), gfn("yield")
+	if create == nil || wrap == nil || resume == nil || yield == nil {
+		return
+	}
+	fnCreate, fnWrap := fname{name: "create"}, fname{name: "wrap"}
+	co.RawSetString("create", L.NewFunction(func(L *lua.LState) int {
+		checkFunction(L, 1, fnCreate)
+		return withoutContext(L, create)
+	}))
+	// The function wrap returns finds its coroutine in its first upvalue;
+	// ours keeps it there too, and calls gopher-lua's with it.
+	var wrapaux lua.LGFunction
+	wrapped := func(L *lua.LState) int {
+		th := L.ToThread(lua.UpvalueIndex(1))
+		if active(L, th) {
+			L.RaiseError("cannot resume non-suspended coroutine")
+		}
+		shareContext(L, th)
+		return wrapaux(L)
+	}
+	co.RawSetString("wrap", L.NewFunction(func(L *lua.LState) int {
+		checkFunction(L, 1, fnWrap)
+		withoutContext(L, wrap)
+		f, _ := L.Get(-1).(*lua.LFunction)
+		if f == nil || !f.IsG || len(f.Upvalues) == 0 {
+			return 1 // not the gopher-lua we know: leave its function as is
+		}
+		th, _ := f.Upvalues[0].Value().(*lua.LState)
+		if th == nil {
+			return 1
+		}
+		wrapaux = f.GFunction
+		L.Pop(1)
+		L.Push(L.NewClosure(wrapped, th))
+		return 1
+	}))
+	co.RawSetString("resume", L.NewFunction(func(L *lua.LState) int {
+		th, ok := L.Get(1).(*lua.LState)
+		if !ok {
+			typeError(L, 1, fname{name: "resume"}, "coroutine")
+		}
+		if active(L, th) {
+			L.Push(lua.LFalse)
+			L.Push(lua.LString("cannot resume non-suspended coroutine"))
+			return 2
+		}
+		shareContext(L, th)
+		return resume(L)
+	}))
+	co.RawSetString("status", L.NewFunction(func(L *lua.LState) int {
+		th, ok := L.Get(1).(*lua.LState)
+		if !ok {
+			typeError(L, 1, fname{name: "status"}, "coroutine")
+		}
+		status := L.Status(th)
+		if status == "suspended" && active(L, th) {
+			status = "normal"
+		}
+		L.Push(lua.LString(status))
+		return 1
+	}))
+	co.RawSetString("yield", L.NewFunction(func(L *lua.LState) int {
+		if yieldCrossesGo() {
+			L.RaiseError("attempt to yield across metamethod/C-call boundary")
+		}
+		return yield(L)
+	}))
+}
+
+func checkFunction(L *lua.LState, n int, f fname) {
+	if _, ok := L.Get(n).(*lua.LFunction); !ok {
+		typeError(L, n, f, "function")
+	}
+}
+
+// withoutContext calls fn with the state's context removed, so the thread it
+// creates gets none, then gives that thread the context back.
+func withoutContext(L *lua.LState, fn lua.LGFunction) int {
+	ctx := L.Context()
+	if ctx == nil {
+		return fn(L)
+	}
+	L.RemoveContext()
+	defer L.SetContext(ctx)
+	n := fn(L)
+	return n
+}
+
+// active reports whether th is running or has resumed a coroutine that is
+// running: gopher-lua sets Parent while a coroutine is resumed and clears it
+// when it yields or ends. Resuming an active coroutine would run it twice.
+func active(L *lua.LState, th *lua.LState) bool {
+	return th.Parent != nil && !th.Dead && L.G.CurrentThread != th
+}
+
+// shareContext gives the suspended coroutine th the context of L, the code
+// resuming it, so the same time limit applies inside.
+func shareContext(L, th *lua.LState) {
+	if th.Dead || L.G.CurrentThread == th {
+		return
+	}
+	switch ctx := L.Context(); {
+	case ctx == th.Context():
+	case ctx == nil:
+		th.RemoveContext()
+	default:
+		th.SetContext(ctx)
+	}
+}
+
+// The gopher-lua functions that run Lua code in a Go loop of their own.
+const (
+	luaMainLoop    = "github.com/yuin/gopher-lua.mainLoop"
+	luaMainLoopCtx = "github.com/yuin/gopher-lua.mainLoopWithContext"
+	luaThreadRun   = "github.com/yuin/gopher-lua.threadRun"
+)
+
+// yieldCrossesGo reports whether a yield called now would return into
+// anything but the coroutine's own loop: whether, on the Go stack, more than
+// one VM loop runs above the coroutine's start.
+func yieldCrossesGo() bool {
+	var pcs [64]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
+	loops := 0
+	for {
+		f, more := frames.Next()
+		switch f.Function {
+		case luaMainLoop, luaMainLoopCtx:
+			if loops++; loops > 1 {
+				return true
+			}
+		case luaThreadRun:
+			return false
+		}
+		if !more {
+			return false // not in a coroutine: yield itself says so
+		}
+	}
+}
