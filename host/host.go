@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/loopscript/loopscript/luabind"
 	"github.com/loopscript/loopscript/reactor"
@@ -37,6 +38,30 @@ type Options struct {
 	OnError func(*CallbackError)
 	// Plugins are added as by AddPlugin.
 	Plugins []Plugin
+
+	// WarnSlow: a callback that holds the loop longer gets one warning on
+	// Stderr (or to OnSlowCallback). Zero means DefaultWarnSlow; a negative
+	// value turns the warnings off. Measured on the real clock.
+	WarnSlow time.Duration
+	// OnSlowCallback receives the slow callbacks instead of Stderr.
+	OnSlowCallback func(SlowCallback)
+	// MaxCallbackTime interrupts a callback, or a stretch of the main chunk
+	// outside reactor.run(), that runs longer: it fails with "callback
+	// exceeded the time limit of ...", reported like any error, and the loop
+	// goes on. Zero means no limit (DefaultSandboxCallbackTime under a
+	// Sandbox); negative, no limit at all.
+	MaxCallbackTime time.Duration
+	// MaxRunTime bounds each RunFile, RunString, RunReader and Require call,
+	// the reactor.run() it makes included: past it the reactor stops, the
+	// Lua code running is interrupted and the call returns a ScriptError.
+	// Zero means no limit.
+	MaxRunTime time.Duration
+	// MaxStringSize caps the strings string.rep, string.format and
+	// table.concat build, in bytes. Zero means 256 MiB, or
+	// DefaultSandboxStringSize under a Sandbox.
+	MaxStringSize int
+	// Sandbox, if set, restricts scripts to what untrusted code may do.
+	Sandbox *Sandbox
 }
 
 // CallbackError is an error a Lua callback raised and did not handle.
@@ -87,14 +112,18 @@ func New(opts Options) (*Host, error) {
 	if h.stdout == nil {
 		h.stdout = os.Stdout
 	}
-	h.L = lua.NewState(lua.Options{CallStackSize: 200, RegistryMaxSize: 1 << 20})
+	h.L = newState(opts.Sandbox)
 	h.rt = luabind.Open(h.L, luabind.Config{
 		Reactor:       opts.Reactor,
 		Clock:         opts.Clock,
 		HandleSignals: opts.HandleSignals,
 		OnError:       opts.OnError,
 		Stderr:        opts.Stderr,
+		Limits:        opts.limits(),
 	})
+	if opts.Sandbox != nil {
+		h.restrict(opts.Sandbox)
+	}
 	for _, name := range []string{"reactor", "task", "selectreactor", "pollreactor", "epollreactor"} {
 		h.names[name] = true
 	}
@@ -206,7 +235,7 @@ func (h *Host) RunReader(name string, src io.Reader, args ...string) error {
 	for i, a := range args {
 		largs[i] = lua.LString(a)
 	}
-	if err := h.rt.PCall(fn, largs...); err != nil {
+	if err := h.rt.RunChunk(fn, largs...); err != nil {
 		cbErr := err.(*CallbackError)
 		return &ScriptError{Message: cbErr.Message, Traceback: cbErr.Traceback}
 	}

@@ -24,11 +24,20 @@ Options:
   -e CHUNK           run the string CHUNK
   -l NAME            require library NAME into global NAME
   --reactor KIND     install the reactor KIND (epoll, poll, select) first
+  --warn-slow D      warn when a callback blocks the loop longer than D
+                     (default 0.5 s; 0 turns the warning off)
+  --max-callback-time D
+                     interrupt a callback (or the main chunk outside
+                     reactor.run) that runs longer than D; the loop goes on
+  --sandbox          run the script as untrusted: safe libraries only,
+                     require only beside the script, 1 s per callback
+                     unless --max-callback-time says otherwise
   -v, --version      print the version and exit
   -h, --help         print this help and exit
   --                 stop handling options
   -                  run standard input and stop handling options
 With no script, loopscript runs standard input when it is not a terminal.
+Durations: seconds (0.5, 2) or Go's syntax (200ms, 1.5s, 2m).
 Exit status: 0 when the script finishes (errors in callbacks are reported
 and survived), 1 for an error in the script itself or a script that cannot
 be read, 2 for bad usage, 128+N after a second signal N.
@@ -50,6 +59,7 @@ type invocation struct {
 	script      int // index in argv of the script ("-" for stdin), or 0
 	help        bool
 	version     bool
+	limits      limitFlags
 }
 
 // usageError is a command line loopscript cannot make sense of: exit 2.
@@ -112,6 +122,16 @@ func parse(argv []string) (*invocation, error) {
 			default:
 				return nil, &usageError{fmt.Sprintf("unknown reactor '%s' (want epoll, poll or select)", v)}
 			}
+		case "--warn-slow", "--max-callback-time":
+			v, err := takeValue()
+			if err != nil {
+				return nil, err
+			}
+			if err := inv.limits.set(name, v); err != nil {
+				return nil, err
+			}
+		case "--sandbox":
+			inv.limits.sandbox = true
 		default:
 			return nil, &usageError{fmt.Sprintf("unrecognized option '%s'", a)}
 		}
@@ -142,7 +162,9 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		inv.script = len(argv) - 1
 	}
 
-	h, err := host.New(host.Options{Stdout: stdout, Stderr: stderr, HandleSignals: true})
+	opts := host.Options{Stdout: stdout, Stderr: stderr, HandleSignals: true}
+	inv.limits.apply(&opts, argv, inv.script)
+	h, err := host.New(opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "loopscript: %v\n", err)
 		return 1

@@ -1,0 +1,191 @@
+package host
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Sandbox restricts a host to what untrusted scripts may do. Set
+// Options.Sandbox to use it; the zero value is the strictest sandbox.
+//
+// A sandboxed script gets only the safe parts of the standard library: the
+// base functions without dofile and loadfile (load and loadstring compile
+// strings only), string, table, math, coroutine, and os.time, os.clock,
+// os.date and os.difftime. There is no io, no debug, no os.execute, remove,
+// rename, exit, getenv or tmpname, no package.loadlib. require finds the
+// host's own modules (reactor, task, the reactor installers, plugins) and Lua
+// files inside AllowedDirs, nothing else.
+//
+// Under a sandbox, Options.MaxCallbackTime defaults to
+// DefaultSandboxCallbackTime, so no callback and no stretch of the main chunk
+// can hold the host's goroutine for long; set Options.MaxRunTime too if the
+// script must not keep the reactor running for ever. Strings built by
+// string.rep, string.format and table.concat are capped at
+// DefaultSandboxStringSize unless Options.MaxStringSize says otherwise.
+type Sandbox struct {
+	// AllowedDirs are the folders require may load Lua files from: for
+	// require("a.b"), a/b.lua or a/b/init.lua inside one of them, tried in
+	// order. A file must lie inside its folder, symbolic links included.
+	// Empty: require finds only the host's modules.
+	AllowedDirs []string
+	// CallStackSize is the deepest nesting of Lua calls; deeper recursion
+	// raises "stack overflow". Zero means DefaultSandboxCallStack.
+	CallStackSize int
+	// RegistryMaxSize caps the value stack of each coroutine (gopher-lua's
+	// "registry"), in values: the arguments, results and locals live at
+	// once. Beyond it a script gets "registry overflow". Zero means
+	// DefaultSandboxRegistry.
+	RegistryMaxSize int
+}
+
+// Defaults of a Sandbox's fields.
+const (
+	DefaultSandboxCallStack = 200
+	DefaultSandboxRegistry  = 1 << 16
+)
+
+// Sizes of the Lua state outside a sandbox.
+const (
+	callStackSize   = 200
+	registryMaxSize = 1 << 20
+	// registryGrowStep is how many values the stack grows by when full. The
+	// stack grows by copying, so gopher-lua's default of 32 made pushing a
+	// million values (unpack, string.byte) quadratic: minutes in Go code that
+	// no time limit can interrupt.
+	registryGrowStep = 1 << 14
+)
+
+// newState creates the Lua state: all the standard libraries, or only the
+// safe ones under a sandbox.
+func newState(sb *Sandbox) *lua.LState {
+	if sb == nil {
+		return lua.NewState(lua.Options{
+			CallStackSize:    callStackSize,
+			RegistryMaxSize:  registryMaxSize,
+			RegistryGrowStep: registryGrowStep,
+		})
+	}
+	stack, registry := sb.CallStackSize, sb.RegistryMaxSize
+	if stack <= 0 {
+		stack = DefaultSandboxCallStack
+	}
+	if registry <= 0 {
+		registry = DefaultSandboxRegistry
+	}
+	L := lua.NewState(lua.Options{
+		SkipOpenLibs:     true,
+		CallStackSize:    stack,
+		RegistrySize:     min(lua.RegistrySize, registry),
+		RegistryMaxSize:  registry,
+		RegistryGrowStep: min(registryGrowStep, registry),
+	})
+	for _, lib := range []struct {
+		name string
+		open lua.LGFunction
+	}{
+		{lua.LoadLibName, lua.OpenPackage}, // first: the others register in it
+		{lua.BaseLibName, lua.OpenBase},
+		{lua.TabLibName, lua.OpenTable},
+		{lua.StringLibName, lua.OpenString},
+		{lua.MathLibName, lua.OpenMath},
+		{lua.CoroutineLibName, lua.OpenCoroutine},
+		{lua.OsLibName, lua.OpenOs},
+	} {
+		L.Push(L.NewFunction(lib.open))
+		L.Push(lua.LString(lib.name))
+		L.Call(1, 0)
+	}
+	return L
+}
+
+// sandboxOS is what stays of the os library in a sandbox.
+var sandboxOS = map[string]bool{"time": true, "clock": true, "date": true, "difftime": true}
+
+// restrict removes from a sandboxed state what newState could not leave out:
+// the unsafe functions of the libraries it opened, and require's search of
+// package.path.
+func (h *Host) restrict(sb *Sandbox) {
+	L := h.L
+	for _, name := range []string{"dofile", "loadfile", "_printregs"} {
+		L.SetGlobal(name, lua.LNil)
+	}
+	if os, ok := L.GetGlobal("os").(*lua.LTable); ok {
+		var unsafe []lua.LValue
+		os.ForEach(func(k, _ lua.LValue) {
+			if !sandboxOS[lua.LVAsString(k)] {
+				unsafe = append(unsafe, k)
+			}
+		})
+		for _, k := range unsafe {
+			os.RawSet(k, lua.LNil)
+		}
+	}
+	pkg, ok := L.GetGlobal("package").(*lua.LTable)
+	if !ok {
+		return
+	}
+	for _, name := range []string{"loadlib", "path", "cpath"} {
+		pkg.RawSetString(name, lua.LNil)
+	}
+	// package.loaders and the registry's _LOADERS are one table: keep the
+	// preload searcher, put ours in place of the one reading package.path.
+	loaders, ok := pkg.RawGetString("loaders").(*lua.LTable)
+	if !ok {
+		return
+	}
+	preload := loaders.RawGetInt(1)
+	for i := loaders.Len(); i >= 1; i-- {
+		loaders.RawSetInt(i, lua.LNil)
+	}
+	loaders.RawSetInt(1, preload)
+	if len(sb.AllowedDirs) > 0 {
+		dirs := append([]string(nil), sb.AllowedDirs...)
+		loaders.RawSetInt(2, L.NewFunction(func(L *lua.LState) int { return searchDirs(L, dirs) }))
+	}
+}
+
+// searchDirs is the searcher of require in a sandbox: it looks for the
+// module in the allowed folders through os.Root, which refuses any path
+// (.., absolute, a symbolic link) that leads outside the folder.
+func searchDirs(L *lua.LState, dirs []string) int {
+	name := L.CheckString(1)
+	if !moduleName.MatchString(name) {
+		L.Push(lua.LString(fmt.Sprintf("\n\tno module '%s' in the allowed folders (invalid name)", name)))
+		return 1
+	}
+	rel := strings.ReplaceAll(name, ".", "/")
+	var tried strings.Builder
+	for _, dir := range dirs {
+		for _, file := range []string{rel + ".lua", rel + "/init.lua"} {
+			path := filepath.Join(dir, file)
+			code, err := readInside(dir, file)
+			if err != nil {
+				fmt.Fprintf(&tried, "\n\tno file '%s'", path)
+				continue
+			}
+			fn, err := L.Load(bytes.NewReader(code), path)
+			if err != nil {
+				L.RaiseError("error loading module '%s' from file '%s':\n\t%s", name, path, syntaxMessage(path, err))
+			}
+			L.Push(fn)
+			return 1
+		}
+	}
+	L.Push(lua.LString(tried.String()))
+	return 1
+}
+
+// readInside reads the file at rel inside dir, refusing to leave dir.
+func readInside(dir, rel string) ([]byte, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.ReadFile(rel)
+}
