@@ -151,7 +151,7 @@ func (h *Host) CallFromGoroutine(fn func(L *lua.LState)) error {
 	}
 	return r.CallFromGoroutine(func() {
 		if err := h.rt.PCall(h.L.NewFunction(func(L *lua.LState) int { fn(L); return 0 })); err != nil {
-			r.ReportError(err)
+			h.rt.ReportError(err)
 		}
 	})
 }

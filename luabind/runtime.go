@@ -98,7 +98,7 @@ func (rt *Runtime) install(kind string) error {
 	r, err := reactor.New(reactor.Config{
 		Poller:        poller,
 		Clock:         rt.cfg.Clock,
-		OnError:       rt.reportGoError,
+		OnError:       rt.ReportError,
 		HandleSignals: rt.cfg.HandleSignals,
 		Exit:          rt.cfg.Exit,
 	})
@@ -174,8 +174,13 @@ func (rt *Runtime) report(e *CallbackError) {
 	io.WriteString(rt.cfg.Stderr, e.Report())
 }
 
-// reportGoError reports an error the reactor caught itself: a Go panic in a
-// callback, which means a bug in Go code, not in the script.
-func (rt *Runtime) reportGoError(err error) {
-	rt.report(&CallbackError{Function: "Go callback", Message: fmt.Sprintf("internal error: %v", err)})
+// ReportError reports err like an error raised by a callback. A
+// *CallbackError goes as it is; anything else (a Go callback's panic, which
+// means a bug in Go code rather than in the script) is wrapped in one.
+func (rt *Runtime) ReportError(err error) {
+	cbErr, ok := err.(*CallbackError)
+	if !ok {
+		cbErr = &CallbackError{Function: "Go callback", Message: fmt.Sprintf("internal error: %v", err)}
+	}
+	rt.report(cbErr)
 }
