@@ -297,6 +297,11 @@ reactor.call_later(0, boom)`,
 lc:start(1)
 reactor.call_later(2.5, function() print(lc.running) end)`,
 			"Unhandled error in function <test.lua:3>:", "loop", ""},
+		{"full value stack", `reactor.call_later(0, function() local t = {} for i = 1, 1e5 do t[i] = i end return unpack(t) end)`,
+			"Unhandled error in function <test.lua:3>:", "registry overflow", "in function 'unpack'"},
+		{"stack overflow", `local function f() return 1 + f() end
+reactor.call_later(0, f)`,
+			"Unhandled error in function 'f' (test.lua:3):", "stack overflow", "in function 'f'"},
 		{"run from a callback", `reactor.call_later(0, reactor.run)`,
 			"Unhandled error in function 'reactor.run'", "reactor already running", ""},
 	}
