@@ -368,3 +368,25 @@ reactor.run()`)
 		t.Errorf("traceback has %d lines:\n%s", len(lines), res.reports[0].Traceback)
 	}
 }
+
+func TestDebugTracebackFromACallback(t *testing.T) {
+	res := runLua(t, `local reactor = require("reactor")
+local function stack()
+  print(debug.traceback("The Lua stack:"))
+  reactor.stop()
+end
+reactor.call_when_running(stack)
+reactor.run()
+print(debug.traceback({}) == nil, type(debug.traceback(nil)))`)
+	want := `The Lua stack:
+stack traceback:
+	test.lua:3: in function 'stack'
+	[C]: in function 'run'
+	test.lua:7: in main chunk
+false	string
+`
+	if res.err != nil || res.out != want {
+		t.Fatalf("output:\n%s\nerror %v; want:\n%s", res.out, res.err, want)
+	}
+}
+

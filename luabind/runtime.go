@@ -59,6 +59,7 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 	}
 	rt := &Runtime{L: L, cfg: cfg}
 	rt.runner = L.NewFunction(rt.runCallee)
+	rt.replaceTraceback()
 	rt.delayedCallMeta = rt.newDelayedCallMeta()
 	rt.loopingCallMeta = rt.newLoopingCallMeta()
 	L.PreloadModule("reactor", rt.openReactor)
