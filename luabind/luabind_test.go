@@ -389,4 +389,3 @@ false	string
 		t.Fatalf("output:\n%s\nerror %v; want:\n%s", res.out, res.err, want)
 	}
 }
-
