@@ -130,11 +130,17 @@ func (lc *LoopingCall) tick() {
 }
 
 // scheduleAfter schedules the next call at the first interval boundary after
-// t; every iteration when the interval is 0.
+// t; every iteration when the interval is 0. A boundary past the end of time
+// (maxTime) is never reached, so nothing is scheduled: clamping it to maxTime
+// would call at maxTime with a count of 0, again and again.
 func (lc *LoopingCall) scheduleAfter(t time.Duration) {
 	next := t
 	if lc.interval > 0 {
-		next = addSaturating(lc.start, time.Duration(lc.intervalOf(t)+1)*lc.interval)
+		k := lc.intervalOf(t) + 1
+		if k > int64(maxTime-lc.start)/int64(lc.interval) {
+			return
+		}
+		next = lc.start + time.Duration(k)*lc.interval
 	}
 	lc.call = lc.sched.CallAt(next, lc.tick)
 }
