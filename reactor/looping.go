@@ -87,11 +87,16 @@ func (lc *LoopingCall) Stop() error {
 		return ErrLoopNotRunning
 	}
 	lc.running = false
+	lc.cancelCall()
+	return nil
+}
+
+// cancelCall cancels the next scheduled call, if any.
+func (lc *LoopingCall) cancelCall() {
 	if lc.call != nil && lc.call.Active() {
 		lc.call.Cancel()
 	}
 	lc.call = nil
-	return nil
 }
 
 // Running reports whether the LoopingCall is started and not stopped.
@@ -112,10 +117,13 @@ func (lc *LoopingCall) tick() {
 	}
 	lc.last = now
 
+	// A failing fn stops the loop, even if it restarted it first: the call
+	// the restart scheduled is cancelled.
 	finished := false
 	defer func() {
 		if !finished { // fn panicked
 			lc.running = false
+			lc.cancelCall()
 		}
 	}()
 	err := lc.fn(count)
@@ -124,6 +132,7 @@ func (lc *LoopingCall) tick() {
 	switch {
 	case err != nil:
 		lc.running, lc.err = false, err
+		lc.cancelCall()
 	case lc.running && lc.call == nil: // not stopped, nor restarted, by fn
 		lc.scheduleAfter(lc.sched.Now())
 	}
