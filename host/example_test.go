@@ -59,6 +59,7 @@ func ExampleHost_CallFromGoroutine() {
 	h, _ := host.New(host.Options{})
 	defer h.Close()
 	h.AddPlugin(host.Plugin{Name: "slow", Loader: func(L *lua.LState) int {
+		h.Reactor() // install it now, on the loop's goroutine
 		L.Push(L.NewFunction(func(L *lua.LState) int {
 			callback := L.CheckFunction(1)
 			go func() {

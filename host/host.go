@@ -148,13 +148,14 @@ func (h *Host) Install(kind string) error { return h.rt.Install(kind) }
 
 // CallFromGoroutine hands fn to the loop, which calls it with the Lua state
 // at its next iteration. It is the one method safe for concurrent use; it
-// never blocks, and fails with reactor.ErrNotRunning once the reactor has
-// stopped. A Lua error fn raises through the state is reported like a
-// callback's.
+// never blocks. It fails with reactor.ErrNotRunning before the reactor is
+// installed (a plugin that posts can install it in its loader with Reactor)
+// and once the reactor has stopped. A Lua error fn raises through the state
+// is reported like a callback's.
 func (h *Host) CallFromGoroutine(fn func(L *lua.LState)) error {
-	r, err := h.rt.Reactor()
-	if err != nil {
-		return err
+	r := h.rt.Installed()
+	if r == nil {
+		return reactor.ErrNotRunning
 	}
 	return r.CallFromGoroutine(func() {
 		if err := h.rt.PCall(h.L.NewFunction(func(L *lua.LState) int { fn(L); return 0 })); err != nil {

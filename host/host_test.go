@@ -186,8 +186,11 @@ reactor.run()`)
 	}
 }
 
-func TestCallFromGoroutineAfterStop(t *testing.T) {
+func TestCallFromGoroutineBeforeInstallAndAfterStop(t *testing.T) {
 	h, _ := newHost(t, host.Options{})
+	if err := h.CallFromGoroutine(func(*lua.LState) {}); !errors.Is(err, reactor.ErrNotRunning) {
+		t.Fatalf("before install: error %v, want ErrNotRunning", err)
+	}
 	if err := h.RunString("s.lua", `local r = require("reactor") r.call_when_running(r.stop) r.run()`); err != nil {
 		t.Fatal(err)
 	}
@@ -201,6 +204,9 @@ func TestCallFromManyGoroutines(t *testing.T) {
 	const n = 200
 	var wg sync.WaitGroup
 	h.AddPlugin(host.Plugin{Name: "flood", Loader: func(L *lua.LState) int {
+		if _, err := h.Reactor(); err != nil { // installed here, on the loop's goroutine
+			L.RaiseError("%v", err)
+		}
 		for i := 0; i < n; i++ {
 			wg.Add(1)
 			go func() {

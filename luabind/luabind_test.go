@@ -389,3 +389,25 @@ false	string
 		t.Fatalf("output:\n%s\nerror %v; want:\n%s", res.out, res.err, want)
 	}
 }
+
+func TestUpvaluesSurviveCaughtErrors(t *testing.T) {
+	res := runLua(t, `local reactor = require("reactor")
+local x, n = nil, 0
+local f = function() local ok, err = pcall(error, "e", 0) x = err end
+f()
+reactor.call_later(0, function()
+  pcall(error, "a")
+  xpcall(function() error("b") end, function(m) return m end)
+  n = n + 1
+  reactor.stop()
+end)
+reactor.call_later(0, function() error("reported") end)
+reactor.run()
+print(x, n)`)
+	if res.err != nil || res.out != "e\t1\n" || len(res.reports) != 1 {
+		t.Fatalf("output %q, error %v, %d reports", res.out, res.err, len(res.reports))
+	}
+	if _, ok := errorFuncFlag(lua.NewState()); !ok {
+		t.Fatal("gopher-lua has no hasErrorFunc field any more: see upvalues.go")
+	}
+}

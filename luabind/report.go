@@ -208,3 +208,18 @@ func (rt *Runtime) globalName(L *lua.LState, fn *lua.LFunction, level int) strin
 	})
 	return name
 }
+
+// tidyGopherTraceback rewrites gopher-lua's own traceback, used when the
+// message handler could not run, in the format of ours: Go frames as [C],
+// without the runner's frames and the final "[G]: ?".
+func tidyGopherTraceback(tb string) string {
+	lines := strings.Split(tb, "\n")
+	kept := lines[:0]
+	for _, line := range lines {
+		if line == "\t[G]: ?" || line == "\t[G]: in function <anonymous>" {
+			continue
+		}
+		kept = append(kept, strings.Replace(line, "\t[G]:", "\t[C]:", 1))
+	}
+	return strings.Join(kept, "\n")
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"github.com/loopscript/loopscript/reactor"
 	lua "github.com/yuin/gopher-lua"
@@ -38,6 +39,8 @@ type Runtime struct {
 	L   *lua.LState
 	cfg Config
 	r   *reactor.Reactor
+	// installed is r, published for other goroutines (Installed).
+	installed atomic.Pointer[reactor.Reactor]
 
 	// runner calls a callback with the state's Panic hook set to
 	// raiseWithTraceback, so an error's traceback is taken while the failing
@@ -60,6 +63,7 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 	rt := &Runtime{L: L, cfg: cfg}
 	rt.runner = L.NewFunction(rt.runCallee)
 	rt.replaceTraceback()
+	rt.keepUpvaluesAcrossPCall()
 	rt.delayedCallMeta = rt.newDelayedCallMeta()
 	rt.loopingCallMeta = rt.newLoopingCallMeta()
 	L.PreloadModule("reactor", rt.openReactor)
@@ -105,8 +109,13 @@ func (rt *Runtime) install(kind string) error {
 		return err
 	}
 	rt.r = r
+	rt.installed.Store(r)
 	return nil
 }
+
+// Installed returns the reactor if one is installed, else nil. Unlike
+// Reactor it never installs one, so it is safe for concurrent use.
+func (rt *Runtime) Installed() *reactor.Reactor { return rt.installed.Load() }
 
 // Close releases the reactor's descriptors if it never ran.
 func (rt *Runtime) Close() error {
@@ -123,7 +132,9 @@ func (rt *Runtime) Close() error {
 // the value stack after the error, and when the error was a full stack
 // ("registry overflow") that push panics out of PCall and kills the process.
 // Instead the callee runs under a Panic hook that records the traceback in
-// the error itself, in Go, without touching the Lua stack.
+// the error itself, in Go, without touching the Lua stack; and with the
+// state's "error function active" flag set, which is what a handler would
+// have done for upvalues (see upvalues.go).
 func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 	L := rt.L
 	L.Push(rt.runner)
@@ -131,7 +142,9 @@ func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 	for _, a := range args {
 		L.Push(a)
 	}
+	outer := errorFuncActive(L)
 	err := L.PCall(len(args)+1, 0, nil)
+	setErrorFuncActive(L, outer) // PCall clears it on the way out
 	if err == nil {
 		return nil
 	}
@@ -139,7 +152,7 @@ func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 	var apiErr *lua.ApiError
 	if errors.As(err, &apiErr) {
 		cbErr.Message = errorText(L, apiErr.Object)
-		cbErr.Traceback = apiErr.StackTrace
+		cbErr.Traceback = tidyGopherTraceback(apiErr.StackTrace)
 	} else {
 		cbErr.Message = err.Error()
 	}
@@ -154,6 +167,7 @@ func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 func (rt *Runtime) runCallee(L *lua.LState) int {
 	saved := L.Panic
 	L.Panic = rt.raiseWithTraceback
+	setErrorFuncActive(L, true)
 	L.Call(L.GetTop()-1, 0)
 	L.Panic = saved // on an error, the enclosing PCall restores it
 	return 0
