@@ -138,6 +138,9 @@ func parse(argv []string) (*invocation, error) {
 }
 
 func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(argv) > 1 && argv[1] == "test" { // a script called test: ./test
+		return runTestCommand(argv[2:], stdout, stderr)
+	}
 	inv, err := parse(argv)
 	if err != nil {
 		fmt.Fprintf(stderr, "loopscript: %v\n%s", err, usage)
