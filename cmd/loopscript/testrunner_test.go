@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -317,4 +318,22 @@ func TestLineDiff(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The Lua suites of the repository (task.clock and LoopingCalls on it, the
+// ports of Twisted's test_task.py cases) pass.
+func TestRepositoryLuaSuites(t *testing.T) {
+	code, stdout, stderr := runLuaTests(t, "../..", "tests/lua")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	var passed, failed int
+	if _, err := fmt.Sscanf(lastLine(stdout), "%d passed, %d failed", &passed, &failed); err != nil || failed != 0 || passed < 30 {
+		t.Fatalf("summary %q: want at least 30 passed, 0 failed", lastLine(stdout))
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	return lines[len(lines)-1]
 }
