@@ -92,7 +92,14 @@ func New(opts Options) (*Host, error) {
 	if h.stdout == nil {
 		h.stdout = os.Stdout
 	}
-	h.L = lua.NewState(lua.Options{CallStackSize: 200, RegistryMaxSize: 1 << 20})
+	h.L = lua.NewState(lua.Options{
+		CallStackSize: 200,
+		// The registry (the value stack) may grow to a million slots, in steps
+		// large enough that growing it stays linear: gopher-lua copies it whole
+		// at each step. Past that, a script gets "registry overflow".
+		RegistryMaxSize:  1 << 20,
+		RegistryGrowStep: 1 << 14,
+	})
 	h.rt = luabind.Open(h.L, luabind.Config{
 		Reactor:       opts.Reactor,
 		Clock:         opts.Clock,
@@ -157,7 +164,7 @@ func (h *Host) CallFromGoroutine(fn func(L *lua.LState)) error {
 	}
 	return r.CallFromGoroutine(func() {
 		if err := h.rt.PCall(h.L.NewFunction(func(L *lua.LState) int { fn(L); return 0 })); err != nil {
-			r.ReportError(err)
+			h.rt.ReportError(err)
 		}
 	})
 }
