@@ -60,13 +60,17 @@ end)
 
 test("cancelling a call inside itself raises 'already called'", function()
   local clock = task.clock()
-  local call, result
+  -- The result goes in a table: in gopher-lua an error caught by pcall can
+  -- detach the enclosing function's locals from the closures that share them
+  -- (gopher-lua issue 448), so assigning an outer local would be lost.
+  local seen = {}
+  local call
   call = clock:call_later(1, function()
     local ok, err = pcall(call.cancel, call)
-    result = ok and "cancelled" or err
+    seen.result = ok and "cancelled" or err
   end)
   clock:advance(1)
-  assert(result and result:find("already called"), result)
+  assert(seen.result and seen.result:find("already called"), seen.result)
 end)
 
 test("delay postpones a call", function()
