@@ -193,12 +193,23 @@ func errorText(err error) string {
 }
 
 // failureText is the report of a test's error: the message, which usually
-// starts with FILE:LINE, and the traceback unless that line is in the test
-// file itself, which the report already names.
+// starts with FILE:LINE, then the traceback, unless all it would add is that
+// same line (an assert or error directly in the test function).
 func (s *testState) failureText(err error) string {
 	var se *host.ScriptError
-	if errors.As(err, &se) && strings.HasPrefix(se.Message, s.path+":") {
-		return se.Message
+	if !errors.As(err, &se) {
+		return err.Error()
+	}
+	var luaFrames []string
+	for _, l := range strings.Split(se.Traceback, "\n")[1:] {
+		if l = strings.TrimSpace(l); !strings.HasPrefix(l, "[C]") {
+			luaFrames = append(luaFrames, l)
+		}
+	}
+	if len(luaFrames) == 1 {
+		if where, _, ok := strings.Cut(luaFrames[0], " "); ok && strings.HasPrefix(se.Message, where) {
+			return se.Message
+		}
 	}
 	return errorText(err)
 }

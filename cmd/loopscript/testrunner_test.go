@@ -119,6 +119,20 @@ test("error", function() helper.explode() end)`,
 			},
 		},
 		{
+			name: "an assert in a helper shows the traceback down to the test",
+			files: map[string]string{"a_test.lua": `local function check(x)
+  assert(x == 2, "x is " .. x)
+end
+test("helper", function() check(3) end)`},
+			code: 1,
+			want: []string{
+				"FAIL a_test.lua:4: helper\n    a_test.lua:2: x is 3\n    stack traceback:\n",
+				"a_test.lua:2: in function 'check'\n",
+				"a_test.lua:4: in function <a_test.lua:4>\n",
+				"0 passed, 1 failed\n",
+			},
+		},
+		{
 			name: "--run picks tests by Go regexp, in every file",
 			files: map[string]string{
 				"a_test.lua":     `test("count up", function() end) test("stop", function() error("ran") end)`,
