@@ -26,6 +26,7 @@ func lineDiff(want, got string) string {
 	} else {
 		ops = lcsDiff(a, b)
 	}
+	ops = pairChanges(ops)
 	var out strings.Builder
 	for i, op := range ops {
 		if op.kind == ' ' && !nearChange(ops, i) {
@@ -94,6 +95,37 @@ func lcsDiff(a, b []string) []diffOp {
 		ops = append(ops, diffOp{'+', b[j]})
 	}
 	return ops
+}
+
+// pairChanges interleaves each block of removed and added lines, so a
+// changed line shows right above its replacement: "- [   1.000] 4 ..." over
+// "+ [   1.500] 4 ...".
+func pairChanges(ops []diffOp) []diffOp {
+	out := make([]diffOp, 0, len(ops))
+	for i := 0; i < len(ops); {
+		if ops[i].kind == ' ' {
+			out = append(out, ops[i])
+			i++
+			continue
+		}
+		var removed, added []diffOp
+		for ; i < len(ops) && ops[i].kind != ' '; i++ {
+			if ops[i].kind == '-' {
+				removed = append(removed, ops[i])
+			} else {
+				added = append(added, ops[i])
+			}
+		}
+		for k := 0; k < max(len(removed), len(added)); k++ {
+			if k < len(removed) {
+				out = append(out, removed[k])
+			}
+			if k < len(added) {
+				out = append(out, added[k])
+			}
+		}
+	}
+	return out
 }
 
 // firstDifference is the cheap diff for huge outputs: the common prefix, then

@@ -315,6 +315,11 @@ func TestLineDiff(t *testing.T) {
 			diff: "  ...\n  6\n  7\n  8\n- 9\n+ nine\n",
 		},
 		{
+			name: "changed lines pair up",
+			want: "0\n1\n2\nend\n", got: "0\n1.5\n3\n4.5\nend\n",
+			diff: "  0\n- 1\n+ 1.5\n- 2\n+ 3\n+ 4.5\n  end\n",
+		},
+		{
 			name: "invisible differences are quoted",
 			want: "Stop!", got: "Stop! \n",
 			diff: "- Stop!\n+ \"Stop! \"\n",
