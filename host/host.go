@@ -28,8 +28,13 @@ type Options struct {
 	// installs one first: "epoll" (default), "poll" or "select".
 	Reactor string
 	// Clock is the reactor's clock: nil for the monotonic clock, or a
-	// *reactor.VirtualClock for instant, repeatable runs.
+	// *reactor.VirtualClock for instant, repeatable runs (see ParseClock).
 	Clock reactor.Clock
+	// Trace, when set, receives a line for every callback the reactor runs,
+	// before it runs: "[   1.000] later   count  countdown.lua:9" (the
+	// reactor's time, the kind of call, the function and where it was
+	// defined). Nil turns tracing off.
+	Trace io.Writer
 	// HandleSignals makes the first SIGINT or SIGTERM stop the reactor
 	// gracefully and a second one exit at once with status 128+signal.
 	HandleSignals bool
@@ -101,6 +106,7 @@ func New(opts Options) (*Host, error) {
 		HandleSignals: opts.HandleSignals,
 		OnError:       opts.OnError,
 		Stderr:        opts.Stderr,
+		Trace:         opts.Trace,
 	})
 	for _, name := range []string{"reactor", "task", "selectreactor", "pollreactor", "epollreactor"} {
 		h.names[name] = true

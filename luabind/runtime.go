@@ -29,6 +29,9 @@ type Config struct {
 	// Stderr is where unhandled errors go when OnError is nil; nil means
 	// os.Stderr.
 	Stderr io.Writer
+	// Trace, when set, receives a line for every callback the reactor runs,
+	// before it runs (see trace.go).
+	Trace io.Writer
 }
 
 // ErrAlreadyInstalled is raised by *reactor.install() once a reactor exists.
@@ -193,6 +196,7 @@ const (
 // call runs a callback for the reactor and reports its error, if any. It
 // returns the error so a LoopingCall can stop on it.
 func (rt *Runtime) call(kind CallKind, fn lua.LValue, args []lua.LValue) error {
+	rt.traceCall(kind, fn)
 	err := rt.PCall(fn, args...)
 	if err != nil {
 		rt.report(err.(*CallbackError))
