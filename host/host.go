@@ -29,8 +29,13 @@ type Options struct {
 	// installs one first: "epoll" (default), "poll" or "select".
 	Reactor string
 	// Clock is the reactor's clock: nil for the monotonic clock, or a
-	// *reactor.VirtualClock for instant, repeatable runs.
+	// *reactor.VirtualClock for instant, repeatable runs (see ParseClock).
 	Clock reactor.Clock
+	// Trace, when set, receives a line for every callback the reactor runs,
+	// before it runs: "[   1.000] later   count  countdown.lua:9" (the
+	// reactor's time, the kind of call, the function and where it was
+	// defined). Nil turns tracing off.
+	Trace io.Writer
 	// HandleSignals makes the first SIGINT or SIGTERM stop the reactor
 	// gracefully and a second one exit at once with status 128+signal.
 	HandleSignals bool
@@ -119,6 +124,7 @@ func New(opts Options) (*Host, error) {
 		HandleSignals: opts.HandleSignals,
 		OnError:       opts.OnError,
 		Stderr:        opts.Stderr,
+		Trace:         opts.Trace,
 		Limits:        opts.limits(),
 	})
 	if opts.Sandbox != nil {
@@ -170,17 +176,18 @@ func (h *Host) Install(kind string) error { return h.rt.Install(kind) }
 
 // CallFromGoroutine hands fn to the loop, which calls it with the Lua state
 // at its next iteration. It is the one method safe for concurrent use; it
-// never blocks, and fails with reactor.ErrNotRunning once the reactor has
-// stopped. A Lua error fn raises through the state is reported like a
-// callback's.
+// never blocks. It fails with reactor.ErrNotRunning before the reactor is
+// installed (a plugin that posts can install it in its loader with Reactor)
+// and once the reactor has stopped. A Lua error fn raises through the state
+// is reported like a callback's.
 func (h *Host) CallFromGoroutine(fn func(L *lua.LState)) error {
-	r, err := h.rt.Reactor()
-	if err != nil {
-		return err
+	r := h.rt.Installed()
+	if r == nil {
+		return reactor.ErrNotRunning
 	}
 	return r.CallFromGoroutine(func() {
 		if err := h.rt.PCall(h.L.NewFunction(func(L *lua.LState) int { fn(L); return 0 })); err != nil {
-			r.ReportError(err)
+			h.rt.ReportError(err)
 		}
 	})
 }

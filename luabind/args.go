@@ -53,11 +53,25 @@ func checkSeconds(L *lua.LState, n int, f fname) time.Duration {
 	secs := float64(v)
 	switch {
 	case math.IsNaN(secs), math.IsInf(secs, 0):
-		argError(L, n, f, "finite number expected, got "+lua.LVAsString(v))
+		argError(L, n, f, "finite number expected, got "+numberText(secs))
 	case secs < 0:
 		argError(L, n, f, "non-negative number expected, got "+lua.LVAsString(v))
 	}
 	return secondsToDuration(secs)
+}
+
+// numberText writes a number as reference Lua's tostring does, which spells
+// the non-finite ones nan, inf and -inf (Go says NaN, +Inf, -Inf).
+func numberText(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	return lua.LNumber(f).String()
 }
 
 // secondsToDuration converts seconds to a duration, rounding up to the next

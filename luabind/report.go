@@ -80,10 +80,14 @@ func (rt *Runtime) traceback(L *lua.LState, level int) string {
 		if !ok {
 			break
 		}
-		if _, err := L.GetInfo("Slnf", dbg, lua.LNil); err != nil {
+		fn, err := L.GetInfo("Slnf", dbg, lua.LNil)
+		if err != nil {
 			break
 		}
-		frames = append(frames, rt.frameLine(L, level, dbg))
+		if fn == rt.runner { // loopscript's own plumbing, not the script's
+			continue
+		}
+		frames = append(frames, rt.frameLine(L, level, dbg, fn))
 	}
 	if len(frames) > tracebackHead+tracebackTail+1 {
 		kept := append(frames[:tracebackHead:tracebackHead], "\t...")
@@ -92,8 +96,7 @@ func (rt *Runtime) traceback(L *lua.LState, level int) string {
 	return "stack traceback:\n" + strings.Join(frames, "\n")
 }
 
-func (rt *Runtime) frameLine(L *lua.LState, level int, dbg *lua.Debug) string {
-	fnv, _ := L.GetInfo("f", dbg, lua.LNil)
+func (rt *Runtime) frameLine(L *lua.LState, level int, dbg *lua.Debug, fnv lua.LValue) string {
 	fn, _ := fnv.(*lua.LFunction)
 	if dbg.What == "G" {
 		if dbg.Name == "" || dbg.Name[0] == '(' || dbg.Name[0] == '<' {
@@ -102,7 +105,7 @@ func (rt *Runtime) frameLine(L *lua.LState, level int, dbg *lua.Debug) string {
 		return fmt.Sprintf("\t[C]: in function '%s'", dbg.Name)
 	}
 	where := fmt.Sprintf("%s:%d:", dbg.Source, dbg.CurrentLine)
-	if dbg.What == "main" && dbg.LineDefined == 0 {
+	if dbg.LineDefined == 0 { // only a chunk starts at line 0
 		return "\t" + where + " in main chunk"
 	}
 	name := dbg.Name
@@ -204,4 +207,19 @@ func (rt *Runtime) globalName(L *lua.LState, fn *lua.LFunction, level int) strin
 		})
 	})
 	return name
+}
+
+// tidyGopherTraceback rewrites gopher-lua's own traceback, used when the
+// message handler could not run, in the format of ours: Go frames as [C],
+// without the runner's frames and the final "[G]: ?".
+func tidyGopherTraceback(tb string) string {
+	lines := strings.Split(tb, "\n")
+	kept := lines[:0]
+	for _, line := range lines {
+		if line == "\t[G]: ?" || line == "\t[G]: in function <anonymous>" {
+			continue
+		}
+		kept = append(kept, strings.Replace(line, "\t[G]:", "\t[C]:", 1))
+	}
+	return strings.Join(kept, "\n")
 }

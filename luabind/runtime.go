@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"github.com/loopscript/loopscript/reactor"
 	lua "github.com/yuin/gopher-lua"
@@ -28,6 +29,9 @@ type Config struct {
 	// Stderr is where unhandled errors go when OnError is nil; nil means
 	// os.Stderr.
 	Stderr io.Writer
+	// Trace, when set, receives a line for every callback the reactor runs,
+	// before it runs (see trace.go).
+	Trace io.Writer
 	// Limits bound how long callbacks may run (see watchdog.go).
 	Limits Limits
 }
@@ -40,11 +44,13 @@ type Runtime struct {
 	L   *lua.LState
 	cfg Config
 	r   *reactor.Reactor
+	// installed is r, published for other goroutines (Installed).
+	installed atomic.Pointer[reactor.Reactor]
 
-	// handler is the message handler of every protected call: it records the
-	// traceback while the failing frames are still on the stack.
-	handler       *lua.LFunction
-	lastTraceback string
+	// runner calls a callback with the state's Panic hook set to
+	// raiseWithTraceback, so an error's traceback is taken while the failing
+	// frames are still on the stack (see PCall).
+	runner *lua.LFunction
 
 	delayedCallMeta *lua.LTable
 	loopingCallMeta *lua.LTable
@@ -62,10 +68,9 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 		cfg.Stderr = os.Stderr
 	}
 	rt := &Runtime{L: L, cfg: cfg}
-	rt.handler = L.NewFunction(func(L *lua.LState) int {
-		rt.lastTraceback = rt.traceback(L, 1)
-		return 1
-	})
+	rt.runner = L.NewFunction(rt.runCallee)
+	rt.replaceTraceback()
+	rt.keepUpvaluesAcrossPCall()
 	rt.delayedCallMeta = rt.newDelayedCallMeta()
 	rt.loopingCallMeta = rt.newLoopingCallMeta()
 	rt.hardenStdlib()
@@ -103,7 +108,7 @@ func (rt *Runtime) install(kind string) error {
 	r, err := reactor.New(reactor.Config{
 		Poller:        poller,
 		Clock:         rt.cfg.Clock,
-		OnError:       rt.reportGoError,
+		OnError:       rt.ReportError,
 		HandleSignals: rt.cfg.HandleSignals,
 		Exit:          rt.cfg.Exit,
 	})
@@ -112,8 +117,13 @@ func (rt *Runtime) install(kind string) error {
 		return err
 	}
 	rt.r = r
+	rt.installed.Store(r)
 	return nil
 }
+
+// Installed returns the reactor if one is installed, else nil. Unlike
+// Reactor it never installs one, so it is safe for concurrent use.
+func (rt *Runtime) Installed() *reactor.Reactor { return rt.installed.Load() }
 
 // Close releases the reactor's descriptors if it never ran.
 func (rt *Runtime) Close() error {
@@ -125,29 +135,56 @@ func (rt *Runtime) Close() error {
 
 // PCall calls fn(args...) in protected mode. A Lua error comes back as a
 // *CallbackError whose Function and Defined describe fn.
+//
+// Why not L.PCall with a message handler: gopher-lua pushes the handler onto
+// the value stack after the error, and when the error was a full stack
+// ("registry overflow") that push panics out of PCall and kills the process.
+// Instead the callee runs under a Panic hook that records the traceback in
+// the error itself, in Go, without touching the Lua stack; and with the
+// state's "error function active" flag set, which is what a handler would
+// have done for upvalues (see upvalues.go).
 func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 	L := rt.L
-	rt.lastTraceback = ""
+	L.Push(rt.runner)
 	L.Push(fn)
 	for _, a := range args {
 		L.Push(a)
 	}
-	err := L.PCall(len(args), 0, rt.handler)
+	outer := errorFuncActive(L)
+	err := L.PCall(len(args)+1, 0, nil)
+	setErrorFuncActive(L, outer) // PCall clears it on the way out
 	if err == nil {
 		return nil
 	}
-	cbErr := &CallbackError{Traceback: rt.lastTraceback}
+	cbErr := &CallbackError{}
 	var apiErr *lua.ApiError
 	if errors.As(err, &apiErr) {
 		cbErr.Message = errorText(L, apiErr.Object)
-		if cbErr.Traceback == "" {
-			cbErr.Traceback = apiErr.StackTrace
-		}
+		cbErr.Traceback = tidyGopherTraceback(apiErr.StackTrace)
 	} else {
 		cbErr.Message = err.Error()
 	}
 	cbErr.Function, cbErr.Defined = rt.describe(L, fn)
 	return cbErr
+}
+
+// runCallee is the runner: it calls the function at stack index 1 with the
+// arguments above it, unprotected, with raiseWithTraceback as the Panic hook.
+// A Lua pcall inside the callee installs its own hook and restores ours, so
+// errors the script catches itself cost no traceback.
+func (rt *Runtime) runCallee(L *lua.LState) int {
+	saved := L.Panic
+	L.Panic = rt.raiseWithTraceback
+	setErrorFuncActive(L, true)
+	L.Call(L.GetTop()-1, 0)
+	L.Panic = saved // on an error, the enclosing PCall restores it
+	return 0
+}
+
+// raiseWithTraceback is gopher-lua's Panic hook, called with the error value
+// on top of the stack while the frames that raised it are still live.
+func (rt *Runtime) raiseWithTraceback(L *lua.LState) {
+	panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: L.Get(-1), StackTrace: rt.traceback(L, 0)})
 }
 
 // CallKind says why the reactor runs a callback.
@@ -164,6 +201,7 @@ const (
 // call runs a callback for the reactor and reports its error, if any. It
 // returns the error so a LoopingCall can stop on it.
 func (rt *Runtime) call(kind CallKind, fn lua.LValue, args []lua.LValue) error {
+	rt.traceCall(kind, fn)
 	g := rt.beginCallback()
 	err := rt.PCall(fn, args...)
 	rt.endCallback(g, fn)
@@ -181,8 +219,13 @@ func (rt *Runtime) report(e *CallbackError) {
 	io.WriteString(rt.cfg.Stderr, e.Report())
 }
 
-// reportGoError reports an error the reactor caught itself: a Go panic in a
-// callback, which means a bug in Go code, not in the script.
-func (rt *Runtime) reportGoError(err error) {
-	rt.report(&CallbackError{Function: "Go callback", Message: fmt.Sprintf("internal error: %v", err)})
+// ReportError reports err like an error raised by a callback. A
+// *CallbackError goes as it is; anything else (a Go callback's panic, which
+// means a bug in Go code rather than in the script) is wrapped in one.
+func (rt *Runtime) ReportError(err error) {
+	cbErr, ok := err.(*CallbackError)
+	if !ok {
+		cbErr = &CallbackError{Function: "Go callback", Message: fmt.Sprintf("internal error: %v", err)}
+	}
+	rt.report(cbErr)
 }

@@ -25,6 +25,7 @@ func (rt *Runtime) openTask(L *lua.LState) int {
 	mod := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"looping_call":            rt.luaLoopingCall,
 		"looping_call_with_count": rt.luaLoopingCallWithCount,
+		"clock":                   rt.luaNewClock,
 	})
 	L.Push(mod)
 	return 1

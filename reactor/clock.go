@@ -34,10 +34,16 @@ func NewVirtualClock() *VirtualClock { return &VirtualClock{} }
 func (c *VirtualClock) Now() time.Duration { return time.Duration(c.now.Load()) }
 
 // Advance moves the clock forward by d; a negative d is ignored, because a
-// monotonic clock never goes back.
+// monotonic clock never goes back. Concurrent Advances add up.
 func (c *VirtualClock) Advance(d time.Duration) {
-	if d > 0 {
-		c.AdvanceTo(addSaturating(c.Now(), d))
+	if d <= 0 {
+		return
+	}
+	for {
+		old := c.now.Load()
+		if c.now.CompareAndSwap(old, int64(addSaturating(time.Duration(old), d))) {
+			return
+		}
 	}
 }
 

@@ -87,11 +87,16 @@ func (lc *LoopingCall) Stop() error {
 		return ErrLoopNotRunning
 	}
 	lc.running = false
+	lc.cancelCall()
+	return nil
+}
+
+// cancelCall cancels the next scheduled call, if any.
+func (lc *LoopingCall) cancelCall() {
 	if lc.call != nil && lc.call.Active() {
 		lc.call.Cancel()
 	}
 	lc.call = nil
-	return nil
 }
 
 // Running reports whether the LoopingCall is started and not stopped.
@@ -112,10 +117,13 @@ func (lc *LoopingCall) tick() {
 	}
 	lc.last = now
 
+	// A failing fn stops the loop, even if it restarted it first: the call
+	// the restart scheduled is cancelled.
 	finished := false
 	defer func() {
 		if !finished { // fn panicked
 			lc.running = false
+			lc.cancelCall()
 		}
 	}()
 	err := lc.fn(count)
@@ -124,17 +132,24 @@ func (lc *LoopingCall) tick() {
 	switch {
 	case err != nil:
 		lc.running, lc.err = false, err
+		lc.cancelCall()
 	case lc.running && lc.call == nil: // not stopped, nor restarted, by fn
 		lc.scheduleAfter(lc.sched.Now())
 	}
 }
 
 // scheduleAfter schedules the next call at the first interval boundary after
-// t; every iteration when the interval is 0.
+// t; every iteration when the interval is 0. A boundary past the end of time
+// (maxTime) is never reached, so nothing is scheduled: clamping it to maxTime
+// would call at maxTime with a count of 0, again and again.
 func (lc *LoopingCall) scheduleAfter(t time.Duration) {
 	next := t
 	if lc.interval > 0 {
-		next = addSaturating(lc.start, time.Duration(lc.intervalOf(t)+1)*lc.interval)
+		k := lc.intervalOf(t) + 1
+		if k > int64(maxTime-lc.start)/int64(lc.interval) {
+			return
+		}
+		next = lc.start + time.Duration(k)*lc.interval
 	}
 	lc.call = lc.sched.CallAt(next, lc.tick)
 }

@@ -97,11 +97,17 @@ type timerQueue struct {
 	heap    []*DelayedCall
 	nextSeq uint64
 	clock   Clock
+	// floor is the time of the latest popDue. A call scheduled before it
+	// (CallAt in the past, a negative Reset or Delay) is scheduled at it
+	// instead. Otherwise such a call, made while the due calls run, would sit
+	// at the head of the heap with a sequence number popDue must not take
+	// yet, and hold back calls that were due.
+	floor time.Duration
 }
 
 // add schedules fn to run at time when.
 func (q *timerQueue) add(when time.Duration, fn func()) *DelayedCall {
-	c := &DelayedCall{when: when, seq: q.nextSeq, index: len(q.heap), fn: fn, q: q}
+	c := &DelayedCall{when: max(when, q.floor), seq: q.nextSeq, index: len(q.heap), fn: fn, q: q}
 	q.nextSeq++
 	q.heap = append(q.heap, c)
 	q.up(c.index)
@@ -121,6 +127,7 @@ func (q *timerQueue) peek() *DelayedCall {
 // called before anyone runs it, so cancelling it from inside its own function
 // fails cleanly instead of corrupting the heap.
 func (q *timerQueue) popDue(now time.Duration, seqLimit uint64) *DelayedCall {
+	q.floor = max(q.floor, now)
 	c := q.peek()
 	if c == nil || c.when > now || c.seq >= seqLimit {
 		return nil
@@ -133,7 +140,7 @@ func (q *timerQueue) popDue(now time.Duration, seqLimit uint64) *DelayedCall {
 func (q *timerQueue) len() int { return len(q.heap) }
 
 func (q *timerQueue) reschedule(c *DelayedCall, when time.Duration) {
-	c.when = when
+	c.when = max(when, q.floor)
 	c.seq = q.nextSeq
 	q.nextSeq++
 	// Later or equal keys only ever move down, earlier ones only up; fix does both.

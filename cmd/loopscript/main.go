@@ -19,11 +19,16 @@ import (
 const version = "loopscript 0.1.0 (Lua 5.1 via gopher-lua v1.1.2)"
 
 const usage = `usage: loopscript [options] [script [args...]]
+       loopscript test [-v] [--run REGEXP] [PATH...]   (see loopscript test -h)
 Runs a Lua script on a reactor (epoll, poll or select).
 Options:
   -e CHUNK           run the string CHUNK
   -l NAME            require library NAME into global NAME
   --reactor KIND     install the reactor KIND (epoll, poll, select) first
+  --clock real|virtual
+                     virtual: timers fire at once, in order, on a clock that
+                     jumps to the next timer instead of waiting (default real)
+  --trace            log every callback to stderr before it runs
   --warn-slow D      warn when a callback blocks the loop longer than D
                      (default 0.5 s; 0 turns the warning off)
   --max-callback-time D
@@ -55,6 +60,8 @@ type action struct {
 // invocation is a parsed command line.
 type invocation struct {
 	reactorKind string
+	clock       string // a host.ParseClock name; "" for the real clock
+	trace       bool
 	actions     []action
 	script      int // index in argv of the script ("-" for stdin), or 0
 	help        bool
@@ -122,6 +129,17 @@ func parse(argv []string) (*invocation, error) {
 			default:
 				return nil, &usageError{fmt.Sprintf("unknown reactor '%s' (want epoll, poll or select)", v)}
 			}
+		case "--clock":
+			v, err := takeValue()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := host.ParseClock(v); err != nil {
+				return nil, &usageError{err.Error()}
+			}
+			inv.clock = v
+		case "--trace":
+			inv.trace = true
 		case "--warn-slow", "--max-callback-time":
 			v, err := takeValue()
 			if err != nil {
@@ -140,6 +158,9 @@ func parse(argv []string) (*invocation, error) {
 }
 
 func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(argv) > 1 && argv[1] == "test" { // a script called test: ./test
+		return runTestCommand(argv[2:], stdout, stderr)
+	}
 	inv, err := parse(argv)
 	if err != nil {
 		fmt.Fprintf(stderr, "loopscript: %v\n%s", err, usage)
@@ -162,7 +183,11 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		inv.script = len(argv) - 1
 	}
 
-	opts := host.Options{Stdout: stdout, Stderr: stderr, HandleSignals: true}
+	clock, _ := host.ParseClock(inv.clock) // checked by parse
+	opts := host.Options{Stdout: stdout, Stderr: stderr, HandleSignals: true, Clock: clock}
+	if inv.trace {
+		opts.Trace = stderr
+	}
 	inv.limits.apply(&opts, argv, inv.script)
 	h, err := host.New(opts)
 	if err != nil {

@@ -1,0 +1,358 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeLuaFiles creates files (name -> content) in a new temporary folder
+// and returns it.
+func writeLuaFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// runLuaTests runs "loopscript test ARGS..." from dir and returns its exit
+// status and output.
+func runLuaTests(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	t.Chdir(dir)
+	var out, errOut strings.Builder
+	code = run(append([]string{"loopscript", "test"}, args...), nil, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+const passingTests = `local reactor = require("reactor")
+
+test("virtual time", function()
+  local fired
+  reactor.call_later(3600, function() fired = reactor.seconds(); reactor.stop() end)
+  reactor.run()
+  assert(fired == 3600, "fired at " .. tostring(fired))
+end)
+
+test("a fresh state for each test", function()
+  assert(leaked == nil, "a global leaked from another test")
+  leaked = true
+  assert(not reactor.running)
+  reactor.call_when_running(reactor.stop)
+  reactor.run() -- a reactor runs once: this one must be new
+end)
+
+test("and again", function()
+  assert(leaked == nil, "a global leaked from another test")
+  leaked = true
+end)
+`
+
+func TestTestCommand(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		args  []string
+		code  int
+		// want are substrings of stdout, in order; the last is the summary.
+		want    []string
+		notWant []string
+		stderr  string
+	}{
+		{
+			name:    "all pass: quiet, summary, exit 0",
+			files:   map[string]string{"a_test.lua": passingTests},
+			code:    0,
+			want:    []string{"3 passed, 0 failed\n"},
+			notWant: []string{"ok ", "FAIL"},
+		},
+		{
+			name:  "-v lists each test",
+			files: map[string]string{"a_test.lua": passingTests},
+			args:  []string{"-v"},
+			code:  0,
+			want: []string{
+				"ok   a_test.lua:3: virtual time\n",
+				"ok   a_test.lua:10: a fresh state for each test\n",
+				"ok   a_test.lua:18: and again\n",
+				"3 passed, 0 failed\n",
+			},
+		},
+		{
+			name: "a failed assert names the file, the line and the message",
+			files: map[string]string{"a_test.lua": `
+test("good", function() end)
+test("bad", function()
+  print("a log line")
+  assert(1 + 1 == 3, "arithmetic")
+end)`},
+			code: 1,
+			want: []string{
+				"FAIL a_test.lua:3: bad\n    a_test.lua:5: arithmetic\n    output:\n    a log line\n",
+				"1 passed, 1 failed\n",
+			},
+		},
+		{
+			name: "a Lua error fails the test, with the traceback when raised elsewhere",
+			files: map[string]string{
+				"helper.lua": "return {explode = function() local t; return t.x end}\n",
+				"a_test.lua": `
+local helper = dofile("helper.lua")
+test("error", function() helper.explode() end)`,
+			},
+			code: 1,
+			want: []string{
+				"FAIL a_test.lua:3: error\n    helper.lua:1: attempt to index",
+				"stack traceback:",
+				"a_test.lua:3:",
+				"0 passed, 1 failed\n",
+			},
+		},
+		{
+			name: "an assert in a helper shows the traceback down to the test",
+			files: map[string]string{"a_test.lua": `local function check(x)
+  assert(x == 2, "x is " .. x)
+end
+test("helper", function() check(3) end)`},
+			code: 1,
+			want: []string{
+				"FAIL a_test.lua:4: helper\n    a_test.lua:2: x is 3\n    stack traceback:\n",
+				"a_test.lua:2: in function 'check'\n",
+				"a_test.lua:4: in function <a_test.lua:4>\n",
+				"0 passed, 1 failed\n",
+			},
+		},
+		{
+			name: "--run picks tests by Go regexp, in every file",
+			files: map[string]string{
+				"a_test.lua":     `test("count up", function() end) test("stop", function() error("ran") end)`,
+				"sub/b_test.lua": `test("countdown", function() end) test("other", function() error("ran") end)`,
+			},
+			args:    []string{"-v", "--run", "^count"},
+			code:    0,
+			want:    []string{"ok   a_test.lua:1: count up\n", "ok   sub/b_test.lua:1: countdown\n", "2 passed, 0 failed\n"},
+			notWant: []string{"stop", "other"},
+		},
+		{
+			name:   "--run matching nothing is a failure",
+			files:  map[string]string{"a_test.lua": passingTests},
+			args:   []string{"--run", "nothing"},
+			code:   1,
+			want:   []string{"no tests to run", "0 passed, 0 failed\n"},
+			stderr: "",
+		},
+		{
+			name: "expect_output shows a diff",
+			files: map[string]string{"a_test.lua": `
+test("output", function()
+  expect_output(function() print("Start!") print("5...") print("Stop!") end, "Start!\n5 ...\nStop!\n")
+end)`},
+			code: 1,
+			want: []string{"FAIL a_test.lua:2: output\n    a_test.lua:3: output differs (- expected, + got):\n      Start!\n    - 5 ...\n    + 5...\n      Stop!\n", "0 passed, 1 failed\n"},
+		},
+		{
+			name: "expect_output runs a script relative to the test file, with times",
+			files: map[string]string{
+				"scripts/count.lua": `local reactor = require("reactor")
+local n = 2
+local function count()
+  if n == 0 then reactor.stop() return end
+  print(n); n = n - 1
+  reactor.call_later(1, count)
+end
+reactor.call_when_running(count)
+print("Start!", arg[0])
+reactor.run()
+print("Stop!")
+`,
+				"scripts/count_test.lua": `
+test("timed", function()
+  expect_output("count.lua", [[
+[   0.000] Start!	scripts/count.lua
+[   0.000] 2
+[   1.000] 1
+[   2.000] Stop!
+]], {times = true})
+end)
+test("untimed, final newline optional", function()
+  expect_output("count.lua", "Start!\tscripts/count.lua\n2\n1\nStop!")
+end)
+test("a failing script fails the test", function()
+  expect_output("missing.lua", "")
+end)`,
+			},
+			code: 1,
+			want: []string{"FAIL scripts/count_test.lua:13: a failing script fails the test\n    scripts/count_test.lua:14: script scripts/missing.lua failed: cannot open scripts/missing.lua", "2 passed, 1 failed\n"},
+		},
+		{
+			name: "an unhandled callback error fails the test unless flushed",
+			files: map[string]string{"a_test.lua": `
+local reactor = require("reactor")
+local function boom() error("boom") end
+test("unflushed", function()
+  reactor.call_later(1, boom); reactor.call_later(2, reactor.stop); reactor.run()
+end)
+test("flushed", function()
+  reactor.call_later(1, boom); reactor.call_later(2, reactor.stop); reactor.run()
+  local errors = flush_errors()
+  assert(#errors == 1 and errors[1] == "a_test.lua:3: boom", errors[1])
+  assert(#flush_errors() == 0)
+end)`},
+			code: 1,
+			want: []string{"FAIL a_test.lua:4: unflushed\n    unhandled error in a callback", "Unhandled error in function <a_test.lua:3>:\n    a_test.lua:3: boom\n", "1 passed, 1 failed\n"},
+		},
+		{
+			name: "a test that never ends times out, and the others still run",
+			files: map[string]string{"a_test.lua": `
+local reactor = require("reactor")
+test("forgot to stop", function() reactor.run() end)
+test("endless loop", function() while true do end end)
+test("fine", function() end)`},
+			args: []string{"--timeout", "200ms"},
+			code: 1,
+			want: []string{
+				"FAIL a_test.lua:3: forgot to stop\n    timed out after 200ms with the reactor running: was reactor.stop() called?",
+				"FAIL a_test.lua:4: endless loop\n    timed out after 200ms\n",
+				"1 passed, 2 failed\n",
+			},
+		},
+		{
+			name: "a file that fails to load counts as a failure",
+			files: map[string]string{
+				"a_test.lua": "test('x', function() end)\nlocal = 1\n",
+				"b_test.lua": "test('fine', function() end)",
+			},
+			code: 1,
+			want: []string{"FAIL a_test.lua\n    a_test.lua:2: ", "1 passed, 1 failed\n"},
+		},
+		{
+			name: "test() misuse is a load error",
+			files: map[string]string{
+				"a_test.lua": "test('x', function() end)\ntest('x', function() end)\n",
+				"b_test.lua": "test(1, function() end)\n",
+				"c_test.lua": "test('outer', function() test('inner', function() end) end)\n",
+			},
+			code: 1,
+			want: []string{
+				"FAIL a_test.lua\n    a_test.lua:2: test 'x' is already declared at line 1\n",
+				"FAIL b_test.lua\n    b_test.lua:1: bad argument #1 to 'test' (string expected, got number)\n",
+				"FAIL c_test.lua:1: outer\n    c_test.lua:1: test() declares a test at the top level of a test file, not inside a test\n",
+				"0 passed, 3 failed\n",
+			},
+		},
+		{
+			name:   "no test files",
+			files:  map[string]string{"notatest.lua": "error('must not run')"},
+			code:   1,
+			stderr: "loopscript test: no *_test.lua files in .\n",
+		},
+		{
+			name:   "a bad option is a usage error",
+			files:  map[string]string{},
+			args:   []string{"--frobnicate"},
+			code:   2,
+			stderr: "loopscript test: unrecognized option '--frobnicate'\nusage: loopscript test",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeLuaFiles(t, tt.files)
+			code, stdout, stderr := runLuaTests(t, dir, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout, stderr)
+			}
+			rest := stdout
+			for _, w := range tt.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Errorf("stdout lacks (in order) %q\nstdout:\n%s", w, stdout)
+					break
+				}
+				rest = rest[i+len(w):]
+			}
+			if len(tt.want) > 0 && rest != "" {
+				t.Errorf("stdout goes on after the summary: %q", rest)
+			}
+			for _, nw := range tt.notWant {
+				if strings.Contains(stdout, nw) {
+					t.Errorf("stdout has %q\nstdout:\n%s", nw, stdout)
+				}
+			}
+			if !strings.HasPrefix(stderr, tt.stderr) || (tt.stderr == "" && stderr != "") {
+				t.Errorf("stderr:\n%s\nwant it to start with:\n%s", stderr, tt.stderr)
+			}
+		})
+	}
+}
+
+func TestLineDiff(t *testing.T) {
+	tests := []struct {
+		name, want, got, diff string
+	}{
+		{
+			name: "changed line",
+			want: "a\nb\nc\n", got: "a\nB\nc\n",
+			diff: "  a\n- b\n+ B\n  c\n",
+		},
+		{
+			name: "missing and extra lines",
+			want: "a\nb\nc", got: "a\nc\nd",
+			diff: "  a\n- b\n  c\n+ d\n",
+		},
+		{
+			name: "far context collapses",
+			want: "1\n2\n3\n4\n5\n6\n7\n8\n9\n", got: "1\n2\n3\n4\n5\n6\n7\n8\nnine\n",
+			diff: "  ...\n  6\n  7\n  8\n- 9\n+ nine\n",
+		},
+		{
+			name: "changed lines pair up",
+			want: "0\n1\n2\nend\n", got: "0\n1.5\n3\n4.5\nend\n",
+			diff: "  0\n- 1\n+ 1.5\n- 2\n+ 3\n+ 4.5\n  end\n",
+		},
+		{
+			name: "invisible differences are quoted",
+			want: "Stop!", got: "Stop! \n",
+			diff: "- Stop!\n+ \"Stop! \"\n",
+		},
+		{
+			name: "empty output",
+			want: "x\n", got: "",
+			diff: "- x\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if d := lineDiff(tt.want, tt.got); d != tt.diff {
+				t.Errorf("lineDiff:\n%s\nwant:\n%s", d, tt.diff)
+			}
+		})
+	}
+}
+
+// The Lua suites of the repository (task.clock and LoopingCalls on it, the
+// ports of Twisted's test_task.py cases) pass.
+func TestRepositoryLuaSuites(t *testing.T) {
+	code, stdout, stderr := runLuaTests(t, "../..", "tests/lua")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	var passed, failed int
+	if _, err := fmt.Sscanf(lastLine(stdout), "%d passed, %d failed", &passed, &failed); err != nil || failed != 0 || passed < 30 {
+		t.Fatalf("summary %q: want at least 30 passed, 0 failed", lastLine(stdout))
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}

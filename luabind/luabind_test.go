@@ -1,0 +1,413 @@
+package luabind
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/loopscript/loopscript/reactor"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// result is what a chunk did: what it printed, the callback errors reported,
+// and the error of the chunk itself.
+type result struct {
+	out     string
+	reports []*CallbackError
+	err     error
+}
+
+func (r result) reportText() string {
+	var b strings.Builder
+	for _, e := range r.reports {
+		b.WriteString(e.Report())
+	}
+	return b.String()
+}
+
+// runLua runs code as "test.lua" on a fresh state whose reactor uses a
+// virtual clock, so timers fire at once and exactly on time.
+func runLua(t *testing.T, code string) result {
+	t.Helper()
+	L := lua.NewState()
+	defer L.Close()
+	var res result
+	var out strings.Builder
+	rt := Open(L, Config{
+		Clock:   reactor.NewVirtualClock(),
+		OnError: func(e *CallbackError) { res.reports = append(res.reports, e) },
+	})
+	defer rt.Close()
+	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
+		parts := make([]string, L.GetTop())
+		for i := range parts {
+			parts[i] = L.ToStringMeta(L.Get(i + 1)).String()
+		}
+		out.WriteString(strings.Join(parts, "\t") + "\n")
+		return 0
+	}))
+	fn, err := L.Load(strings.NewReader(code), "test.lua")
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	res.err = rt.PCall(fn)
+	res.out = out.String()
+	return res
+}
+
+func TestScriptsOnVirtualTime(t *testing.T) {
+	tests := []struct {
+		name, code, want string
+	}{
+		{"countdown", `
+local reactor = require("reactor")
+local counter = 3
+local function count()
+  if counter == 0 then reactor.stop() return end
+  print(counter .. " ...", reactor.seconds())
+  counter = counter - 1
+  reactor.call_later(1, count)
+end
+reactor.call_when_running(count)
+print("Start!")
+reactor.run()
+print("Stop!", reactor.seconds())`, "Start!\n3 ...\t0\n2 ...\t1\n1 ...\t2\nStop!\t3\n"},
+		{"equal times run in scheduling order", `
+local reactor = require("reactor")
+for i = 1, 5 do reactor.call_later(0.5, print, i) end
+reactor.call_later(0.5, reactor.stop)
+reactor.run()`, "1\n2\n3\n4\n5\n"},
+		{"earlier timers first", `
+local reactor = require("reactor")
+reactor.call_later(0.3, print, "c")
+reactor.call_later(0.1, print, "a")
+reactor.call_later(0.2, print, "b")
+reactor.call_later(0.4, reactor.stop)
+reactor.run()`, "a\nb\nc\n"},
+		{"extra arguments reach the callback", `
+local reactor = require("reactor")
+reactor.call_when_running(print, "x", 2, nil, true)
+reactor.call_later(0, function(...) print(select("#", ...), ...) reactor.stop() end, 1, nil)
+reactor.run()`, "x\t2\tnil\ttrue\n2\t1\tnil\n"},
+		{"callable table", `
+local reactor = require("reactor")
+local obj = setmetatable({}, {__call = function(self, a) print("called", a) reactor.stop() end})
+reactor.call_later(0.1, obj, 42)
+reactor.run()`, "called\t42\n"},
+		{"zero delay waits for the next iteration", `
+local reactor = require("reactor")
+reactor.call_later(0, function()
+  reactor.call_later(0, print, "second")
+  print("first")
+end)
+reactor.call_later(0, print, "also first")
+reactor.call_later(0.001, reactor.stop)
+reactor.run()`, "first\nalso first\nsecond\n"},
+		{"stop lets the iteration finish", `
+local reactor = require("reactor")
+reactor.call_when_running(function() print("one") reactor.stop() end)
+reactor.call_when_running(print, "two")
+reactor.call_later(0, print, "due timer")
+reactor.add_system_event_trigger("before", "shutdown", print, "shutting down")
+reactor.run()
+print("after run")`, "one\ntwo\ndue timer\nshutting down\nafter run\n"},
+		{"running is live", `
+local reactor = require("reactor")
+print(reactor.running)
+reactor.call_when_running(function() print(reactor.running) reactor.stop() end)
+reactor.add_system_event_trigger("after", "shutdown", function() print(reactor.running) end)
+reactor.run()
+print(reactor.running)`, "false\ntrue\nfalse\nfalse\n"},
+		{"call_when_running while running calls at once", `
+local reactor = require("reactor")
+reactor.call_when_running(function()
+  reactor.call_when_running(print, "inner")
+  print("outer")
+  reactor.stop()
+end)
+reactor.run()`, "inner\nouter\n"},
+		{"delayed call methods", `
+local reactor = require("reactor")
+local dc = reactor.call_later(1, print, "fired")
+print(dc:active(), dc:get_time())
+dc:delay(2)
+print(dc:get_time())
+dc:reset(0.5)
+print(dc:get_time())
+local gone = reactor.call_later(0.1, print, "never")
+gone:cancel()
+print(gone:active())
+reactor.call_later(1, reactor.stop)
+reactor.run()
+print(dc:active())`, "true\t1\n3\n0.5\nfalse\nfired\nfalse\n"},
+		{"triggers by phase", `
+local reactor = require("reactor")
+reactor.add_system_event_trigger("after", "startup", print, "after startup")
+reactor.add_system_event_trigger("during", "startup", print, "during startup")
+reactor.add_system_event_trigger("before", "startup", print, "before startup")
+local id = reactor.add_system_event_trigger("before", "shutdown", print, "removed")
+reactor.remove_system_event_trigger(id)
+reactor.add_system_event_trigger("after", "shutdown", print, "after shutdown")
+reactor.call_when_running(reactor.stop)
+reactor.run()`, "before startup\nduring startup\nafter startup\nafter shutdown\n"},
+		{"looping call", `
+local reactor = require("reactor")
+local task = require("task")
+local n = 0
+local lc
+lc = task.looping_call(function(tag)
+  n = n + 1
+  print(tag, n, reactor.seconds(), lc and lc.running)
+  if n == 3 then lc:stop() reactor.stop() end
+end, "tick")
+print(lc.running, lc.interval)
+print(lc:start(0.5) == lc, lc.running, lc.interval)
+reactor.run()
+print(lc.running)`, "false\tnil\ntick\t1\t0\ttrue\ntrue\ttrue\t0.5\ntick\t2\t0.5\ttrue\ntick\t3\t1\ttrue\nfalse\n"},
+		{"looping call without now, then restarted", `
+local reactor = require("reactor")
+local task = require("task")
+local lc = task.looping_call(function() print("tick", reactor.seconds()) end)
+lc:start(1, false)
+reactor.call_later(2.5, function() lc:stop() lc:start(1) end)
+reactor.call_later(4, reactor.stop)
+reactor.run()`, "tick\t1\ntick\t2\ntick\t2.5\ntick\t3.5\n"},
+		{"looping call with count", `
+local reactor = require("reactor")
+local task = require("task")
+local lc = task.looping_call_with_count(function(count) print(count, reactor.seconds()) end)
+lc:start(0.25)
+reactor.call_later(0.6, reactor.stop)
+reactor.run()`, "1\t0\n1\t0.25\n1\t0.5\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runLua(t, tt.code)
+			if res.err != nil {
+				t.Fatalf("error: %v\n%s", res.err, res.err.(*CallbackError).Traceback)
+			}
+			if len(res.reports) > 0 {
+				t.Errorf("unexpected reports:\n%s", res.reportText())
+			}
+			if res.out != tt.want {
+				t.Errorf("output:\n%s\nwant:\n%s", res.out, tt.want)
+			}
+		})
+	}
+}
+
+func TestErrorsRaisedToTheCaller(t *testing.T) {
+	tests := []struct{ code, want string }{
+		{`require("reactor").call_later("1", print)`, "test.lua:1: bad argument #1 to 'call_later' (number expected, got string)"},
+		{`require("reactor").call_later()`, "bad argument #1 to 'call_later' (number expected, got no value)"},
+		{`require("reactor").call_later(-1, print)`, "bad argument #1 to 'call_later' (non-negative number expected, got -1)"},
+		{`require("reactor").call_later(0/0, print)`, "bad argument #1 to 'call_later' (finite number expected, got nan)"},
+		{`require("reactor").call_later(1/0, print)`, "bad argument #1 to 'call_later' (finite number expected, got inf)"},
+		{`require("reactor").call_later(1, 5)`, "bad argument #2 to 'call_later' (function expected, got number)"},
+		{`require("reactor").call_later(1, {})`, "bad argument #2 to 'call_later' (function expected, got table)"},
+		{`require("reactor").call_when_running("x")`, "bad argument #1 to 'call_when_running' (function expected, got string)"},
+		{`require("reactor").add_system_event_trigger("soon", "startup", print)`, "bad argument #1 to 'add_system_event_trigger' (unknown phase \"soon\" (want before, during or after))"},
+		{`require("reactor").add_system_event_trigger("before", "lunch", print)`, "bad argument #2 to 'add_system_event_trigger' (unknown event \"lunch\" (want startup or shutdown))"},
+		{`require("reactor").remove_system_event_trigger(99)`, "unknown trigger 99"},
+		{`require("reactor").stop()`, "test.lua:1: reactor not running"},
+		{`local r = require("reactor") r.call_when_running(r.stop) r.run() r.run()`, "reactor not restartable"},
+		{`require("reactor") require("pollreactor").install()`, "reactor already installed"},
+		{`require("selectreactor").install() require("pollreactor").install()`, "reactor already installed"},
+		{`local dc = require("reactor").call_later(1, print) dc:cancel() dc:cancel()`, "already cancelled"},
+		{`local dc = require("reactor").call_later(1, print) dc:reset("soon")`, "bad argument #1 to 'reset' (number expected, got string)"},
+		{`local dc = require("reactor").call_later(1, print) dc.active(5)`, "calling 'active' on bad self (DelayedCall expected, got number)"},
+		{`local lc = require("task").looping_call(print) lc:start(1) lc:start(1)`, "already running"},
+		{`require("task").looping_call(print):stop()`, "not running"},
+		{`require("task").looping_call(print):start(-2)`, "bad argument #1 to 'start' (non-negative number expected, got -2)"},
+		{`require("task").looping_call(nil)`, "bad argument #1 to 'looping_call' (function expected, got nil)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			res := runLua(t, tt.code)
+			if res.err == nil || !strings.Contains(res.err.Error(), tt.want) {
+				t.Fatalf("error %v, want one containing %q", res.err, tt.want)
+			}
+		})
+	}
+}
+
+func TestInstallChoosesThePoller(t *testing.T) {
+	for _, kind := range reactor.PollerNames {
+		res := runLua(t, `require("`+kind+`reactor").install() print(require("reactor").name)`)
+		if res.err != nil || res.out != kind+"\n" {
+			t.Errorf("%s: output %q, error %v", kind, res.out, res.err)
+		}
+	}
+}
+
+func TestCallbackErrorsAreReportedAndSurvived(t *testing.T) {
+	res := runLua(t, `local reactor = require("reactor")
+local function falldown()
+  error("I fall down.")
+end
+function upagain()
+  print("But I get up again.")
+  reactor.stop()
+end
+reactor.call_when_running(falldown)
+reactor.call_when_running(upagain)
+reactor.run()`)
+	if res.err != nil || res.out != "But I get up again.\n" {
+		t.Fatalf("output %q, error %v", res.out, res.err)
+	}
+	if len(res.reports) != 1 {
+		t.Fatalf("%d reports, want 1", len(res.reports))
+	}
+	want := `Unhandled error in function 'falldown' (test.lua:2):
+test.lua:3: I fall down.
+stack traceback:
+	[C]: in function 'error'
+	test.lua:3: in function 'falldown'
+	[C]: in function 'run'
+	test.lua:11: in main chunk
+`
+	if got := res.reports[0].Report(); got != want {
+		t.Errorf("report:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestErrorValuesAndNames(t *testing.T) {
+	tests := []struct {
+		name, code       string
+		header, message  string
+		tracebackContain string
+	}{
+		{"anonymous function", `reactor.call_later(0, function() error("x", 0) end)`,
+			"Unhandled error in function <test.lua:3>:", "x", "in function <test.lua:3>"},
+		{"global function", `function boom() local t = nil; return t.field end
+reactor.call_later(0, boom)`,
+			"Unhandled error in function 'boom' (test.lua:3):", "test.lua:3: attempt to index a non-table object(nil) with key 'field'", "in function 'boom'"},
+		{"table error value", `reactor.call_later(0, function() error({}) end)`,
+			"", "(error object is a table value)", ""},
+		{"__tostring error value", `reactor.call_later(0, function() error(setmetatable({}, {__tostring = function() return "custom" end})) end)`,
+			"", "custom", ""},
+		{"failing __tostring", `reactor.call_later(0, function() error(setmetatable({}, {__tostring = function() error("again") end})) end)`,
+			"", "(error object is a table value)", ""},
+		{"nil error value", `reactor.call_later(0, function() error(nil) end)`,
+			"", "(error object is a nil value)", ""},
+		{"number error value", `reactor.call_later(0, function() error(42) end)`,
+			"", "42", ""},
+		{"callable table", `reactor.call_later(0, setmetatable({}, {__call = function() error("tbl", 0) end}))`,
+			"Unhandled error in callable table (test.lua:3):", "tbl", ""},
+		{"looping call stops on error", `local lc = task.looping_call(function() error("loop", 0) end)
+lc:start(1)
+reactor.call_later(2.5, function() print(lc.running) end)`,
+			"Unhandled error in function <test.lua:3>:", "loop", ""},
+		{"full value stack", `reactor.call_later(0, function() local t = {} for i = 1, 1e5 do t[i] = i end return unpack(t) end)`,
+			"Unhandled error in function <test.lua:3>:", "registry overflow", "in function 'unpack'"},
+		{"stack overflow", `local function f() return 1 + f() end
+reactor.call_later(0, f)`,
+			"Unhandled error in function 'f' (test.lua:3):", "stack overflow", "in function 'f'"},
+		{"run from a callback", `reactor.call_later(0, reactor.run)`,
+			"Unhandled error in function 'reactor.run'", "reactor already running", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runLua(t, "local reactor = require('reactor')\nlocal task = require('task')\n"+tt.code+
+				"\nreactor.call_later(3, reactor.stop)\nreactor.run()")
+			if res.err != nil {
+				t.Fatalf("chunk failed: %v", res.err)
+			}
+			if len(res.reports) != 1 {
+				t.Fatalf("%d reports, want 1:\n%s", len(res.reports), res.reportText())
+			}
+			e := res.reports[0]
+			report := e.Report()
+			if !strings.HasPrefix(report, tt.header) {
+				t.Errorf("report starts:\n%s\nwant %q", report, tt.header)
+			}
+			if !strings.HasSuffix(e.Message, tt.message) {
+				t.Errorf("message %q, want it to end with %q", e.Message, tt.message)
+			}
+			if !strings.Contains(e.Traceback, tt.tracebackContain) {
+				t.Errorf("traceback:\n%s\nwant it to contain %q", e.Traceback, tt.tracebackContain)
+			}
+		})
+	}
+}
+
+func TestLoopingCallStoppedByErrorLeavesReactorRunning(t *testing.T) {
+	res := runLua(t, `local reactor = require("reactor")
+local lc = require("task").looping_call(function() error("loop", 0) end)
+lc:start(1)
+reactor.call_later(2.5, function() print("still here", lc.running) reactor.stop() end)
+reactor.run()`)
+	if res.err != nil || res.out != "still here\tfalse\n" || len(res.reports) != 1 {
+		t.Fatalf("output %q, error %v, %d reports", res.out, res.err, len(res.reports))
+	}
+}
+
+func TestCancelInsideItsOwnCallback(t *testing.T) {
+	res := runLua(t, `local reactor = require("reactor")
+local dc
+dc = reactor.call_later(0, function() print(pcall(dc.cancel, dc)) print(dc:active()) reactor.stop() end)
+print(tostring(dc):match("^DelayedCall%(active") ~= nil)
+reactor.run()
+print(tostring(dc))`)
+	want := "true\nfalse\ttest.lua:3: already called\nfalse\nDelayedCall(called, time=0.000000)\n"
+	if res.err != nil || res.out != want {
+		t.Fatalf("output %q, error %v; want %q", res.out, res.err, want)
+	}
+}
+
+func TestDeepTracebackIsShortened(t *testing.T) {
+	res := runLua(t, `local reactor = require("reactor")
+local function dive(n) if n == 0 then error("bottom") end dive(n - 1) end
+reactor.call_later(0, dive, 50)
+reactor.call_later(0, reactor.stop)
+reactor.run()`)
+	if len(res.reports) != 1 {
+		t.Fatalf("%d reports", len(res.reports))
+	}
+	lines := strings.Split(res.reports[0].Traceback, "\n")
+	if len(lines) != tracebackHead+tracebackTail+2 || !strings.Contains(res.reports[0].Traceback, "\t...") {
+		t.Errorf("traceback has %d lines:\n%s", len(lines), res.reports[0].Traceback)
+	}
+}
+
+func TestDebugTracebackFromACallback(t *testing.T) {
+	res := runLua(t, `local reactor = require("reactor")
+local function stack()
+  print(debug.traceback("The Lua stack:"))
+  reactor.stop()
+end
+reactor.call_when_running(stack)
+reactor.run()
+print(debug.traceback({}) == nil, type(debug.traceback(nil)))`)
+	want := `The Lua stack:
+stack traceback:
+	test.lua:3: in function 'stack'
+	[C]: in function 'run'
+	test.lua:7: in main chunk
+false	string
+`
+	if res.err != nil || res.out != want {
+		t.Fatalf("output:\n%s\nerror %v; want:\n%s", res.out, res.err, want)
+	}
+}
+
+func TestUpvaluesSurviveCaughtErrors(t *testing.T) {
+	res := runLua(t, `local reactor = require("reactor")
+local x, n = nil, 0
+local f = function() local ok, err = pcall(error, "e", 0) x = err end
+f()
+reactor.call_later(0, function()
+  pcall(error, "a")
+  xpcall(function() error("b") end, function(m) return m end)
+  n = n + 1
+  reactor.stop()
+end)
+reactor.call_later(0, function() error("reported") end)
+reactor.run()
+print(x, n)`)
+	if res.err != nil || res.out != "e\t1\n" || len(res.reports) != 1 {
+		t.Fatalf("output %q, error %v, %d reports", res.out, res.err, len(res.reports))
+	}
+	if _, ok := errorFuncFlag(lua.NewState()); !ok {
+		t.Fatal("gopher-lua has no hasErrorFunc field any more: see upvalues.go")
+	}
+}

@@ -1,0 +1,242 @@
+package tests
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// idleScripts wait for Ctrl-C by design: with nothing scheduled, a virtual
+// clock has nothing to jump to, so they idle under --clock virtual too.
+var idleScripts = map[string]bool{"simple.lua": true, "simple-poll.lua": true, "hello.lua": true}
+
+// exampleScripts lists the runnable scripts in scripts/ (not the test files).
+func exampleScripts(t *testing.T) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(repoRoot, "scripts", "*.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range paths {
+		if name := filepath.Base(p); !strings.HasSuffix(name, "_test.lua") {
+			names = append(names, name)
+		}
+	}
+	for name := range idleScripts {
+		if !strings.Contains(strings.Join(names, " "), name) {
+			t.Errorf("idleScripts lists scripts/%s, which does not exist", name)
+		}
+	}
+	return names
+}
+
+// TestScriptsOnVirtualClock: every script that ends by itself prints under
+// --clock virtual exactly what it prints in real time, in a fraction of it.
+func TestScriptsOnVirtualClock(t *testing.T) {
+	names := exampleScripts(t)
+	ran := 0
+	for _, name := range names {
+		if idleScripts[name] {
+			continue
+		}
+		ran++
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			real := run(t, "scripts/"+name)
+			virtual := run(t, "--clock", "virtual", "scripts/"+name)
+			if virtual.code != real.code || virtual.stdout != real.stdout || virtual.stderr != real.stderr {
+				t.Errorf("virtual run differs from the real one\nreal (exit %d):\n%s%s\nvirtual (exit %d):\n%s%s",
+					real.code, real.stdout, real.stderr, virtual.code, virtual.stdout, virtual.stderr)
+			}
+			// Generous for a loaded machine: a virtual run is a process start
+			// and a few milliseconds of Lua.
+			if virtual.elapsed > time.Second {
+				t.Errorf("virtual run took %v of wall time (the real one %v)", virtual.elapsed, real.elapsed)
+			}
+		})
+	}
+	if ran < 5 {
+		t.Errorf("only %d scripts ran; expected the tutorial's programs in scripts/", ran)
+	}
+}
+
+// TestIdleScriptOnVirtualClock: with nothing scheduled, virtual time does not
+// end a script: it idles, as in real time, until interrupted.
+func TestIdleScriptOnVirtualClock(t *testing.T) {
+	t.Parallel()
+	p := start(t, "", "--clock", "virtual", "scripts/simple.lua")
+	time.Sleep(300 * time.Millisecond)
+	if p.exited() {
+		r := p.wait(time.Second)
+		t.Fatalf("simple.lua ended by itself under --clock virtual (exit %d):\n%s", r.code, r.stderr)
+	}
+	p.signal(syscall.SIGINT)
+	r := p.wait(10 * time.Second)
+	expect(t, r, 0, nil, nil)
+}
+
+// countdownTrace is the trace of scripts/countdown.lua on the virtual clock,
+// count being defined at line countLine.
+func countdownTrace(countLine int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "[   0.000] running count  scripts/countdown.lua:%d\n", countLine)
+	for s := 1; s <= 5; s++ {
+		fmt.Fprintf(&b, "[   %d.000] later   count  scripts/countdown.lua:%d\n", s, countLine)
+	}
+	return b.String()
+}
+
+// TestCountdownTrace: the trace of countdown.lua under virtual time is the
+// golden text, byte for byte, on every run; stdout is untouched by it.
+func TestCountdownTrace(t *testing.T) {
+	want := countdownTrace(lineOf(t, "scripts/countdown.lua", "local function count"))
+	first := run(t, "--clock", "virtual", "--trace", "scripts/countdown.lua")
+	expect(t, first, 0, []check{is(countdownOutput)}, []check{is(want)})
+	second := run(t, "--clock", "virtual", "--trace", "scripts/countdown.lua")
+	if second.stderr != first.stderr {
+		t.Errorf("second trace differs:\n%s\nfirst:\n%s", second.stderr, first.stderr)
+	}
+}
+
+// TestCountdownTraceRealClock: on the real clock the trace has the same
+// calls, each at or after its ideal time (timers never fire early) and not
+// absurdly later.
+func TestCountdownTraceRealClock(t *testing.T) {
+	t.Parallel()
+	countLine := lineOf(t, "scripts/countdown.lua", "local function count")
+	r := run(t, "--trace", "scripts/countdown.lua")
+	expect(t, r, 0, []check{is(countdownOutput)}, []check{count("\n", 6)})
+	line := regexp.MustCompile(`^\[ *(\d+\.\d{3})\] (running|later  ) count  scripts/countdown\.lua:(\d+)$`)
+	for i, l := range strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n") {
+		m := line.FindStringSubmatch(l)
+		if m == nil {
+			t.Errorf("trace line %d %q does not match %v", i+1, l, line)
+			continue
+		}
+		at, _ := strconv.ParseFloat(m[1], 64)
+		if at < float64(i)-0.0005 || at > float64(i)+1 {
+			t.Errorf("trace line %d at %.3f s, want at least %d s and not a second later", i+1, at, i)
+		}
+		if m[3] != strconv.Itoa(countLine) {
+			t.Errorf("trace line %d names line %s, want %d", i+1, m[3], countLine)
+		}
+	}
+}
+
+// TestClockOption: bad values are usage errors.
+func TestClockOption(t *testing.T) {
+	runCLICases(t, []cliCase{
+		{name: "unknown clock", args: []string{"--clock", "sundial", "-e", "print(1)"}, code: 2,
+			stderr: []check{firstLine("loopscript: unknown clock 'sundial' (want real or virtual)")}},
+		{name: "missing value", args: []string{"--clock"}, code: 2,
+			stderr: []check{firstLine("loopscript: '--clock' needs an argument")}},
+		{name: "real is the default", args: []string{"--clock=real", "-e", `print(require("reactor").seconds() < 1)`},
+			stdout: []check{is("true\n")}},
+		{name: "virtual seconds", args: []string{"--clock", "virtual", "-e", `local r = require("reactor")
+r.call_later(86400, function() print(r.seconds()) r.stop() end)
+r.run()`},
+			stdout: []check{is("86400\n")}},
+	})
+}
+
+// TestLoopscriptTestOnTheRepository: the solutions' tests in scripts/ and
+// the Lua suites in tests/lua pass.
+func TestLoopscriptTestOnTheRepository(t *testing.T) {
+	for _, dir := range []string{"scripts", "tests/lua"} {
+		t.Run(dir, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, "test", "-v", dir)
+			expect(t, r, 0, []check{lacks("FAIL"), lastLineMatches(`^\d+ passed, 0 failed$`)}, nil)
+			if n := len(regexp.MustCompile(`(?m)^ok `).FindAllString(r.stdout, -1)); n < 2 {
+				t.Errorf("only %d tests listed:\n%s", n, r.stdout)
+			}
+		})
+	}
+}
+
+// TestBrokenSolutionsFail: copies of the exercise solutions, each broken in
+// one way, fail their tests with a message saying what went wrong.
+func TestBrokenSolutionsFail(t *testing.T) {
+	tests := []struct {
+		name     string
+		script   string
+		old, new string // the breakage: replace old (which must occur) with new
+		want     []string
+	}{
+		{
+			name: "countdown too slow", script: "looping-countdown.lua",
+			old: "loop:start(1)", new: "loop:start(1.5)",
+			want: []string{
+				"FAIL looping-countdown_test.lua:",
+				"output differs (- expected, + got):",
+				"- [   1.000] 4 ...\n",
+				"+ [   1.500] 4 ...\n",
+			},
+		},
+		{
+			name: "countdown never stops", script: "looping-countdown.lua",
+			old: "reactor.stop()", new: "-- reactor.stop()",
+			want: []string{"FAIL looping-countdown_test.lua:", "timed out after 1s with the reactor running: was reactor.stop() called?"},
+		},
+		{
+			name: "counters stop too early", script: "three-counters.lua",
+			old: "running == 0", new: "running == 1",
+			want: []string{
+				"FAIL three-counters_test.lua:",
+				"- [   2.800] counter A: done\n",
+				"- [   2.800] Stop!\n",
+				"+ [   2.400] Stop!\n",
+			},
+		},
+		{
+			name: "counter with a typo", script: "three-counters.lua",
+			old: `": done"`, new: `": dnoe"`,
+			want: []string{"FAIL three-counters_test.lua:", "+ [   1.800] counter C: dnoe\n"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			testFile := strings.TrimSuffix(tt.script, ".lua") + "_test.lua"
+			for _, name := range []string{tt.script, testFile} {
+				data, err := os.ReadFile(filepath.Join(repoRoot, "scripts", name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if name == tt.script {
+					if !strings.Contains(string(data), tt.old) {
+						t.Fatalf("scripts/%s no longer contains %q: update the breakage", name, tt.old)
+					}
+					data = []byte(strings.Replace(string(data), tt.old, tt.new, 1))
+				}
+				if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := startWith(t, func(cmd *exec.Cmd) { cmd.Dir = dir }, "test", "--timeout", "1s").wait(30 * time.Second)
+			checks := []check{contains(tt.want...), lastLineMatches(`^\d+ passed, [1-9]\d* failed$`)}
+			expect(t, r, 1, checks, nil)
+		})
+	}
+}
+
+// lastLineMatches wants the last line of the text to match the pattern.
+func lastLineMatches(pattern string) check {
+	re := regexp.MustCompile(pattern)
+	return func(t *testing.T, stream, text string) {
+		t.Helper()
+		lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+		if last := lines[len(lines)-1]; !re.MatchString(last) || !strings.HasSuffix(text, "\n") {
+			t.Errorf("%s: last line %q does not match %s; all of it:\n%s", stream, last, pattern, text)
+		}
+	}
+}
