@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -28,8 +29,8 @@ func fuzzHost(t *testing.T, errs *[]*CallbackError) *Host {
 		Clock:           reactor.NewVirtualClock(),
 		OnError:         func(e *CallbackError) { *errs = append(*errs, e) },
 		WarnSlow:        -1,
-		MaxCallbackTime: 50 * time.Millisecond,
-		MaxRunTime:      200 * time.Millisecond,
+		MaxCallbackTime: 20 * time.Millisecond,
+		MaxRunTime:      60 * time.Millisecond,
 		MaxStringSize:   1 << 20,
 		Sandbox:         &Sandbox{},
 	})
@@ -55,12 +56,25 @@ func internalError(msg string) bool {
 // this long escaped the time limits.
 const hangLimit = 10 * time.Second
 
+// watchForHang crashes the process, with every goroutine's stack, if the
+// input runs past hangLimit: go test -fuzz has no time limit of its own per
+// input, and a crash makes it keep the input. The returned function disarms
+// it.
+func watchForHang() (disarm func() bool) {
+	return time.AfterFunc(hangLimit, func() {
+		buf := make([]byte, 1<<20)
+		os.Stderr.Write(buf[:runtime.Stack(buf, true)])
+		panic("fuzz input still running after " + hangLimit.String())
+	}).Stop
+}
+
 // FuzzScript runs arbitrary text as a script.
 func FuzzScript(f *testing.F) {
 	for _, seed := range fuzzScriptSeeds(f) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, code string) {
+		defer watchForHang()()
 		var errs []*CallbackError
 		h := fuzzHost(t, &errs)
 		defer h.Close()
@@ -106,6 +120,8 @@ func fuzzScriptSeeds(f *testing.F) []string {
 		`local s = "x" for i = 1, 40 do s = s .. s end`,
 		`coroutine.wrap(function() table.sort({3, 2, 1}, function(a, b) coroutine.yield() return a < b end) end)()`,
 		`local c = require("task").clock() c:call_later(1, error, "x") c:advance(2)`,
+		`return loadstring("return " .. string.rep("not ", 2e5) .. "1")`,
+		`math.randomseed(1) return math.random(0), string.format("%5.1f %q", 1, "\0")`,
 	}
 	files, _ := filepath.Glob("../scripts/*.lua")
 	for _, name := range files {
@@ -188,18 +204,22 @@ palette.n = #palette
 // also collects what the calls return (DelayedCalls, LoopingCalls, trigger
 // ids). A call may fail with a Lua error, never with a Go panic.
 func FuzzAPI(f *testing.F) {
-	f.Add([]byte{6, 2, 16, 1, 3, 0, 4, 0})           // call_later(0.5, fn); run()
-	f.Add([]byte{0, 0, 6, 2, 14, 2, 3, 0})           // select install; call_later(0, stop)...
-	f.Add([]byte{8, 3, 29, 33, 1, 5, 1, 1, 3, 0})    // a trigger, call_when_running, run
-	f.Add([]byte{19, 2, 50, 16, 14, 1, 12, 3, 0})    // a LoopingCall started with odd self
+	f.Add([]byte{6, 2, 16, 1, 3, 0, 4, 0})            // call_later(0.5, fn); run()
+	f.Add([]byte{0, 0, 6, 2, 14, 2, 3, 0})            // select install; call_later(0, stop)...
+	f.Add([]byte{8, 3, 29, 33, 1, 5, 1, 1, 3, 0})     // a trigger, call_when_running, run
+	f.Add([]byte{19, 2, 50, 16, 14, 1, 12, 3, 0})     // a LoopingCall started with odd self
 	f.Add([]byte{13, 0, 21, 3, 50, 16, 1, 23, 2, 50}) // task.clock, call_later, advance
-	f.Add([]byte{6, 2, 22, 1, 15, 2, 50, 20, 3, 0})  // call_later(NaN...)
+	f.Add([]byte{6, 2, 22, 1, 15, 2, 50, 20, 3, 0})   // call_later(NaN...)
 	f.Fuzz(func(t *testing.T, program []byte) {
+		defer watchForHang()()
 		var errs []*CallbackError
 		h := fuzzHost(t, &errs)
 		defer h.Close()
 		L := h.LState()
 		if err := h.RunString("setup", fuzzAPISetup); err != nil {
+			if strings.Contains(err.Error(), "time limit") {
+				t.Skip("the machine is too busy for the fuzz host's time limits:", err)
+			}
 			t.Fatal(err)
 		}
 		api := L.GetGlobal("api").(*lua.LTable)

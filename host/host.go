@@ -234,7 +234,7 @@ func (h *Host) RunReader(name string, src io.Reader, args ...string) error {
 			code = nil
 		}
 	}
-	fn, err := h.L.Load(bytes.NewReader(code), name)
+	fn, err := luabind.Load(h.L, bytes.NewReader(code), name)
 	if err != nil {
 		return &ScriptError{Message: syntaxMessage(name, err)}
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/loopscript/loopscript/luabind"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -168,7 +169,7 @@ func searchDirs(L *lua.LState, dirs []string) int {
 				fmt.Fprintf(&tried, "\n\tno file '%s'", path)
 				continue
 			}
-			fn, err := L.Load(bytes.NewReader(code), path)
+			fn, err := luabind.Load(L, bytes.NewReader(code), path)
 			if err != nil {
 				L.RaiseError("error loading module '%s' from file '%s':\n\t%s", name, path, syntaxMessage(path, err))
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand"
 	"os"
 	"sync/atomic"
 
@@ -55,7 +56,8 @@ type Runtime struct {
 	delayedCallMeta *lua.LTable
 	loopingCallMeta *lua.LTable
 
-	watch watchdog // enforces cfg.Limits
+	watch  watchdog   // enforces cfg.Limits
+	random *rand.Rand // math.random's generator (see safe_stdlib.go)
 }
 
 // Open makes the loopscript modules available to require in L and hardens

@@ -21,6 +21,9 @@ import (
 //   - coroutines share the time limits of the code that resumes them, and
 //     coroutine.yield across a pcall, a metamethod or any function called
 //     from Go raises Lua's error instead of corrupting the VM;
+//   - every way of compiling code (load, loadstring, loadfile, dofile,
+//     require) refuses syntax nested deeper than MaxSyntaxDepth, which would
+//     overflow the Go stack in gopher-lua's compiler (see safe_load.go);
 //   - gopher-lua's own "channel" library, which is not standard Lua and whose
 //     receive blocks the loop's thread forever, is removed.
 //
@@ -37,11 +40,13 @@ func (rt *Runtime) hardenStdlib() {
 		tbl.RawSetString("concat", L.NewFunction(rt.tableConcat))
 	}
 	if m, ok := L.GetGlobal("math").(*lua.LTable); ok {
-		m.RawSetString("random", L.NewFunction(mathRandom))
+		m.RawSetString("random", L.NewFunction(rt.mathRandom))
+		m.RawSetString("randomseed", L.NewFunction(rt.mathRandomseed))
 	}
 	if co, ok := L.GetGlobal("coroutine").(*lua.LTable); ok {
 		hardenCoroutines(L, co)
 	}
+	rt.hardenLoading()
 	L.SetGlobal("channel", lua.LNil)
 	if loaded, ok := L.GetField(L.Get(lua.RegistryIndex), "_LOADED").(*lua.LTable); ok {
 		loaded.RawSetString("channel", lua.LNil)
@@ -241,11 +246,16 @@ func (rt *Runtime) tableConcat(L *lua.LState) int {
 }
 
 // math.random(), math.random(n), math.random(m, n), as in Lua 5.1, with
-// "interval is empty" instead of a Go panic.
-func mathRandom(L *lua.LState) int {
+// "interval is empty" instead of a Go panic. The generator is the Runtime's
+// own: gopher-lua's math.randomseed seeds math/rand's global one, which Go
+// 1.24 made ignore seeding.
+func (rt *Runtime) mathRandom(L *lua.LState) int {
+	if rt.random == nil {
+		rt.random = rand.New(rand.NewSource(rand.Int63()))
+	}
 	switch L.GetTop() {
 	case 0:
-		L.Push(lua.LNumber(rand.Float64()))
+		L.Push(lua.LNumber(rt.random.Float64()))
 		return 1
 	case 1, 2:
 	default:
@@ -258,17 +268,22 @@ func mathRandom(L *lua.LState) int {
 	if lo > hi {
 		argError(L, L.GetTop(), fnRandom, "interval is empty")
 	}
-	// math/rand's global source, which math.randomseed seeds.
 	span := uint64(hi) - uint64(lo) // the count minus one, which fits
 	var r uint64
 	if span < math.MaxInt64 {
-		r = uint64(rand.Int63n(int64(span) + 1))
+		r = uint64(rt.random.Int63n(int64(span) + 1))
 	} else {
-		for r = rand.Uint64(); r > span; r = rand.Uint64() {
+		for r = rt.random.Uint64(); r > span; r = rt.random.Uint64() {
 		}
 	}
 	L.Push(lua.LNumber(float64(int64(uint64(lo) + r))))
 	return 1
+}
+
+// math.randomseed(x): the same seed gives the same numbers again.
+func (rt *Runtime) mathRandomseed(L *lua.LState) int {
+	rt.random = rand.New(rand.NewSource(checkInteger(L, 1, fname{name: "randomseed"})))
+	return 0
 }
 
 // hardenCoroutines wraps coroutine.create, wrap, resume, status and yield.
@@ -352,7 +367,9 @@ func hardenCoroutines(L *lua.LState, co *lua.LTable) {
 		return 1
 	}))
 	co.RawSetString("yield", L.NewFunction(func(L *lua.LState) int {
-		if yieldCrossesGo() {
+		// The main thread (where callbacks run, too) has no parent: yield
+		// itself says it is outside a coroutine.
+		if L.Parent != nil && yieldCrossesGo() {
 			L.RaiseError("attempt to yield across metamethod/C-call boundary")
 		}
 		return yield(L)
