@@ -71,7 +71,7 @@ type soakModel struct {
 	npend   int
 
 	scheduled, fired, cancelled, resets, delays, refusals int
-	failed                                                 bool
+	failed                                                bool
 }
 
 func (m *soakModel) fail(format string, args ...any) {
