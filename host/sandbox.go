@@ -156,17 +156,17 @@ func (h *Host) restrict(sb *Sandbox) {
 func searchDirs(L *lua.LState, dirs []string) int {
 	name := L.CheckString(1)
 	if !moduleName.MatchString(name) {
-		L.Push(lua.LString(fmt.Sprintf("\n\tno module '%s' in the allowed folders (invalid name)", name)))
+		L.Push(lua.LString(fmt.Sprintf("no module '%s' in the allowed folders (invalid name)", name)))
 		return 1
 	}
 	rel := strings.ReplaceAll(name, ".", "/")
-	var tried strings.Builder
+	var tried []string
 	for _, dir := range dirs {
 		for _, file := range []string{rel + ".lua", rel + "/init.lua"} {
 			path := filepath.Join(dir, file)
 			code, err := readInside(dir, file)
 			if err != nil {
-				fmt.Fprintf(&tried, "\n\tno file '%s'", path)
+				tried = append(tried, "no file '"+path+"'")
 				continue
 			}
 			fn, err := luabind.Load(L, bytes.NewReader(code), path)
@@ -177,7 +177,8 @@ func searchDirs(L *lua.LState, dirs []string) int {
 			return 1
 		}
 	}
-	L.Push(lua.LString(tried.String()))
+	// require joins the searchers' messages with "\n\t".
+	L.Push(lua.LString(strings.Join(tried, "\n\t")))
 	return 1
 }
 

@@ -243,14 +243,14 @@ func searchPackagePath(L *lua.LState) int {
 		L.RaiseError("package.path must be a string")
 	}
 	file := strings.ReplaceAll(name, ".", string(os.PathSeparator))
-	var tried strings.Builder
+	var tried []string
 	for _, template := range strings.Split(string(path), ";") {
 		if template == "" {
 			continue
 		}
 		candidate := strings.ReplaceAll(template, "?", file)
 		if _, err := os.Stat(candidate); err != nil {
-			fmt.Fprintf(&tried, "\n\tno file '%s'", candidate)
+			tried = append(tried, "no file '"+candidate+"'")
 			continue
 		}
 		fn, err := loadFile(L, candidate)
@@ -260,6 +260,7 @@ func searchPackagePath(L *lua.LState) int {
 		L.Push(fn)
 		return 1
 	}
-	L.Push(lua.LString(tried.String()))
+	// require joins the searchers' messages with "\n\t".
+	L.Push(lua.LString(strings.Join(tried, "\n\t")))
 	return 1
 }

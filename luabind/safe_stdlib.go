@@ -220,22 +220,32 @@ func (rt *Runtime) tableConcat(L *lua.LState) int {
 	if L.GetTop() >= 4 && L.Get(4) != lua.LNil {
 		j = checkInteger(L, 4, fnConcat)
 	}
-	var b strings.Builder
-	limit := rt.maxString()
+	// First the size, so nothing too large is ever built; then the string,
+	// in one allocation.
+	limit, size := rt.maxString(), 0
 	for k := i; k <= j; k++ {
-		var s string
 		switch v := t.RawGetInt(int(k)).(type) {
 		case lua.LString:
-			s = string(v)
+			size += len(v)
 		case lua.LNumber:
-			s = v.String()
+			size += len(v.String())
 		default:
 			L.RaiseError("invalid value (at index %d) in table for 'concat'", k)
 		}
-		if b.Len()+len(s)+len(sep) > limit {
+		if k < j {
+			size += len(sep)
+		}
+		if size > limit {
 			L.RaiseError(errTooLarge)
 		}
-		b.WriteString(s)
+		if k == math.MaxInt64 {
+			break
+		}
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for k := i; k <= j; k++ {
+		b.WriteString(lua.LVAsString(t.RawGetInt(int(k))))
 		if k == j || k == math.MaxInt64 {
 			break
 		}

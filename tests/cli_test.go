@@ -181,7 +181,6 @@ func TestUnreadableScript(t *testing.T) {
 // string.rep asked for 2^62 bytes) is an error in the main chunk like any
 // other: "loopscript: FILE:LINE: message".
 func TestGoErrorHasPosition(t *testing.T) {
-	t.Skip("blocked: a Go panic recovered in a builtin reaches the user without FILE:LINE and in Go's words: `loopscript: runtime error: makeslice: len out of range`")
 	t.Parallel()
 	r := run(t, "-e", `local s = string.rep("x", 2^62)`)
 	expect(t, r, 1, nil, []check{firstLinePrefix("loopscript: (command line):1: ")})

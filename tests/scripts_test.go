@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,6 +70,33 @@ Stop!
 `)},
 		},
 		"looping-countdown.lua": {stdout: []check{is(countdownOutput)}, minTime: 5 * time.Second},
+		"blocking.lua": {
+			minTime: 1200 * time.Millisecond,
+			stdout:  []check{blockedTimer},
+			stderr: []check{
+				firstLinePrefix(fmt.Sprintf("warning: callback block (scripts/blocking.lua:%d) blocked the reactor for 1.",
+					lineOf(t, "scripts/blocking.lua", "local function block"))),
+				count("\n", 1),
+			},
+		},
+	}
+}
+
+// blockedTimer checks blocking.lua's output: the timer due at 0.1 s fired
+// only once the 1.2 s busy wait was over (the lower bound is exact).
+func blockedTimer(t *testing.T, stream, text string) {
+	t.Helper()
+	m := regexp.MustCompile(`^Start!
+block: busy-waiting for 1\.2 s
+block: done
+the timer due at 0\.1 s fired at (\d+\.\d) s, (\d+\.\d) s late
+Stop!
+$`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("%s:\n%s\nwant the timer's late firing between Start! and Stop!", stream, text)
+	}
+	if fired, _ := strconv.ParseFloat(m[1], 64); fired < 1.2 {
+		t.Errorf("the timer fired at %s s, while the callback still held the loop", m[1])
 	}
 }
 
