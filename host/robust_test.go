@@ -114,7 +114,7 @@ func TestNonStringErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := runLimited(t, Options{MaxCallbackTime: 200 * time.Millisecond, WarnSlow: -1}, `reactor = require("reactor")
+			res := runLimited(t, Options{MaxCallbackTime: 500 * time.Millisecond, WarnSlow: -1}, `reactor = require("reactor")
 reactor.call_later(0, function() `+tt.raise+` end)
 reactor.call_later(0.001, function() print("next") reactor.stop() end)
 reactor.run()`)

@@ -62,7 +62,7 @@ func busy(secs float64) string {
 func TestSlowCallbackWarning(t *testing.T) {
 	code := `local reactor = require("reactor")
 local function count()
-	` + busy(0.15) + `
+	` + busy(0.1) + `
 end
 local function quick() end
 reactor.call_later(0, count)
@@ -73,11 +73,11 @@ reactor.run()
 	tests := []struct {
 		name     string
 		warnSlow time.Duration
-		want     int // slow callbacks reported
+		want     bool // count reported
 	}{
-		{"threshold below", 50 * time.Millisecond, 1},
-		{"default threshold (0.5 s)", 0, 0},
-		{"off", -1, 0},
+		{"threshold below", 20 * time.Millisecond, true},
+		{"default threshold (0.5 s)", 0, false},
+		{"off", -1, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,15 +85,25 @@ reactor.run()
 			if res.err != nil {
 				t.Fatal(res.err)
 			}
-			if len(res.slow) != tt.want {
-				t.Fatalf("got %d slow callbacks %v, want %d", len(res.slow), res.slow, tt.want)
+			// Only count is slow by design; on a loaded machine quick may be
+			// held up too, so it is not checked.
+			var counts []SlowCallback
+			for _, s := range res.slow {
+				if s.Name == "count" {
+					counts = append(counts, s)
+				}
 			}
-			if tt.want == 0 {
+			if !tt.want {
+				if len(counts) != 0 {
+					t.Fatalf("count reported slow: %+v", counts)
+				}
 				return
 			}
-			s := res.slow[0]
-			if s.Name != "count" || s.Defined != "limits.lua:2" || s.Duration < 150*time.Millisecond {
-				t.Errorf("slow callback %+v, want count at limits.lua:2 for at least 150ms", s)
+			if len(counts) != 1 {
+				t.Fatalf("count reported %d times (%+v), want once", len(counts), res.slow)
+			}
+			if s := counts[0]; s.Defined != "limits.lua:2" || s.Duration < 100*time.Millisecond {
+				t.Errorf("slow callback %+v, want count at limits.lua:2 for at least 100ms", s)
 			}
 		})
 	}
@@ -115,8 +125,8 @@ reactor.run()`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := regexp.MustCompile(`^warning: callback count \(scripts/slow\.lua:2\) blocked the reactor for 0\.1\d\d s
-warning: callback <scripts/slow\.lua:4> blocked the reactor for 0\.1\d\d s
+	want := regexp.MustCompile(`^warning: callback count \(scripts/slow\.lua:2\) blocked the reactor for \d+\.\d\d\d s
+warning: callback <scripts/slow\.lua:4> blocked the reactor for \d+\.\d\d\d s
 $`)
 	if !want.MatchString(stderr.String()) {
 		t.Errorf("stderr:\n%s\nwant it to match %s", stderr.String(), want)
@@ -138,8 +148,13 @@ reactor.run()`)
 	if res.err != nil {
 		t.Fatal(res.err)
 	}
-	if len(res.slow) != 1 || res.slow[0].Name != "spin" {
-		t.Fatalf("slow callbacks %+v, want spin alone", res.slow)
+	if len(res.slow) == 0 || res.slow[0].Name != "spin" {
+		t.Fatalf("slow callbacks %+v, want spin first", res.slow)
+	}
+	for _, s := range res.slow {
+		if s.Duration > time.Minute {
+			t.Errorf("%s reported slow for %v: virtual time was counted", s.Name, s.Duration)
+		}
 	}
 }
 
@@ -201,7 +216,7 @@ reactor.run()
 // A callback under the limit is not disturbed, even after one was
 // interrupted: the deadline moves with each callback.
 func TestMaxCallbackTimeSparesQuickCallbacks(t *testing.T) {
-	res := runLimited(t, Options{MaxCallbackTime: 200 * time.Millisecond, WarnSlow: -1},
+	res := runLimited(t, Options{MaxCallbackTime: time.Second, WarnSlow: -1},
 		`local reactor = require("reactor")
 local n = 0
 local co = coroutine.create(function() while true do `+busy(0.05)+` coroutine.yield() end end)
@@ -229,22 +244,22 @@ func TestMaxCallbackTimeMainChunk(t *testing.T) {
 		code    string
 		wantErr string // "" for success
 	}{
-		{"runaway chunk", `while true do end`, "limits.lua:1: main chunk exceeded the time limit of 200ms"},
-		{"run() does not count", busy(0.12) + `
+		{"runaway chunk", `while true do end`, "limits.lua:1: main chunk exceeded the time limit of 500ms"},
+		{"run() does not count", busy(0.05) + `
 local reactor = require("reactor")
 local n = 0
-local lc = require("task").looping_call(function() ` + busy(0.05) + ` n = n + 1 if n == 6 then reactor.stop() end end)
+local lc = require("task").looping_call(function() ` + busy(0.1) + ` n = n + 1 if n == 6 then reactor.stop() end end)
 lc:start(0, false)
 reactor.run()
 ` + busy(0.05), ""},
 		{"run() again buys no time", `local reactor = require("reactor")
 reactor.call_when_running(reactor.stop)
 reactor.run()
-while true do pcall(reactor.run) end`, "main chunk exceeded the time limit of 200ms"},
+while true do pcall(reactor.run) end`, "main chunk exceeded the time limit of 500ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := runLimited(t, Options{MaxCallbackTime: 200 * time.Millisecond, WarnSlow: -1}, tt.code)
+			res := runLimited(t, Options{MaxCallbackTime: 500 * time.Millisecond, WarnSlow: -1}, tt.code)
 			if tt.wantErr == "" {
 				if res.err != nil {
 					t.Fatalf("RunString: %v", res.err)

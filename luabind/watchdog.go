@@ -239,14 +239,20 @@ func (w *watchdog) stopLoop() {
 // Done before every instruction and raises Err's text as a Lua error once it
 // is closed. Done and Err are called on the loop's goroutine only; the timer
 // closes the channel from its own.
+//
+// Moving the deadline must be cheap, since it happens twice per callback: the
+// timer is only reset when the deadline moves earlier than the timer is set
+// for. A timer that goes off before the deadline (it moved later) sets
+// itself again.
 type deadlineCtx struct {
-	mu     sync.Mutex
-	done   chan struct{}
-	at     time.Time // zero when disarmed
-	fired  bool
-	reason error
-	timer  *time.Timer
-	onRun  func() // called when a run time limit fires
+	mu      sync.Mutex
+	done    chan struct{}
+	at      time.Time // zero when disarmed
+	fired   bool
+	reason  error
+	timer   *time.Timer
+	timerAt time.Time // when the timer goes off; zero if unknown or not set
+	onRun   func()    // called when a run time limit fires
 }
 
 func newDeadlineCtx(onRun func()) *deadlineCtx {
@@ -277,17 +283,21 @@ func (c *deadlineCtx) arm(at time.Time, reason error) {
 		c.done, c.fired = make(chan struct{}), false
 	}
 	c.at, c.reason = at, reason
-	c.mu.Unlock()
 	if at.IsZero() {
-		c.timer.Stop()
+		c.mu.Unlock() // a timer still set will find nothing to do
 		return
 	}
-	if d := time.Until(at); d > 0 {
-		c.timer.Reset(d)
+	now := time.Now()
+	if !at.After(now) {
+		c.mu.Unlock()
+		c.fire()
 		return
 	}
-	c.timer.Stop()
-	c.fire()
+	if c.timerAt.IsZero() || at.Before(c.timerAt) {
+		c.timerAt = at
+		c.timer.Reset(at.Sub(now))
+	}
+	c.mu.Unlock()
 }
 
 func (c *deadlineCtx) disarm() {
@@ -296,11 +306,18 @@ func (c *deadlineCtx) disarm() {
 	}
 }
 
-// fire closes Done if the deadline has really passed: a timer set for an
-// earlier deadline may run late, after the deadline moved.
+// fire closes Done if the deadline has passed, or sets the timer again if
+// the deadline moved later.
 func (c *deadlineCtx) fire() {
 	c.mu.Lock()
-	if c.fired || c.at.IsZero() || time.Now().Before(c.at) {
+	c.timerAt = time.Time{}
+	if c.fired || c.at.IsZero() {
+		c.mu.Unlock()
+		return
+	}
+	if now := time.Now(); now.Before(c.at) {
+		c.timerAt = c.at
+		c.timer.Reset(c.at.Sub(now))
 		c.mu.Unlock()
 		return
 	}
