@@ -179,14 +179,15 @@ func (h *Host) Install(kind string) error { return h.rt.Install(kind) }
 // never blocks. It fails with reactor.ErrNotRunning before the reactor is
 // installed (a plugin that posts can install it in its loader with Reactor)
 // and once the reactor has stopped. A Lua error fn raises through the state
-// is reported like a callback's.
+// is reported like a callback's, and fn runs under the callbacks' limits
+// (WarnSlow, MaxCallbackTime).
 func (h *Host) CallFromGoroutine(fn func(L *lua.LState)) error {
 	r := h.rt.Installed()
 	if r == nil {
 		return reactor.ErrNotRunning
 	}
 	return r.CallFromGoroutine(func() {
-		if err := h.rt.PCall(h.L.NewFunction(func(L *lua.LState) int { fn(L); return 0 })); err != nil {
+		if err := h.rt.PCallAsCallback(h.L.NewFunction(func(L *lua.LState) int { fn(L); return 0 })); err != nil {
 			h.rt.ReportError(err)
 		}
 	})

@@ -331,3 +331,33 @@ func TestContextOnlyWhenLimited(t *testing.T) {
 		}
 	}
 }
+
+// Lua code run from a Go goroutine through CallFromGoroutine is a callback
+// like any other: limited, and reported when it runs away.
+func TestCallFromGoroutineIsLimited(t *testing.T) {
+	var errs []*CallbackError
+	h, err := New(Options{MaxCallbackTime: 100 * time.Millisecond, WarnSlow: -1,
+		OnError: func(e *CallbackError) { errs = append(errs, e) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if err := h.Install("epoll"); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		h.CallFromGoroutine(func(L *lua.LState) {
+			L.CallByParam(lua.P{Fn: L.GetGlobal("spin"), Protect: false})
+		})
+		h.CallFromGoroutine(func(L *lua.LState) { L.CallByParam(lua.P{Fn: L.GetGlobal("done")}) })
+	}()
+	err = h.RunString("posted.lua", `function spin() while true do end end
+function done() require("reactor").stop() end
+require("reactor").run()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) != 1 || !strings.Contains(errs[0].Message, "callback exceeded the time limit of 100ms") {
+		t.Fatalf("reported %v, want the posted function interrupted", errs)
+	}
+}

@@ -142,6 +142,16 @@ func (rt *Runtime) endCallback(g guard, fn lua.LValue) {
 	}
 }
 
+// PCallAsCallback calls fn(args...) as PCall does, under the limits of a
+// callback: the slow-callback warning and MaxCallbackTime. It is for Go code
+// that runs Lua work on the loop's goroutine (host.CallFromGoroutine).
+func (rt *Runtime) PCallAsCallback(fn lua.LValue, args ...lua.LValue) error {
+	g := rt.beginCallback()
+	err := rt.PCall(fn, args...)
+	rt.endCallback(g, fn)
+	return err
+}
+
 // RunChunk calls fn(args...) as PCall does, under the time limits:
 // MaxCallbackTime bounds the chunk's own code, MaxRunTime the whole call,
 // the reactor.run() it makes included.
