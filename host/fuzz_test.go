@@ -44,7 +44,7 @@ func fuzzHost(t *testing.T, errs *[]*CallbackError) *Host {
 // VM (a nil pointer, an index out of range, a failed type assertion) or a
 // Go callback's panic, rather than a Lua error.
 func internalError(msg string) bool {
-	for _, sign := range []string{"runtime error", "interface conversion", "internal error", "goroutine "} {
+	for _, sign := range []string{"runtime error", "interface conversion", "internal error", "goroutine ", "invalid argument to "} {
 		if strings.Contains(msg, sign) {
 			return true
 		}
