@@ -43,6 +43,7 @@ func runScriptCases(t *testing.T, opts Options, cases []scriptCase) {
 }
 
 func TestHugeStrings(t *testing.T) {
+	t.Parallel()
 	runScriptCases(t, Options{}, []scriptCase{
 		{"rep huge count", `return string.rep("x", 1e10)`, "", "limits.lua:1: resulting string too large"},
 		{"rep as method", `return ("abc"):rep(2^40)`, "", "resulting string too large"},
@@ -73,6 +74,7 @@ func TestHugeStrings(t *testing.T) {
 }
 
 func TestHugeTablesAndStacks(t *testing.T) {
+	t.Parallel()
 	runScriptCases(t, Options{MaxCallbackTime: 5 * time.Second}, []scriptCase{
 		{"deep recursion", `local function f(n) return 1 + f(n + 1) end f(1)`, "", "stack overflow"},
 		{"recursion through metamethods", `local t = setmetatable({}, {}) getmetatable(t).__index = function(t, k) return t[k] end return t.x`, "", "stack overflow"},

@@ -72,6 +72,7 @@ func TestSandboxKeepsTheSafeLibraries(t *testing.T) {
 // are interrupted after DefaultSandboxCallbackTime unless told otherwise,
 // and MaxRunTime bounds a reactor kept busy for ever.
 func TestSandboxCannotHang(t *testing.T) {
+	t.Parallel()
 	t.Run("default callback time", func(t *testing.T) {
 		res := runLimited(t, Options{Sandbox: &Sandbox{}}, `while true do end`)
 		if res.err == nil || !strings.Contains(res.err.Error(), "main chunk exceeded the time limit of 1s") {

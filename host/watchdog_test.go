@@ -161,6 +161,7 @@ reactor.run()`)
 // Each runaway callback is interrupted, reported with its name and line and
 // "exceeded the time limit", and the loop goes on to the timer after it.
 func TestMaxCallbackTime(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		body string // the runaway callback's body
@@ -216,6 +217,7 @@ reactor.run()
 // A callback under the limit is not disturbed, even after one was
 // interrupted: the deadline moves with each callback.
 func TestMaxCallbackTimeSparesQuickCallbacks(t *testing.T) {
+	t.Parallel()
 	res := runLimited(t, Options{MaxCallbackTime: time.Second, WarnSlow: -1},
 		`local reactor = require("reactor")
 local n = 0
@@ -239,6 +241,7 @@ reactor.run()`)
 // The main chunk's own code is limited too, but not the time it spends in
 // reactor.run(); calling run() again buys no time.
 func TestMaxCallbackTimeMainChunk(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		code    string
@@ -277,6 +280,7 @@ while true do pcall(reactor.run) end`, "main chunk exceeded the time limit of 50
 // MaxRunTime ends a whole run: the loop stops however it is kept busy or
 // idle, and RunString says why.
 func TestMaxRunTime(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		code string
