@@ -99,6 +99,9 @@ func New(opts Options) (*Host, error) {
 		// at each step. Past that, a script gets "registry overflow".
 		RegistryMaxSize:  1 << 20,
 		RegistryGrowStep: 1 << 14,
+		// Lets a Go panic in a builtin be reported with the Lua position
+		// (see luabind.goPanicMessage); it costs nothing until one happens.
+		IncludeGoStackTrace: true,
 	})
 	h.rt = luabind.Open(h.L, luabind.Config{
 		Reactor:       opts.Reactor,

@@ -152,7 +152,6 @@ func TestGarbageScripts(t *testing.T) {
 // syntax error as <\27>; loopscript copies the raw bytes to the terminal.
 func TestGarbageMessagePrintable(t *testing.T) {
 	t.Parallel()
-	t.Skip("blocked: host/syntax.go copies raw control bytes into syntax errors (`near '\\x1b'`); reference Lua prints near '<\\27>'")
 	path := writeFile(t, "garbage.lua", []byte("\x1bLua\x01\x02"))
 	r := run(t, path)
 	for _, c := range r.stderr {
@@ -181,7 +180,6 @@ func TestUnreadableScript(t *testing.T) {
 // string.rep asked for 2^62 bytes) is an error in the main chunk like any
 // other: "loopscript: FILE:LINE: message".
 func TestGoErrorHasPosition(t *testing.T) {
-	t.Skip("blocked: a Go panic recovered in a builtin reaches the user without FILE:LINE and in Go's words: `loopscript: runtime error: makeslice: len out of range`")
 	t.Parallel()
 	r := run(t, "-e", `local s = string.rep("x", 2^62)`)
 	expect(t, r, 1, nil, []check{firstLinePrefix("loopscript: (command line):1: ")})
