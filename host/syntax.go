@@ -46,4 +46,3 @@ func printable(s string) string {
 	}
 	return b.String()
 }
-

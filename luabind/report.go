@@ -248,4 +248,3 @@ func goPanicMessage(msg, trace string) (string, string) {
 	}
 	return msg, tb
 }
-
