@@ -3,6 +3,6 @@ module github.com/loopscript/loopscript
 go 1.26.8
 
 require (
-	github.com/yuin/gopher-lua v1.1.2 // indirect
-	golang.org/x/sys v0.50.0 // indirect
+	github.com/yuin/gopher-lua v1.1.2
+	golang.org/x/sys v0.50.0
 )

@@ -1,6 +1,9 @@
 package host
 
-import lua "github.com/yuin/gopher-lua"
+import (
+	"github.com/loopscript/loopscript/luabind"
+	lua "github.com/yuin/gopher-lua"
+)
 
 // Call calls fn(args...) on the host's Lua state, in protected mode, as
 // RunReader runs a chunk: a Lua error comes back as a *ScriptError with the
@@ -12,7 +15,7 @@ func (h *Host) Call(fn lua.LValue, args ...lua.LValue) error {
 	if h.closed {
 		return ErrClosed
 	}
-	if !callable(h.L, fn) {
+	if !IsCallable(h.L, fn) {
 		return &ScriptError{Message: "attempt to call a " + fn.Type().String() + " value"}
 	}
 	if err := h.rt.RunChunk(fn, args...); err != nil {
@@ -22,12 +25,6 @@ func (h *Host) Call(fn lua.LValue, args ...lua.LValue) error {
 	return nil
 }
 
-func callable(L *lua.LState, v lua.LValue) bool {
-	switch v.Type() {
-	case lua.LTFunction:
-		return true
-	case lua.LTTable, lua.LTUserData:
-		return L.GetMetaField(v, "__call").Type() == lua.LTFunction
-	}
-	return false
-}
+// IsCallable reports whether v can be called: a function, or a table or
+// userdata whose metatable has a __call function.
+func IsCallable(L *lua.LState, v lua.LValue) bool { return luabind.IsCallable(L, v) }

@@ -50,14 +50,15 @@ const (
 	DefaultSandboxRegistry  = 1 << 16
 )
 
-// Sizes of the Lua state outside a sandbox.
+// Sizes of the Lua state outside a sandbox. The registry (the value stack)
+// may grow to a million slots, in steps large enough that growing it stays
+// linear: gopher-lua copies it whole at each step, and with its default step
+// of 32 pushing a million values (unpack, string.byte) took minutes in Go
+// code that no time limit can interrupt. Past that, a script gets "registry
+// overflow".
 const (
-	callStackSize   = 200
-	registryMaxSize = 1 << 20
-	// registryGrowStep is how many values the stack grows by when full. The
-	// stack grows by copying, so gopher-lua's default of 32 made pushing a
-	// million values (unpack, string.byte) quadratic: minutes in Go code that
-	// no time limit can interrupt.
+	callStackSize    = 200
+	registryMaxSize  = 1 << 20
 	registryGrowStep = 1 << 14
 )
 
@@ -69,6 +70,9 @@ func newState(sb *Sandbox) *lua.LState {
 			CallStackSize:    callStackSize,
 			RegistryMaxSize:  registryMaxSize,
 			RegistryGrowStep: registryGrowStep,
+			// Lets a Go panic in a builtin be reported with the Lua position
+			// (see luabind.goPanicMessage); it costs nothing until one happens.
+			IncludeGoStackTrace: true,
 		})
 	}
 	stack, registry := sb.CallStackSize, sb.RegistryMaxSize
@@ -79,11 +83,12 @@ func newState(sb *Sandbox) *lua.LState {
 		registry = DefaultSandboxRegistry
 	}
 	L := lua.NewState(lua.Options{
-		SkipOpenLibs:     true,
-		CallStackSize:    stack,
-		RegistrySize:     min(lua.RegistrySize, registry),
-		RegistryMaxSize:  registry,
-		RegistryGrowStep: min(registryGrowStep, registry),
+		SkipOpenLibs:        true,
+		CallStackSize:       stack,
+		RegistrySize:        min(lua.RegistrySize, registry),
+		RegistryMaxSize:     registry,
+		RegistryGrowStep:    min(registryGrowStep, registry),
+		IncludeGoStackTrace: true,
 	})
 	for _, lib := range []struct {
 		name string

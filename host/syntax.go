@@ -22,7 +22,7 @@ func syntaxMessage(name string, err error) string {
 	}
 	msg = strings.TrimSpace(msg)
 	if m := gopherSyntax.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("%s:%s: %s near '%s'", name, m[2], m[4], m[3])
+		return fmt.Sprintf("%s:%s: %s near '%s'", name, m[2], m[4], printable(m[3]))
 	}
 	if m := gopherEOF.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s: %s near <eof>", name, m[2])
@@ -31,4 +31,18 @@ func syntaxMessage(name string, err error) string {
 		msg = name + ": " + msg
 	}
 	return msg
+}
+
+// printable spells control bytes as reference Lua does, <\27>, so a binary
+// file's syntax error cannot write escape sequences to the terminal.
+func printable(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c == 0x7f {
+			fmt.Fprintf(&b, "<\\%d>", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }

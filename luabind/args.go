@@ -84,9 +84,9 @@ func secondsToDuration(f float64) time.Duration {
 	return time.Duration(ns)
 }
 
-// isCallable reports whether v can be called: a function, or a table or
+// IsCallable reports whether v can be called: a function, or a table or
 // userdata whose metatable has a __call function.
-func isCallable(L *lua.LState, v lua.LValue) bool {
+func IsCallable(L *lua.LState, v lua.LValue) bool {
 	switch v.Type() {
 	case lua.LTFunction:
 		return true
@@ -98,7 +98,7 @@ func isCallable(L *lua.LState, v lua.LValue) bool {
 
 func checkCallable(L *lua.LState, n int, f fname) lua.LValue {
 	v := L.Get(n)
-	if n > L.GetTop() || !isCallable(L, v) {
+	if n > L.GetTop() || !IsCallable(L, v) {
 		typeError(L, n, f, "function")
 	}
 	return v

@@ -216,10 +216,35 @@ func tidyGopherTraceback(tb string) string {
 	lines := strings.Split(tb, "\n")
 	kept := lines[:0]
 	for _, line := range lines {
-		if line == "\t[G]: ?" || line == "\t[G]: in function <anonymous>" {
+		switch {
+		case line == "\t[G]: ?", line == "\t[G]: in main chunk": // the runner
 			continue
+		case strings.HasSuffix(line, ":0>"): // a chunk, named by its line 0
+			line = line[:strings.LastIndex(line, " in function <")] + " in main chunk"
 		}
 		kept = append(kept, strings.Replace(line, "\t[G]:", "\t[C]:", 1))
 	}
 	return strings.Join(kept, "\n")
+}
+
+// goPanicMessage words a Go panic inside a builtin (gopher-lua recovers it)
+// like a Lua error: "FILE:LINE: message", with the Lua frames only. The
+// position and frames come from the trace gopher-lua takes when the state's
+// IncludeGoStackTrace option is on; without it the message stays bare.
+func goPanicMessage(msg, trace string) (string, string) {
+	i := strings.Index(trace, "stack traceback:")
+	if i < 0 {
+		return msg, ""
+	}
+	tb := tidyGopherTraceback(trace[i:])
+	for _, line := range strings.Split(tb, "\n")[1:] {
+		line = strings.TrimPrefix(line, "\t")
+		if strings.HasPrefix(line, "[C]") {
+			continue
+		}
+		if j := strings.Index(line, ": in "); j > 0 {
+			return line[:j+1] + " " + msg, tb
+		}
+	}
+	return msg, tb
 }

@@ -163,6 +163,10 @@ func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 	if errors.As(err, &apiErr) {
 		cbErr.Message = errorText(L, apiErr.Object)
 		cbErr.Traceback = tidyGopherTraceback(apiErr.StackTrace)
+		if apiErr.Type == lua.ApiErrorPanic {
+			// A Go builtin panicked: no Lua error was raised, so no hook ran.
+			cbErr.Message, cbErr.Traceback = goPanicMessage(cbErr.Message, apiErr.StackTrace)
+		}
 	} else {
 		cbErr.Message = err.Error()
 	}

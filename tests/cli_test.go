@@ -152,7 +152,6 @@ func TestGarbageScripts(t *testing.T) {
 // syntax error as <\27>; loopscript copies the raw bytes to the terminal.
 func TestGarbageMessagePrintable(t *testing.T) {
 	t.Parallel()
-	t.Skip("blocked: host/syntax.go copies raw control bytes into syntax errors (`near '\\x1b'`); reference Lua prints near '<\\27>'")
 	path := writeFile(t, "garbage.lua", []byte("\x1bLua\x01\x02"))
 	r := run(t, path)
 	for _, c := range r.stderr {

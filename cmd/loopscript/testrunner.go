@@ -279,7 +279,7 @@ func (s *testState) luaTest(L *lua.LState) int {
 		L.RaiseError("bad argument #1 to 'test' (string expected, got %s)", typeOf(L, 1))
 	}
 	fn := L.Get(2)
-	if !isCallable(L, fn) {
+	if !host.IsCallable(L, fn) {
 		L.RaiseError("bad argument #2 to 'test' (function expected, got %s)", typeOf(L, 2))
 	}
 	if s.loaded {
@@ -302,7 +302,7 @@ func (s *testState) luaTest(L *lua.LState) int {
 func (s *testState) luaExpectOutput(L *lua.LState) int {
 	target := L.Get(1)
 	script, isPath := target.(lua.LString)
-	if !isPath && !isCallable(L, target) {
+	if !isPath && !host.IsCallable(L, target) {
 		L.RaiseError("bad argument #1 to 'expect_output' (function or script path expected, got %s)", typeOf(L, 1))
 	}
 	want, ok := L.Get(2).(lua.LString)
@@ -374,16 +374,6 @@ func typeOf(L *lua.LState, n int) string {
 		return "no value"
 	}
 	return L.Get(n).Type().String()
-}
-
-func isCallable(L *lua.LState, v lua.LValue) bool {
-	switch v.Type() {
-	case lua.LTFunction:
-		return true
-	case lua.LTTable, lua.LTUserData:
-		return L.GetMetaField(v, "__call").Type() == lua.LTFunction
-	}
-	return false
 }
 
 // callerLine is the line of the Lua code calling the current Go function.
