@@ -109,8 +109,9 @@ func (rt *Runtime) timeLimited() bool {
 	return rt.cfg.Limits.MaxCallbackTime > 0 || rt.cfg.Limits.MaxRunTime > 0
 }
 
-// beginCallback starts the clock on a callback: the slow-callback warning and
-// the per-callback time limit. Without either it reads the clock only.
+// beginCallback starts the clock on a callback, for the slow-callback warning
+// and the per-callback time limit. With neither it does nothing; with the
+// warning alone it reads the clock once.
 func (rt *Runtime) beginCallback() guard {
 	if !rt.timeLimited() {
 		if rt.cfg.Limits.WarnSlow > 0 {

@@ -135,3 +135,32 @@ func BenchmarkGuardAlone(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkInstructionCheck is the VM's cost of a time limit: the same
+// CPU-bound Lua (a loop and a recursion) run as a chunk without a limit and
+// with one, where the VM checks the deadline before every instruction.
+func BenchmarkInstructionCheck(b *testing.B) {
+	const code = `local s = 0 for i = 1, 1e5 do s = s + i % 7 end
+local function fib(n) if n < 2 then return n end return fib(n-1) + fib(n-2) end
+return fib(15)`
+	for _, bc := range []struct {
+		name   string
+		limits Limits
+	}{
+		{"none", Limits{}},
+		{"max-callback-time", Limits{MaxCallbackTime: time.Hour}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			rt := benchRuntime(b, bc.limits)
+			fn, err := rt.L.LoadString(code)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if err := rt.RunChunk(fn); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
