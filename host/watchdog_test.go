@@ -251,7 +251,7 @@ func TestMaxCallbackTimeMainChunk(t *testing.T) {
 		{"run() does not count", busy(0.05) + `
 local reactor = require("reactor")
 local n = 0
-local lc = require("task").looping_call(function() ` + busy(0.1) + ` n = n + 1 if n == 6 then reactor.stop() end end)
+local lc = require("task").looping_call(function() ` + busy(0.02) + ` n = n + 1 if n == 30 then reactor.stop() end end)
 lc:start(0, false)
 reactor.run()
 ` + busy(0.05), ""},

@@ -25,9 +25,9 @@ func newVirtualTestReactor(t *testing.T) (*Reactor, *VirtualClock) {
 // loop fails the test instead of hanging it.
 func runWithin(t *testing.T, r *Reactor, limit time.Duration) time.Duration {
 	t.Helper()
+	start := time.Now() // before the timer starts, so the Stop comes no sooner than limit after it
 	watchdog := time.AfterFunc(limit, func() { r.Stop() })
 	defer watchdog.Stop()
-	start := time.Now()
 	if err := r.Run(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
