@@ -28,19 +28,24 @@ func (fs *firings) rec(name string) func() {
 	return func() { fs.got = append(fs.got, firing{name, fs.r.Now()}) }
 }
 
-// checkHeap verifies the timer heap: every call knows its index, is still
-// pending, and no child is ordered before its parent.
+// checkHeap verifies the timer heap: every call knows its index and is still
+// pending, every slot holds its call's time, and no child is ordered before
+// its parent.
 func checkHeap(q *timerQueue) error {
-	for i, c := range q.heap {
+	for i, s := range q.heap {
+		c := s.call
 		if c.index != i {
 			return fmt.Errorf("heap[%d].index = %d", i, c.index)
+		}
+		if s.when != c.when {
+			return fmt.Errorf("heap[%d] holds time %v for a call at %v", i, s.when, c.when)
 		}
 		if c.state != pending {
 			return fmt.Errorf("heap[%d] is %v, not pending", i, c)
 		}
-		if p := (i - 1) / 2; i > 0 && q.less(i, p) {
+		if p := (i - 1) / arity; i > 0 && before(s, q.heap[p]) {
 			return fmt.Errorf("heap[%d] (%v, seq %d) is ordered before its parent (%v, seq %d)",
-				i, c.when, c.seq, q.heap[p].when, q.heap[p].seq)
+				i, c.when, c.seq, q.heap[p].when, q.heap[p].call.seq)
 		}
 	}
 	return nil

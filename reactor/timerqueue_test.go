@@ -1,0 +1,54 @@
+package reactor
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// TestPopDueLimits checks that popDue leaves calls not yet due, and calls
+// scheduled at or after the sequence limit (during the current iteration).
+func TestPopDueLimits(t *testing.T) {
+	q := &timerQueue{clock: NewVirtualClock()}
+	a := q.add(10, func() {})
+	limit := q.nextSeq
+	b := q.add(15, func() {}) // as if scheduled by a's callback
+	if got := q.popDue(20, limit); got != a {
+		t.Fatalf("popDue = %v, want the call scheduled before the limit", got)
+	}
+	if got := q.popDue(20, limit); got != nil {
+		t.Fatalf("popDue = %v, want nil: the rest were scheduled after the limit", got)
+	}
+	if got := q.popDue(14, q.nextSeq); got != nil {
+		t.Fatalf("popDue(14) = %v, want nil: not due", got)
+	}
+	if got := q.popDue(15, q.nextSeq); got != b || b.Active() {
+		t.Fatalf("popDue(15) = %v (active %v), want b marked called", got, b.Active())
+	}
+}
+
+// BenchmarkTimerQueue adds n timers at random times, as W2 does, then pops
+// them all: per op, one add and one pop on a heap of up to n calls.
+func BenchmarkTimerQueue(b *testing.B) {
+	for _, n := range []int{1000, 1000000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			when := make([]time.Duration, n)
+			for i := range when {
+				when[i] = time.Duration(rng.IntN(500000)) * time.Microsecond
+			}
+			fn := func() {}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for done := 0; done < b.N; done += n {
+				q := &timerQueue{}
+				for _, w := range when {
+					q.add(w, fn)
+				}
+				for q.popDue(maxTime, q.nextSeq) != nil {
+				}
+			}
+		})
+	}
+}
