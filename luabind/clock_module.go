@@ -88,9 +88,9 @@ func (rt *Runtime) clockCallLater(L *lua.LState) int {
 	c := checkClock(L, fnClockCallLater)
 	d := checkSeconds(L, 2, fnClockCallLater)
 	fn := checkCallable(L, 3, fnClockCallLater)
-	call := &luaCall{rt: rt, fn: fn, args: restArgs(L, 4)}
-	call.dc = c.m.CallLater(d, call.run)
-	L.Push(rt.newDelayedCall(call))
+	call := rt.newLuaCall(fn, restArgs(L, 4))
+	c.m.ScheduleCall(&call.dc, d, call)
+	L.Push(&call.ud)
 	return 1
 }
 

@@ -7,16 +7,29 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// luaCall is a Lua function scheduled by call_later: the DelayedCall userdata
-// a script holds wraps one.
+// luaCall is a Lua function scheduled by call_later, with all that goes with
+// it in one allocation: the userdata the script holds (whose Value is the
+// luaCall), the reactor's DelayedCall, and the function and its arguments.
+// It is the DelayedCall's Runner. A script can schedule a million timers, so
+// this saves three allocations (and about 50 bytes) per timer.
 type luaCall struct {
+	ud   lua.LUserData
+	dc   reactor.DelayedCall
 	rt   *Runtime
 	fn   lua.LValue
 	args []lua.LValue
-	dc   *reactor.DelayedCall
 }
 
-func (c *luaCall) run() {
+// newLuaCall returns a luaCall for fn(args...) whose userdata is ready to be
+// pushed, as L.NewUserData would make it, with the DelayedCall metatable.
+func (rt *Runtime) newLuaCall(fn lua.LValue, args []lua.LValue) *luaCall {
+	c := &luaCall{rt: rt, fn: fn, args: args}
+	c.ud = lua.LUserData{Value: c, Env: rt.L.Env, Metatable: rt.delayedCallMeta}
+	return c
+}
+
+// Run runs the call for the reactor.
+func (c *luaCall) Run() {
 	fn, args := c.fn, c.args
 	// The call is over once it has run: drop the references so a script that
 	// keeps the DelayedCall does not keep the function's upvalues alive.
@@ -25,13 +38,6 @@ func (c *luaCall) run() {
 }
 
 const delayedCallType = "DelayedCall"
-
-func (rt *Runtime) newDelayedCall(c *luaCall) *lua.LUserData {
-	ud := rt.L.NewUserData()
-	ud.Value = c
-	ud.Metatable = rt.delayedCallMeta
-	return ud
-}
 
 func (rt *Runtime) newDelayedCallMeta() *lua.LTable {
 	L := rt.L

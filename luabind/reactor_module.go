@@ -103,9 +103,9 @@ func (rt *Runtime) luaCallWhenRunning(L *lua.LState) int {
 func (rt *Runtime) luaCallLater(L *lua.LState) int {
 	d := checkSeconds(L, 1, fnCallLater)
 	fn := checkCallable(L, 2, fnCallLater)
-	c := &luaCall{rt: rt, fn: fn, args: restArgs(L, 3)}
-	c.dc = rt.r.CallLater(d, c.run)
-	L.Push(rt.newDelayedCall(c))
+	c := rt.newLuaCall(fn, restArgs(L, 3))
+	rt.r.ScheduleCall(&c.dc, d, c)
+	L.Push(&c.ud)
 	return 1
 }
 

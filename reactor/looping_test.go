@@ -39,9 +39,9 @@ func (m *manualClock) Advance(d time.Duration) {
 		if c == nil {
 			return
 		}
-		fn := c.fn
-		c.fn = nil
-		fn()
+		run := c.run
+		c.run = nil
+		run.Run()
 	}
 }
 

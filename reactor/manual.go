@@ -45,6 +45,12 @@ func (m *ManualClock) CallLater(d time.Duration, fn func()) *DelayedCall {
 	return m.timers.add(addSaturating(m.now, max(d, 0)), fn)
 }
 
+// ScheduleCall is CallLater with the DelayedCall and its work supplied by the
+// caller, as Reactor.ScheduleCall.
+func (m *ManualClock) ScheduleCall(c *DelayedCall, d time.Duration, run Runner) {
+	m.timers.schedule(c, addSaturating(m.now, max(d, 0)), run)
+}
+
 // Pending is the number of calls waiting to run.
 func (m *ManualClock) Pending() int { return m.timers.len() }
 
@@ -64,9 +70,9 @@ func (m *ManualClock) Advance(d time.Duration) {
 		if c == nil {
 			return
 		}
-		fn := c.fn
-		c.fn = nil
-		fn()
+		run := c.run
+		c.run = nil
+		run.Run()
 	}
 }
 

@@ -141,7 +141,7 @@ func TestManualClockDelayedCalls(t *testing.T) {
 
 	var inside error
 	self := m.CallLater(0, nil)
-	self.fn = func() { inside = self.Cancel() }
+	self.run = Func(func() { inside = self.Cancel() })
 	m.Advance(0)
 	if !errors.Is(inside, ErrAlreadyCalled) {
 		t.Fatalf("Cancel inside the call = %v, want ErrAlreadyCalled", inside)

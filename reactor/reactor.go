@@ -117,7 +117,17 @@ func (r *Reactor) Pending() int { return r.timers.len() }
 // zero delay. Calls due at the same time run in the order they were
 // scheduled.
 func (r *Reactor) CallLater(d time.Duration, fn func()) *DelayedCall {
-	return r.timers.add(addSaturating(r.clock.Now(), max(d, 0)), fn)
+	c := new(DelayedCall)
+	r.ScheduleCall(c, d, Func(fn))
+	return c
+}
+
+// ScheduleCall is CallLater with the DelayedCall and its work supplied by
+// the caller: c must be a zero DelayedCall, never scheduled before. A binding
+// that embeds c in its own per-timer struct, and makes that struct the
+// Runner, pays one allocation per timer instead of three.
+func (r *Reactor) ScheduleCall(c *DelayedCall, d time.Duration, run Runner) {
+	r.timers.schedule(c, addSaturating(r.clock.Now(), max(d, 0)), run)
 }
 
 // CallWhenRunning calls fn once the reactor runs: at once if it already is,
@@ -235,9 +245,9 @@ func (r *Reactor) runDueTimers() {
 		if c == nil {
 			return
 		}
-		fn := c.fn
-		c.fn = nil
-		r.invoke(fn)
+		run := c.run
+		c.run = nil
+		r.invoke(run)
 	}
 }
 
@@ -291,7 +301,7 @@ func (r *Reactor) runPosted() {
 	r.postMu.Unlock()
 	for i, fn := range fns {
 		fns[i] = nil
-		r.invoke(fn)
+		r.invoke(Func(fn))
 	}
 	if r.spare == nil {
 		r.spare = fns[:0]
@@ -312,11 +322,11 @@ func (r *Reactor) finish() {
 
 // invoke runs a callback, turning a panic into a report: one failing callback
 // must not take the loop down.
-func (r *Reactor) invoke(fn func()) {
+func (r *Reactor) invoke(run Runner) {
 	defer func() {
 		if v := recover(); v != nil {
 			r.ReportError(&PanicError{Value: v, Stack: debug.Stack()})
 		}
 	}()
-	fn()
+	run.Run()
 }

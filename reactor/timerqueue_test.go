@@ -2,6 +2,7 @@ package reactor
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -51,4 +52,48 @@ func BenchmarkTimerQueue(b *testing.B) {
 			}
 		})
 	}
+}
+
+// countingRunner is a per-timer struct that embeds its DelayedCall, as a
+// binding using ScheduleCall would.
+type countingRunner struct {
+	dc  DelayedCall
+	ran *[]int
+	id  int
+}
+
+func (c *countingRunner) Run() { *c.ran = append(*c.ran, c.id) }
+
+func TestScheduleCall(t *testing.T) {
+	clock := NewVirtualClock()
+	r, err := New(Config{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var ran []int
+	calls := make([]*countingRunner, 3)
+	for i, d := range []time.Duration{2, 1, 1} {
+		calls[i] = &countingRunner{ran: &ran, id: i}
+		r.ScheduleCall(&calls[i].dc, d, calls[i])
+	}
+	if err := calls[1].dc.Cancel(); err != nil {
+		t.Fatal(err)
+	}
+	r.CallLater(3, func() { r.Stop() })
+	if err := r.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ran, []int{2, 0}) {
+		t.Errorf("ran %v, want [2 0]", ran)
+	}
+	if calls[0].dc.Active() || !calls[1].dc.Cancelled() {
+		t.Errorf("states after run: %v, %v", &calls[0].dc, &calls[1].dc)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("scheduling a DelayedCall twice did not panic")
+		}
+	}()
+	r.ScheduleCall(&calls[0].dc, 1, calls[0])
 }

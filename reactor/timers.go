@@ -14,6 +14,17 @@ const (
 	cancelled
 )
 
+// A Runner is the work a DelayedCall does when it runs. CallLater takes a
+// plain function; a binding that keeps a struct per timer can make that
+// struct the Runner instead, and save a closure per timer (see ScheduleCall).
+type Runner interface{ Run() }
+
+// Func makes a plain function a Runner.
+type Func func()
+
+// Run calls f.
+func (f Func) Run() { f() }
+
 // A DelayedCall is a function scheduled to run once, at or after a time, by
 // CallLater. It is owned by the loop's goroutine.
 type DelayedCall struct {
@@ -21,7 +32,7 @@ type DelayedCall struct {
 	seq   uint64 // scheduling order; breaks ties between equal times (FIFO)
 	index int    // position in the heap, -1 when not in it
 	state callState
-	fn    func()
+	run   Runner // nil once called or cancelled
 	q     *timerQueue
 }
 
@@ -34,7 +45,7 @@ func (c *DelayedCall) Cancel() error {
 	}
 	c.state = cancelled
 	c.q.remove(c)
-	c.fn = nil // let the garbage collector have what the function holds
+	c.run = nil // let the garbage collector have what the function holds
 	return nil
 }
 
@@ -119,11 +130,20 @@ const arity = 4
 
 // add schedules fn to run at time when.
 func (q *timerQueue) add(when time.Duration, fn func()) *DelayedCall {
-	c := &DelayedCall{when: max(when, q.floor), seq: q.nextSeq, fn: fn, q: q}
+	c := new(DelayedCall)
+	q.schedule(c, when, Func(fn))
+	return c
+}
+
+// schedule makes c, a zero DelayedCall, run at time when.
+func (q *timerQueue) schedule(c *DelayedCall, when time.Duration, run Runner) {
+	if c.q != nil {
+		panic("reactor: a DelayedCall can be scheduled only once")
+	}
+	*c = DelayedCall{when: max(when, q.floor), seq: q.nextSeq, run: run, q: q}
 	q.nextSeq++
 	q.heap = append(q.heap, slot{c.when, c})
 	q.up(len(q.heap) - 1)
-	return c
 }
 
 // peek returns the earliest call, or nil.

@@ -132,7 +132,7 @@ func (r *Reactor) fireSystemEvent(event string, enterDuring func()) {
 				break
 			}
 			if fn != nil {
-				r.invoke(fn)
+				r.invoke(Func(fn))
 			}
 		}
 	}
