@@ -201,6 +201,7 @@ func (r *Reactor) Run() error {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	defer preciseWakeups()()
 	if r.cfg.HandleSignals {
 		defer r.handleSignals()()
 	}
