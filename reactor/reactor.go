@@ -48,8 +48,9 @@ type Reactor struct {
 	virtual *VirtualClock // the clock, when it is virtual
 	timers  timerQueue
 
-	state   atomic.Int32 // a state* constant
-	running bool         // Twisted's reactor.running: true from during-startup to during-shutdown
+	state     atomic.Int32  // a state* constant
+	running   bool          // Twisted's reactor.running: true from during-startup to during-shutdown
+	lastYield time.Duration // see yieldBefore
 
 	triggers triggers
 
@@ -256,10 +257,10 @@ func (r *Reactor) runDueTimers() {
 // On a virtual clock it looks at the descriptors without blocking and, when
 // nothing is ready, moves the clock to the next timer instead of waiting.
 func (r *Reactor) wait() error {
-	timeout := time.Duration(-1)
 	next := r.timers.peek()
-	if next != nil {
-		timeout = max(next.when-r.clock.Now(), 0)
+	timeout := r.timeUntil(next)
+	if r.virtual == nil && r.yieldBefore(timeout) {
+		timeout = r.timeUntil(next) // the yield took a little time
 	}
 	if r.virtual == nil || timeout <= 0 {
 		_, err := r.poll(timeout)
@@ -270,6 +271,15 @@ func (r *Reactor) wait() error {
 		r.virtual.AdvanceTo(next.when)
 	}
 	return err
+}
+
+// timeUntil is how long until call is due: 0 if it is, -1 (for ever) if
+// there is no call.
+func (r *Reactor) timeUntil(call *DelayedCall) time.Duration {
+	if call == nil {
+		return -1
+	}
+	return max(call.when-r.clock.Now(), 0)
 }
 
 // poll waits up to timeout and reports whether anything woke it.
