@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -23,6 +24,7 @@ func (e *CallbackError) Error() string { return e.Message }
 // function, the message and the traceback.
 func (e *CallbackError) Report() string {
 	var b strings.Builder
+	b.Grow(len(e.Function) + len(e.Defined) + len(e.Message) + len(e.Traceback) + 32)
 	b.WriteString("Unhandled error in ")
 	b.WriteString(e.Function)
 	if e.Defined != "" && !strings.HasSuffix(e.Function, ">") {
@@ -74,7 +76,7 @@ const (
 // Lua's format: Go functions show as [C], callbacks run by the reactor are
 // named by the variable that holds them rather than "main chunk".
 func (rt *Runtime) traceback(L *lua.LState, level int) string {
-	var frames []string
+	frames := make([]string, 0, 8)
 	for ; ; level++ {
 		dbg, ok := L.GetStack(level)
 		if !ok {
@@ -96,17 +98,19 @@ func (rt *Runtime) traceback(L *lua.LState, level int) string {
 	return "stack traceback:\n" + strings.Join(frames, "\n")
 }
 
+// frameLine is one line of a traceback. It runs for every frame of every
+// error report, so it concatenates rather than going through fmt.
 func (rt *Runtime) frameLine(L *lua.LState, level int, dbg *lua.Debug, fnv lua.LValue) string {
 	fn, _ := fnv.(*lua.LFunction)
 	if dbg.What == "G" {
 		if dbg.Name == "" || dbg.Name[0] == '(' || dbg.Name[0] == '<' {
 			return "\t[C]: in ?"
 		}
-		return fmt.Sprintf("\t[C]: in function '%s'", dbg.Name)
+		return "\t[C]: in function '" + dbg.Name + "'"
 	}
-	where := fmt.Sprintf("%s:%d:", dbg.Source, dbg.CurrentLine)
+	where := "\t" + dbg.Source + ":" + strconv.Itoa(dbg.CurrentLine) + ":"
 	if dbg.LineDefined == 0 { // only a chunk starts at line 0
-		return "\t" + where + " in main chunk"
+		return where + " in main chunk"
 	}
 	name := dbg.Name
 	if name == "" || name[0] == '<' || name[0] == '(' {
@@ -114,9 +118,9 @@ func (rt *Runtime) frameLine(L *lua.LState, level int, dbg *lua.Debug, fnv lua.L
 		name = rt.globalName(L, fn, level)
 	}
 	if name == "" {
-		return fmt.Sprintf("\t%s in function <%s:%d>", where, dbg.Source, dbg.LineDefined)
+		return where + " in function <" + dbg.Source + ":" + strconv.Itoa(dbg.LineDefined) + ">"
 	}
-	return fmt.Sprintf("\t%s in function '%s'", where, name)
+	return where + " in function '" + name + "'"
 }
 
 // describe names a callback for reports and traces: its label ("function
@@ -126,7 +130,7 @@ func (rt *Runtime) describe(L *lua.LState, v lua.LValue) (label, defined string)
 	fn, ok := v.(*lua.LFunction)
 	if !ok {
 		if call, isFn := L.GetMetaField(v, "__call").(*lua.LFunction); isFn && call.Proto != nil {
-			defined = fmt.Sprintf("%s:%d", call.Proto.SourceName, call.Proto.LineDefined)
+			defined = definedAt(call)
 		}
 		return "callable " + v.Type().String(), defined
 	}
@@ -136,11 +140,16 @@ func (rt *Runtime) describe(L *lua.LState, v lua.LValue) (label, defined string)
 		}
 		return "Go function", ""
 	}
-	defined = fmt.Sprintf("%s:%d", fn.Proto.SourceName, fn.Proto.LineDefined)
+	defined = definedAt(fn)
 	if name := rt.globalName(L, fn, 0); name != "" {
 		return "function '" + name + "'", defined
 	}
 	return "function <" + defined + ">", defined
+}
+
+// definedAt is FILE:LINE where the Lua function fn was defined.
+func definedAt(fn *lua.LFunction) string {
+	return fn.Proto.SourceName + ":" + strconv.Itoa(fn.Proto.LineDefined)
 }
 
 // shortName is the function's name alone, or FILE:LINE, for one-line
