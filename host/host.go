@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loopscript/loopscript/luabind"
@@ -143,12 +144,15 @@ func New(opts Options) (*Host, error) {
 	return h, nil
 }
 
-var moduleName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+// moduleName is compiled on first use, not at start-up (see gopherSyntax).
+var moduleName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+})
 
 // AddPlugin makes a Go-written module requirable by name. A name already
 // taken by a loopscript module or another plugin is refused.
 func (h *Host) AddPlugin(p Plugin) error {
-	if !moduleName.MatchString(p.Name) {
+	if !moduleName().MatchString(p.Name) {
 		return fmt.Errorf("%w %q", ErrPluginName, p.Name)
 	}
 	if h.names[p.Name] {

@@ -160,7 +160,7 @@ func (h *Host) restrict(sb *Sandbox) {
 // (.., absolute, a symbolic link) that leads outside the folder.
 func searchDirs(L *lua.LState, dirs []string) int {
 	name := L.CheckString(1)
-	if !moduleName.MatchString(name) {
+	if !moduleName().MatchString(name) {
 		L.Push(lua.LString(fmt.Sprintf("no module '%s' in the allowed folders (invalid name)", name)))
 		return 1
 	}
