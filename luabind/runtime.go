@@ -52,6 +52,9 @@ type Runtime struct {
 	// raiseWithTraceback, so an error's traceback is taken while the failing
 	// frames are still on the stack (see PCall).
 	runner *lua.LFunction
+	// raiseHook is rt.raiseWithTraceback, made into a func value once:
+	// taking the method value at every callback allocated each time.
+	raiseHook func(*lua.LState)
 
 	delayedCallMeta *lua.LTable
 	loopingCallMeta *lua.LTable
@@ -71,6 +74,7 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 	}
 	rt := &Runtime{L: L, cfg: cfg}
 	rt.runner = L.NewFunction(rt.runCallee)
+	rt.raiseHook = rt.raiseWithTraceback
 	rt.replaceTraceback()
 	rt.keepUpvaluesAcrossPCall()
 	rt.delayedCallMeta = rt.newDelayedCallMeta()
@@ -180,7 +184,7 @@ func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 // errors the script catches itself cost no traceback.
 func (rt *Runtime) runCallee(L *lua.LState) int {
 	saved := L.Panic
-	L.Panic = rt.raiseWithTraceback
+	L.Panic = rt.raiseHook
 	setErrorFuncActive(L, true)
 	L.Call(L.GetTop()-1, 0)
 	L.Panic = saved // on an error, the enclosing PCall restores it
