@@ -407,7 +407,7 @@ print(x, n)`)
 	if res.err != nil || res.out != "e\t1\n" || len(res.reports) != 1 {
 		t.Fatalf("output %q, error %v, %d reports", res.out, res.err, len(res.reports))
 	}
-	if _, ok := errorFuncFlag(lua.NewState()); !ok {
+	if errorFuncFlag(lua.NewState()) == nil {
 		t.Fatal("gopher-lua has no hasErrorFunc field any more: see upvalues.go")
 	}
 }
