@@ -97,3 +97,40 @@ func TestScheduleCall(t *testing.T) {
 	}()
 	r.ScheduleCall(&calls[0].dc, 1, calls[0])
 }
+
+// countingClock is the monotonic clock, counting its readings.
+type countingClock struct {
+	Clock
+	reads int
+}
+
+func (c *countingClock) Now() time.Duration { c.reads++; return c.Clock.Now() }
+
+// TestChainStepClockReads: a call that schedules the next with no delay
+// costs two clock readings per loop iteration (the iteration's start and
+// CallLater's), not three: the wait knows that call is due already.
+func TestChainStepClockReads(t *testing.T) {
+	clock := &countingClock{Clock: NewMonotonicClock()}
+	r, err := New(Config{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const steps = 1000
+	n := 0
+	var step func()
+	step = func() {
+		if n++; n < steps {
+			r.CallLater(0, step)
+		} else {
+			r.Stop()
+		}
+	}
+	r.CallLater(0, step)
+	start := clock.reads
+	if err := r.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if perStep := float64(clock.reads-start) / steps; perStep > 2.01 {
+		t.Errorf("%.2f clock readings per step, want 2", perStep)
+	}
+}
