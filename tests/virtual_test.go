@@ -126,8 +126,10 @@ func TestCountdownTraceRealClock(t *testing.T) {
 			continue
 		}
 		at, _ := strconv.ParseFloat(m[1], 64)
-		if at < float64(i)-0.0005 || at > float64(i)+1 {
-			t.Errorf("trace line %d at %.3f s, want at least %d s and not a second later", i+1, at, i)
+		// Never early; the upper bound only catches a broken clock, since a
+		// loaded CI machine can delay a timer by a second or more.
+		if at < float64(i)-0.0005 || at > float64(i)+10 {
+			t.Errorf("trace line %d at %.3f s, want at least %d s (and not 10 s later)", i+1, at, i)
 		}
 		if m[3] != strconv.Itoa(countLine) {
 			t.Errorf("trace line %d names line %s, want %d", i+1, m[3], countLine)
