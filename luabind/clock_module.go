@@ -85,13 +85,7 @@ func checkClock(L *lua.LState, f fname) *luaClock {
 // clock:call_later(seconds, fn, ...) -> DelayedCall, due once the clock has
 // been advanced by seconds.
 func (rt *Runtime) clockCallLater(L *lua.LState) int {
-	c := checkClock(L, fnClockCallLater)
-	d := checkSeconds(L, 2, fnClockCallLater)
-	fn := checkCallable(L, 3, fnClockCallLater)
-	call := rt.newLuaCall(fn, restArgs(L, 4))
-	c.m.ScheduleCall(&call.dc, d, call)
-	L.Push(&call.ud)
-	return 1
+	return rt.pushCallLater(L, checkClock(L, fnClockCallLater).m, 2, fnClockCallLater)
 }
 
 // clock:seconds() -> the clock's time, starting at 0.

@@ -1,6 +1,8 @@
 package luabind
 
 import (
+	"time"
+
 	"github.com/loopscript/loopscript/reactor"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -101,10 +103,21 @@ func (rt *Runtime) luaCallWhenRunning(L *lua.LState) int {
 }
 
 func (rt *Runtime) luaCallLater(L *lua.LState) int {
-	d := checkSeconds(L, 1, fnCallLater)
-	fn := checkCallable(L, 2, fnCallLater)
-	c := rt.newLuaCall(fn, restArgs(L, 3))
-	rt.r.ScheduleCall(&c.dc, d, c)
+	return rt.pushCallLater(L, rt.r, 1, fnCallLater)
+}
+
+// scheduler is what call_later schedules on: the reactor, or a task.clock().
+type scheduler interface {
+	ScheduleCall(c *reactor.DelayedCall, d time.Duration, run reactor.Runner)
+}
+
+// pushCallLater does call_later(seconds, fn, ...) on s, its arguments
+// starting at stack index first, and pushes the DelayedCall.
+func (rt *Runtime) pushCallLater(L *lua.LState, s scheduler, first int, f fname) int {
+	d := checkSeconds(L, first, f)
+	fn := checkCallable(L, first+1, f)
+	c := rt.newLuaCall(fn, restArgs(L, first+2))
+	s.ScheduleCall(&c.dc, d, c)
 	L.Push(&c.ud)
 	return 1
 }

@@ -90,6 +90,8 @@ func floatToInt(f float64) int64 {
 	return int64(f)
 }
 
+// checkStringArg reads a string argument of a string-library function, which
+// takes a number too, as in reference Lua (checkString does not).
 func checkStringArg(L *lua.LState, n int, f fname) string {
 	switch v := L.Get(n).(type) {
 	case lua.LString:
