@@ -97,16 +97,7 @@ func parse(argv []string) (*invocation, error) {
 			// Lua's short options take their value attached or as the next word.
 			name, value, hasValue = a[:2], a[2:], len(a) > 2
 		}
-		takeValue := func() (string, error) {
-			if hasValue {
-				return value, nil
-			}
-			if i+1 >= len(argv) {
-				return "", &usageError{fmt.Sprintf("'%s' needs an argument", name)}
-			}
-			i++
-			return argv[i], nil
-		}
+		takeValue := func() (string, error) { return optionValue(argv, &i, name, value, hasValue) }
 		switch name {
 		case "-h", "--help":
 			inv.help = true
@@ -155,6 +146,20 @@ func parse(argv []string) (*invocation, error) {
 		}
 	}
 	return inv, nil
+}
+
+// optionValue is the value of option name: what followed '=' (or, for a
+// short option, the rest of the word) when there was one, else the next word
+// of argv, moving *i past it.
+func optionValue(argv []string, i *int, name, value string, hasValue bool) (string, error) {
+	if hasValue {
+		return value, nil
+	}
+	if *i+1 >= len(argv) {
+		return "", &usageError{fmt.Sprintf("'%s' needs an argument", name)}
+	}
+	*i++
+	return argv[*i], nil
 }
 
 func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {

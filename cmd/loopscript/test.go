@@ -53,16 +53,7 @@ func parseTestArgs(args []string) (*testCommand, error) {
 			continue
 		}
 		name, value, hasValue := strings.Cut(a, "=")
-		takeValue := func() (string, error) {
-			if hasValue {
-				return value, nil
-			}
-			if i+1 >= len(args) {
-				return "", &usageError{fmt.Sprintf("'%s' needs an argument", name)}
-			}
-			i++
-			return args[i], nil
-		}
+		takeValue := func() (string, error) { return optionValue(args, &i, name, value, hasValue) }
 		switch name {
 		case "-v":
 			cmd.verbose = true
