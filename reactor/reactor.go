@@ -23,9 +23,10 @@ type Config struct {
 	// (as a *PanicError) or whatever is passed to ReportError. Nil writes them
 	// to standard error. It runs on the loop's goroutine.
 	OnError func(error)
-	// HandleSignals makes Run turn the first SIGINT or SIGTERM into a graceful
-	// Stop and a second one, while shutting down, into an immediate
-	// Exit(128+signal) — even while a callback is still running.
+	// HandleSignals makes the first SIGINT or SIGTERM a graceful Stop, from
+	// the moment Run starts, and a second one, while shutting down, an
+	// immediate Exit(128+signal) — even while a callback is still running.
+	// A signal before Run starts or after it returns also exits at once.
 	HandleSignals bool
 	// Exit ends the process on a second signal; nil means os.Exit.
 	Exit func(code int)
@@ -54,6 +55,7 @@ type Reactor struct {
 	seen      time.Duration // the latest clock reading: now is at least this
 
 	triggers triggers
+	signals  *signalWatch // nil unless cfg.HandleSignals
 
 	// posted holds functions handed over by other goroutines. The mutex also
 	// orders the final state change against wake-ups, so nobody writes to a
@@ -91,6 +93,9 @@ func New(cfg Config) (*Reactor, error) {
 		return nil, err
 	}
 	r.waker = w
+	if cfg.HandleSignals {
+		r.signals = r.watchSignals()
+	}
 	return r, nil
 }
 
@@ -205,8 +210,8 @@ func (r *Reactor) Run() error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	defer preciseWakeups()()
-	if r.cfg.HandleSignals {
-		defer r.handleSignals()()
+	if r.signals != nil {
+		r.signals.waitArmed()
 	}
 
 	r.fireSystemEvent(Startup, func() { r.running = true })
@@ -337,6 +342,9 @@ func (r *Reactor) finish() {
 	r.runPosted()
 	r.waker.close()
 	r.poller.Close()
+	if r.signals != nil {
+		r.signals.letGo()
+	}
 }
 
 // invoke runs a callback, turning a panic into a report: one failing callback

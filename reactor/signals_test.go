@@ -96,6 +96,67 @@ func TestSecondSignalExits(t *testing.T) {
 	}
 }
 
+// TestSignalOutsideRunExits: before Run starts and after it has returned
+// there is no loop to stop gracefully, so a signal exits at once, as it
+// would with no handler; once the reactor has let go of the signals (which
+// it does without making Run wait), they are left alone again.
+func TestSignalOutsideRunExits(t *testing.T) {
+	delivered := guardSignals(t)
+	expectExit := func(t *testing.T, exits exitRecorder, sig syscall.Signal, want int) {
+		t.Helper()
+		kill(t, sig)
+		select {
+		case code := <-exits:
+			if code != want {
+				t.Errorf("Exit(%d), want Exit(%d)", code, want)
+			}
+		case <-time.After(runLimit):
+			t.Errorf("no Exit within %v of %v", runLimit, sig)
+		}
+	}
+	t.Run("before Run", func(t *testing.T) {
+		exits := make(exitRecorder, 4)
+		r, _ := newTestReactor(t, Config{HandleSignals: true, Exit: exits.exit})
+		r.signals.waitArmed()
+		expectExit(t, exits, syscall.SIGTERM, 143)
+	})
+	t.Run("after Run", func(t *testing.T) {
+		exits := make(exitRecorder, 4)
+		r, log := newTestReactor(t, Config{Clock: NewVirtualClock(), HandleSignals: true, Exit: exits.exit})
+		r.CallWhenRunning(func() { r.Stop() })
+		mustRun(t, r)
+		noErrors(t, log)
+		select {
+		case <-r.signals.released:
+		case <-time.After(runLimit):
+			t.Fatalf("signals not let go within %v of Run returning", runLimit)
+		}
+		for len(delivered) > 0 {
+			<-delivered
+		}
+		kill(t, syscall.SIGINT)
+		select {
+		case <-delivered:
+		case <-time.After(runLimit):
+			t.Fatal("SIGINT was not delivered")
+		}
+		select {
+		case code := <-exits:
+			t.Errorf("a signal after the reactor let go called Exit(%d)", code)
+		case <-time.After(50 * time.Millisecond):
+		}
+	})
+	t.Run("Close without Run", func(t *testing.T) {
+		r, _ := newTestReactor(t, Config{HandleSignals: true})
+		r.Close()
+		select {
+		case <-r.signals.released:
+		case <-time.After(runLimit):
+			t.Fatalf("Close did not let the signals go within %v", runLimit)
+		}
+	})
+}
+
 // TestSignalsIgnoredWithoutHandleSignals: without HandleSignals the reactor
 // leaves signals alone.
 func TestSignalsIgnoredWithoutHandleSignals(t *testing.T) {
