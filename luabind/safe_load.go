@@ -27,11 +27,12 @@ const MaxSyntaxDepth = 10000
 // refuses a chunk nested deeper than MaxSyntaxDepth instead of overflowing
 // the Go stack. Errors are *lua.ApiError of type ApiErrorSyntax, as Load's.
 func Load(L *lua.LState, r io.Reader, name string) (*lua.LFunction, error) {
-	chunk, err := parse.Parse(r, name)
+	src := &countingReader{r: r}
+	chunk, err := parse.Parse(src, name)
 	if err != nil {
 		return nil, syntaxError(err)
 	}
-	if line, deep := tooDeep(chunk); deep {
+	if line, deep := tooDeep(chunk, src.n); deep {
 		return nil, syntaxError(fmt.Errorf("%s:%d: chunk has too many syntax levels", name, line))
 	}
 	proto, err := lua.Compile(chunk, name)
@@ -50,11 +51,27 @@ var (
 	stmtType = reflect.TypeFor[ast.Stmt]()
 )
 
-// tooDeep reports whether the syntax tree nests more than MaxSyntaxDepth
-// expressions and statements, and the line where it first does. It walks
-// the tree by reflection, which sees every field of every node type, and
-// stops descending at the limit, so its own recursion stays shallow.
-func tooDeep(chunk []ast.Stmt) (line int, deep bool) {
+// tooDeep reports whether the syntax tree of a source of size bytes nests
+// more than MaxSyntaxDepth expressions and statements, and the line where it
+// first does.
+//
+// Every level of nesting takes at least one token of its own, except a call
+// statement, which shares its call's: a tree is at most twice as deep as its
+// source is long. So a source of up to MaxSyntaxDepth/2 bytes, which is
+// almost every script, is not walked at all; the walk cost as much as
+// parsing a small script. (TestSyntaxDepthBound holds the parser to this.)
+func tooDeep(chunk []ast.Stmt, size int64) (line int, deep bool) {
+	if 2*size <= MaxSyntaxDepth {
+		return 0, false
+	}
+	return deeperThan(chunk, MaxSyntaxDepth)
+}
+
+// deeperThan reports whether the syntax tree nests more than limit levels,
+// and the line where it first does. It walks the tree by reflection, which
+// sees every field of every node type, and stops descending at the limit,
+// so its own recursion stays shallow.
+func deeperThan(chunk []ast.Stmt, limit int) (line int, deep bool) {
 	var walk func(v reflect.Value, depth int) bool
 	walk = func(v reflect.Value, depth int) bool {
 		switch v.Kind() {
@@ -69,7 +86,7 @@ func tooDeep(chunk []ast.Stmt) (line int, deep bool) {
 			}
 			if t := v.Type(); t.Implements(exprType) || t.Implements(stmtType) {
 				depth++
-				if depth > MaxSyntaxDepth {
+				if depth > limit {
 					if p, ok := v.Interface().(ast.PositionHolder); ok {
 						line = p.Line()
 					}
@@ -263,4 +280,16 @@ func searchPackagePath(L *lua.LState) int {
 	// require joins the searchers' messages with "\n\t".
 	L.Push(lua.LString(strings.Join(tried, "\n\t")))
 	return 1
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
