@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -22,14 +23,25 @@ func benchDelays() []time.Duration {
 }
 
 // BenchmarkScheduleFire: one op is a CallLater and, later, its run, on a
-// virtual clock, in batches of benchBatch pending timers.
+// virtual clock, in batches of pending timers: benchBatch, which stays in
+// cache, and a million, W2's size, where every heap level is a cache miss.
 func BenchmarkScheduleFire(b *testing.B) {
+	for _, batch := range []int{benchBatch, 1 << 20} {
+		b.Run(fmt.Sprintf("pending=%d", batch), func(b *testing.B) { benchScheduleFire(b, batch) })
+	}
+}
+
+func benchScheduleFire(b *testing.B, batch int) {
 	r, _, _ := newVirtualReactor(b)
-	delays := benchDelays()
+	rng := rand.New(rand.NewPCG(42, 42))
+	delays := make([]time.Duration, batch)
+	for i := range delays {
+		delays[i] = time.Duration(rng.Int64N(int64(500 * time.Millisecond)))
+	}
 	remaining, inBatch := b.N, 0
 	var fire func()
 	scheduleBatch := func() {
-		inBatch = min(benchBatch, remaining)
+		inBatch = min(batch, remaining)
 		remaining -= inBatch
 		for i := range inBatch {
 			r.CallLater(delays[i], fire)
