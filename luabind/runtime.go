@@ -20,7 +20,8 @@ type Config struct {
 	// Clock is the reactor's clock; nil means the monotonic clock.
 	Clock reactor.Clock
 	// HandleSignals lets SIGINT and SIGTERM stop the reactor gracefully (see
-	// reactor.Config.HandleSignals).
+	// reactor.SignalWatch). Open starts catching them, so that this overlaps
+	// with loading the script rather than delaying the reactor's start.
 	HandleSignals bool
 	// Exit ends the process on a second signal; nil means os.Exit.
 	Exit func(code int)
@@ -45,6 +46,9 @@ type Runtime struct {
 	L   *lua.LState
 	cfg Config
 	r   *reactor.Reactor
+	// signals is the watch Open started for the reactor to come, until
+	// install hands it over (or Close lets it go).
+	signals *reactor.SignalWatch
 	// installed is r, published for other goroutines (Installed).
 	installed atomic.Pointer[reactor.Reactor]
 
@@ -73,6 +77,9 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 		cfg.Stderr = os.Stderr
 	}
 	rt := &Runtime{L: L, cfg: cfg}
+	if cfg.HandleSignals {
+		rt.signals = reactor.WatchSignals(cfg.Exit)
+	}
 	rt.runner = L.NewFunction(rt.runCallee)
 	rt.raiseHook = rt.raiseWithTraceback
 	rt.replaceTraceback()
@@ -112,14 +119,13 @@ func (rt *Runtime) install(kind string) error {
 		return err
 	}
 	r, err := reactor.New(reactor.Config{
-		Poller:        poller,
-		Clock:         rt.cfg.Clock,
-		OnError:       rt.ReportError,
-		HandleSignals: rt.cfg.HandleSignals,
-		Exit:          rt.cfg.Exit,
+		Poller:  poller,
+		Clock:   rt.cfg.Clock,
+		OnError: rt.ReportError,
+		Signals: rt.signals,
 	})
+	rt.signals = nil // the reactor's now, or closed
 	if err != nil {
-		poller.Close()
 		return err
 	}
 	rt.r = r
@@ -133,6 +139,10 @@ func (rt *Runtime) Installed() *reactor.Reactor { return rt.installed.Load() }
 
 // Close releases the reactor's descriptors if it never ran.
 func (rt *Runtime) Close() error {
+	if rt.signals != nil {
+		rt.signals.Close()
+		rt.signals = nil
+	}
 	if rt.r != nil {
 		return rt.r.Close()
 	}

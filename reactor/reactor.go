@@ -28,6 +28,11 @@ type Config struct {
 	// immediate Exit(128+signal) — even while a callback is still running.
 	// A signal before Run starts or after it returns also exits at once.
 	HandleSignals bool
+	// Signals, if set, is a watch made earlier with WatchSignals (its
+	// subscribing then overlaps with whatever the program did meanwhile),
+	// used instead of a new one; the reactor owns it from then on and closes
+	// it when Run returns or on Close.
+	Signals *SignalWatch
 	// Exit ends the process on a second signal; nil means os.Exit.
 	Exit func(code int)
 }
@@ -55,7 +60,7 @@ type Reactor struct {
 	seen      time.Duration // the latest clock reading: now is at least this
 
 	triggers triggers
-	signals  *signalWatch // nil unless cfg.HandleSignals
+	signals  *SignalWatch // nil if signals are not handled
 
 	// posted holds functions handed over by other goroutines. The mutex also
 	// orders the final state change against wake-ups, so nobody writes to a
@@ -67,8 +72,16 @@ type Reactor struct {
 }
 
 // New builds a reactor. It fails only if the kernel refuses the poller or the
-// waker (out of file descriptors, say).
-func New(cfg Config) (*Reactor, error) {
+// waker (out of file descriptors, say); it then closes cfg.Poller and
+// cfg.Signals all the same.
+func New(cfg Config) (_ *Reactor, err error) {
+	if cfg.Signals != nil {
+		defer func() {
+			if err != nil {
+				cfg.Signals.Close()
+			}
+		}()
+	}
 	r := &Reactor{cfg: cfg, poller: cfg.Poller, clock: cfg.Clock}
 	if r.clock == nil {
 		r.clock = NewMonotonicClock()
@@ -93,8 +106,12 @@ func New(cfg Config) (*Reactor, error) {
 		return nil, err
 	}
 	r.waker = w
-	if cfg.HandleSignals {
-		r.signals = r.watchSignals()
+	r.signals = cfg.Signals
+	if r.signals == nil && cfg.HandleSignals {
+		r.signals = WatchSignals(cfg.Exit)
+	}
+	if r.signals != nil {
+		r.signals.target.Store(r)
 	}
 	return r, nil
 }
@@ -343,7 +360,7 @@ func (r *Reactor) finish() {
 	r.waker.close()
 	r.poller.Close()
 	if r.signals != nil {
-		r.signals.letGo()
+		r.signals.Close()
 	}
 }
 

@@ -157,6 +157,58 @@ func TestSignalOutsideRunExits(t *testing.T) {
 	})
 }
 
+// TestSignalWatchHandedOver: a watch made before the reactor (as loopscript
+// makes one before loading the script) exits on a signal while it has no
+// reactor, stops the reactor it is handed to gracefully, and is let go by
+// it; one that never reaches a reactor is let go by Close.
+func TestSignalWatchHandedOver(t *testing.T) {
+	guardSignals(t)
+	t.Run("before a reactor", func(t *testing.T) {
+		exits := make(exitRecorder, 4)
+		w := WatchSignals(exits.exit)
+		defer w.Close()
+		w.waitArmed()
+		kill(t, syscall.SIGINT)
+		select {
+		case code := <-exits:
+			if code != 130 {
+				t.Errorf("Exit(%d), want Exit(130)", code)
+			}
+		case <-time.After(runLimit):
+			t.Errorf("no Exit within %v of SIGINT", runLimit)
+		}
+	})
+	t.Run("handed to a reactor", func(t *testing.T) {
+		exits := make(exitRecorder, 4)
+		w := WatchSignals(exits.exit)
+		r, log := newTestReactor(t, Config{Signals: w})
+		tr := &trace{}
+		r.CallWhenRunning(func() { tr.add("running"); kill(t, syscall.SIGTERM) })
+		addTrigger(t, r, Before, Shutdown, tr.step("before shutdown"))
+		mustRun(t, r)
+		noErrors(t, log)
+		tr.expect(t, "running", "before shutdown")
+		if len(exits) != 0 {
+			t.Errorf("a signal the reactor took as a Stop called Exit(%d)", <-exits)
+		}
+		select {
+		case <-w.released:
+		case <-time.After(runLimit):
+			t.Errorf("the reactor did not let the watch go within %v", runLimit)
+		}
+	})
+	t.Run("never handed over", func(t *testing.T) {
+		w := WatchSignals(nil)
+		w.Close()
+		w.Close()
+		select {
+		case <-w.released:
+		case <-time.After(runLimit):
+			t.Errorf("Close did not let the watch go within %v", runLimit)
+		}
+	})
+}
+
 // TestSignalsIgnoredWithoutHandleSignals: without HandleSignals the reactor
 // leaves signals alone.
 func TestSignalsIgnoredWithoutHandleSignals(t *testing.T) {
