@@ -38,7 +38,10 @@ type Options struct {
 	// defined). Nil turns tracing off.
 	Trace io.Writer
 	// HandleSignals makes the first SIGINT or SIGTERM stop the reactor
-	// gracefully and a second one exit at once with status 128+signal.
+	// gracefully and a second one exit at once with status 128+signal. The
+	// signals are caught from New until the reactor has run (or Close, if
+	// it never does; see reactor.SignalWatch): one that arrives before the
+	// reactor runs exits at once too.
 	HandleSignals bool
 	// OnError receives each error a callback raised and did not handle.
 	OnError func(*CallbackError)
