@@ -33,7 +33,8 @@ type Config struct {
 	// used instead of a new one; the reactor owns it from then on and closes
 	// it when Run returns or on Close.
 	Signals *SignalWatch
-	// Exit ends the process on a second signal; nil means os.Exit.
+	// Exit ends the process on a second signal; nil means os.Exit. It is
+	// for the watch HandleSignals makes: one from WatchSignals has its own.
 	Exit func(code int)
 }
 
