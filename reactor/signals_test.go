@@ -32,6 +32,30 @@ type exitRecorder chan int
 
 func (e exitRecorder) exit(code int) { e <- code }
 
+// expectExit sends sig to the process and expects Exit(want) from it.
+func expectExit(t *testing.T, exits exitRecorder, sig syscall.Signal, want int) {
+	t.Helper()
+	kill(t, sig)
+	select {
+	case code := <-exits:
+		if code != want {
+			t.Errorf("Exit(%d), want Exit(%d)", code, want)
+		}
+	case <-time.After(runLimit):
+		t.Errorf("no Exit within %v of %v", runLimit, sig)
+	}
+}
+
+// waitReleased waits until w has let the signals go.
+func waitReleased(t *testing.T, w *SignalWatch) {
+	t.Helper()
+	select {
+	case <-w.released:
+	case <-time.After(runLimit):
+		t.Fatalf("the signals were not let go within %v", runLimit)
+	}
+}
+
 // TestSignalStopsGracefully: the first SIGINT or SIGTERM is a Stop: the
 // shutdown triggers run and Run returns; nothing exits.
 func TestSignalStopsGracefully(t *testing.T) {
@@ -102,18 +126,6 @@ func TestSecondSignalExits(t *testing.T) {
 // it does without making Run wait), they are left alone again.
 func TestSignalOutsideRunExits(t *testing.T) {
 	delivered := guardSignals(t)
-	expectExit := func(t *testing.T, exits exitRecorder, sig syscall.Signal, want int) {
-		t.Helper()
-		kill(t, sig)
-		select {
-		case code := <-exits:
-			if code != want {
-				t.Errorf("Exit(%d), want Exit(%d)", code, want)
-			}
-		case <-time.After(runLimit):
-			t.Errorf("no Exit within %v of %v", runLimit, sig)
-		}
-	}
 	t.Run("before Run", func(t *testing.T) {
 		exits := make(exitRecorder, 4)
 		r, _ := newTestReactor(t, Config{HandleSignals: true, Exit: exits.exit})
@@ -126,11 +138,7 @@ func TestSignalOutsideRunExits(t *testing.T) {
 		r.CallWhenRunning(func() { r.Stop() })
 		mustRun(t, r)
 		noErrors(t, log)
-		select {
-		case <-r.signals.released:
-		case <-time.After(runLimit):
-			t.Fatalf("signals not let go within %v of Run returning", runLimit)
-		}
+		waitReleased(t, r.signals)
 		for len(delivered) > 0 {
 			<-delivered
 		}
@@ -149,11 +157,7 @@ func TestSignalOutsideRunExits(t *testing.T) {
 	t.Run("Close without Run", func(t *testing.T) {
 		r, _ := newTestReactor(t, Config{HandleSignals: true})
 		r.Close()
-		select {
-		case <-r.signals.released:
-		case <-time.After(runLimit):
-			t.Fatalf("Close did not let the signals go within %v", runLimit)
-		}
+		waitReleased(t, r.signals)
 	})
 }
 
@@ -168,15 +172,7 @@ func TestSignalWatchHandedOver(t *testing.T) {
 		w := WatchSignals(exits.exit)
 		defer w.Close()
 		w.waitArmed()
-		kill(t, syscall.SIGINT)
-		select {
-		case code := <-exits:
-			if code != 130 {
-				t.Errorf("Exit(%d), want Exit(130)", code)
-			}
-		case <-time.After(runLimit):
-			t.Errorf("no Exit within %v of SIGINT", runLimit)
-		}
+		expectExit(t, exits, syscall.SIGINT, 130)
 	})
 	t.Run("handed to a reactor", func(t *testing.T) {
 		exits := make(exitRecorder, 4)
@@ -191,21 +187,13 @@ func TestSignalWatchHandedOver(t *testing.T) {
 		if len(exits) != 0 {
 			t.Errorf("a signal the reactor took as a Stop called Exit(%d)", <-exits)
 		}
-		select {
-		case <-w.released:
-		case <-time.After(runLimit):
-			t.Errorf("the reactor did not let the watch go within %v", runLimit)
-		}
+		waitReleased(t, w)
 	})
 	t.Run("never handed over", func(t *testing.T) {
 		w := WatchSignals(nil)
 		w.Close()
 		w.Close()
-		select {
-		case <-w.released:
-		case <-time.After(runLimit):
-			t.Errorf("Close did not let the watch go within %v", runLimit)
-		}
+		waitReleased(t, w)
 	})
 }
 
