@@ -50,17 +50,20 @@ func (c *DelayedCall) Cancel() error {
 	return nil
 }
 
-// Reset reschedules the call to run d from now. It is then ordered after the
-// calls already scheduled for the same time, as if newly scheduled.
+// Reset reschedules the call to run d from now; a negative d counts as zero,
+// as in CallLater. It is then ordered after the calls already scheduled for
+// the same time, as if newly scheduled.
 func (c *DelayedCall) Reset(d time.Duration) error {
 	if err := c.checkPending(); err != nil {
 		return err
 	}
-	c.q.reschedule(c, addSaturating(c.q.clock.Now(), d))
+	c.q.reschedule(c, addSaturating(c.q.clock.Now(), max(d, 0)))
 	return nil
 }
 
-// Delay postpones the call by d.
+// Delay postpones the call by d. A negative d brings it forward, and a time
+// it then lands on in the past counts as CallAt's would: the call runs at the
+// next iteration.
 func (c *DelayedCall) Delay(d time.Duration) error {
 	if err := c.checkPending(); err != nil {
 		return err

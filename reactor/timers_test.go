@@ -280,6 +280,24 @@ func TestRescheduleOrdering(t *testing.T) {
 		},
 		want: []firing{{"a", 2 * sec}},
 	}, {
+		// The clock moves during the callback, as a real one does, so now is
+		// past the iteration's start: the reset call must still count from
+		// now and run after the zero-delay call scheduled before it.
+		name: "negative reset after the clock moved counts from now",
+		setup: func(t *testing.T, r *Reactor, fs *firings) {
+			vc := r.Clock().(*VirtualClock)
+			a := r.CallLater(5*sec, fs.rec("a"))
+			r.CallLater(2*sec, func() {
+				vc.Advance(sec) // the callback took a second
+				r.CallLater(0, fs.rec("zero delay"))
+				must(t, a.Reset(-time.Hour))
+				if a.Time() != 3*sec {
+					t.Errorf("Time() after Reset(-1h) at 3s = %v, want 3s", a.Time())
+				}
+			})
+		},
+		want: []firing{{"zero delay", 3 * sec}, {"a", 3 * sec}},
+	}, {
 		name: "CallAt in the past runs now, not before now",
 		setup: func(t *testing.T, r *Reactor, fs *firings) {
 			r.CallLater(2*sec, func() {
