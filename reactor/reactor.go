@@ -64,8 +64,8 @@ type Reactor struct {
 	signals  *SignalWatch // nil if signals are not handled
 
 	// posted holds functions handed over by other goroutines. The mutex also
-	// orders the final state change against wake-ups, so nobody writes to a
-	// closed waker.
+	// orders the final state change against CallFromGoroutine: a function it
+	// accepts is posted before finish runs the last of them.
 	postMu sync.Mutex
 	posted []func()
 	spare  []func()
@@ -191,11 +191,7 @@ func (r *Reactor) Stop() error {
 	if !r.state.CompareAndSwap(stateRunning, stateStopping) {
 		return ErrNotRunning
 	}
-	r.postMu.Lock()
-	if !r.closed {
-		r.waker.wake()
-	}
-	r.postMu.Unlock()
+	r.waker.wake() // a no-op if Run has just finished and closed the waker
 	return nil
 }
 
