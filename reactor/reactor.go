@@ -69,7 +69,6 @@ type Reactor struct {
 	postMu sync.Mutex
 	posted []func()
 	spare  []func()
-	closed bool
 }
 
 // New builds a reactor. It fails only if the kernel refuses the poller or the
@@ -174,7 +173,7 @@ func (r *Reactor) CallWhenRunning(fn func()) {
 func (r *Reactor) CallFromGoroutine(fn func()) error {
 	r.postMu.Lock()
 	defer r.postMu.Unlock()
-	if r.closed {
+	if r.state.Load() == stateStopped {
 		return ErrNotRunning
 	}
 	r.posted = append(r.posted, fn)
@@ -349,8 +348,7 @@ func (r *Reactor) runPosted() {
 // finish marks the reactor stopped, runs what was posted before that, and
 // releases the kernel resources.
 func (r *Reactor) finish() {
-	r.postMu.Lock()
-	r.closed = true
+	r.postMu.Lock() // see posted
 	r.state.Store(stateStopped)
 	r.postMu.Unlock()
 	r.runPosted()
