@@ -331,18 +331,18 @@ func (r *Reactor) poll(timeout time.Duration) (bool, error) {
 	return len(events) > 0, nil
 }
 
+// runPosted runs the functions posted so far. The two buffers swap: while
+// one's functions run, the other takes new posts.
 func (r *Reactor) runPosted() {
 	r.postMu.Lock()
 	fns := r.posted
-	r.posted, r.spare = r.spare[:0], nil
+	r.posted = r.spare[:0]
 	r.postMu.Unlock()
 	for i, fn := range fns {
 		fns[i] = nil
 		r.invoke(Func(fn))
 	}
-	if r.spare == nil {
-		r.spare = fns[:0]
-	}
+	r.spare = fns[:0]
 }
 
 // finish marks the reactor stopped, runs what was posted before that, and
