@@ -35,12 +35,10 @@ func (m *manualClock) CallAt(t time.Duration, fn func()) *DelayedCall { return m
 func (m *manualClock) Advance(d time.Duration) {
 	m.vc.Advance(d)
 	for {
-		c := m.q.popDue(m.Now(), math.MaxUint64)
-		if c == nil {
+		run := m.q.popDue(m.Now(), math.MaxUint64)
+		if run == nil {
 			return
 		}
-		run := c.run
-		c.run = nil
 		run.Run()
 	}
 }

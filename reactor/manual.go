@@ -66,12 +66,10 @@ func (m *ManualClock) Pending() int { return m.timers.len() }
 func (m *ManualClock) Advance(d time.Duration) {
 	m.now = addSaturating(m.now, max(d, 0))
 	for {
-		c := m.timers.popDue(m.now, math.MaxUint64)
-		if c == nil {
+		run := m.timers.popDue(m.now, math.MaxUint64)
+		if run == nil {
 			return
 		}
-		run := c.run
-		c.run = nil
 		run.Run()
 	}
 }

@@ -264,12 +264,10 @@ func (r *Reactor) runDueTimers() {
 	now, limit := r.clock.Now(), r.timers.nextSeq
 	r.seen = now
 	for {
-		c := r.timers.popDue(now, limit)
-		if c == nil {
+		run := r.timers.popDue(now, limit)
+		if run == nil {
 			return
 		}
-		run := c.run
-		c.run = nil
 		r.invoke(run)
 	}
 }

@@ -8,15 +8,25 @@ import (
 	"time"
 )
 
+// namedRunner is work that does nothing and, unlike a Func, compares.
+type namedRunner string
+
+func (namedRunner) Run() {}
+
 // TestPopDueLimits checks that popDue leaves calls not yet due, and calls
-// scheduled at or after the sequence limit (during the current iteration).
+// scheduled at or after the sequence limit (during the current iteration),
+// and that it hands over a due call's work, marking the call called.
 func TestPopDueLimits(t *testing.T) {
 	q := &timerQueue{clock: NewVirtualClock()}
-	a := q.add(10, func() {})
+	a, b := new(DelayedCall), new(DelayedCall)
+	q.schedule(a, 10, namedRunner("a"))
 	limit := q.nextSeq
-	b := q.add(15, func() {}) // as if scheduled by a's callback
-	if got := q.popDue(20, limit); got != a {
-		t.Fatalf("popDue = %v, want the call scheduled before the limit", got)
+	q.schedule(b, 15, namedRunner("b")) // as if scheduled by a's callback
+	if got := q.popDue(20, limit); got != namedRunner("a") {
+		t.Fatalf("popDue = %v, want the work of the call scheduled before the limit", got)
+	}
+	if a.Active() || a.run != nil {
+		t.Fatalf("after popDue, a is %v and holds %v; want called, holding nothing", a, a.run)
 	}
 	if got := q.popDue(20, limit); got != nil {
 		t.Fatalf("popDue = %v, want nil: the rest were scheduled after the limit", got)
@@ -24,8 +34,11 @@ func TestPopDueLimits(t *testing.T) {
 	if got := q.popDue(14, q.nextSeq); got != nil {
 		t.Fatalf("popDue(14) = %v, want nil: not due", got)
 	}
-	if got := q.popDue(15, q.nextSeq); got != b || b.Active() {
-		t.Fatalf("popDue(15) = %v (active %v), want b marked called", got, b.Active())
+	if got := q.popDue(15, q.nextSeq); got != namedRunner("b") || b.Active() || b.run != nil {
+		t.Fatalf("popDue(15) = %v (b %v, holding %v), want b's work, b called", got, b, b.run)
+	}
+	if got := q.popDue(maxTime, q.nextSeq); got != nil {
+		t.Fatalf("popDue on an empty queue = %v, want nil", got)
 	}
 }
 

@@ -164,11 +164,12 @@ func (q *timerQueue) peek() *DelayedCall {
 	return q.heap[0].call
 }
 
-// popDue removes and returns the earliest call if it is due at now and was
-// scheduled before seqLimit; otherwise it returns nil. The call is marked
-// called before anyone runs it, so cancelling it from inside its own function
-// fails cleanly instead of corrupting the heap.
-func (q *timerQueue) popDue(now time.Duration, seqLimit uint64) *DelayedCall {
+// popDue removes the earliest call if it is due at now and was scheduled
+// before seqLimit, and returns its work for the caller to run; otherwise it
+// returns nil. The call is marked called, and lets go of its work, before
+// anyone runs it, so cancelling it from inside its own function fails cleanly
+// instead of corrupting the heap.
+func (q *timerQueue) popDue(now time.Duration, seqLimit uint64) Runner {
 	q.floor = max(q.floor, now)
 	if len(q.heap) == 0 {
 		return nil
@@ -179,7 +180,9 @@ func (q *timerQueue) popDue(now time.Duration, seqLimit uint64) *DelayedCall {
 	}
 	q.remove(c)
 	c.state = called
-	return c
+	run := c.run
+	c.run = nil
+	return run
 }
 
 func (q *timerQueue) len() int { return len(q.heap) }
