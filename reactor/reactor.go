@@ -48,7 +48,7 @@ const (
 
 // Reactor is the event loop. Build one with New.
 type Reactor struct {
-	cfg     Config
+	onError func(error) // Config.OnError
 	poller  Poller
 	waker   *waker
 	clock   Clock
@@ -82,7 +82,7 @@ func New(cfg Config) (_ *Reactor, err error) {
 			}
 		}()
 	}
-	r := &Reactor{cfg: cfg, poller: cfg.Poller, clock: cfg.Clock}
+	r := &Reactor{onError: cfg.OnError, poller: cfg.Poller, clock: cfg.Clock}
 	if r.clock == nil {
 		r.clock = NewMonotonicClock()
 	}
@@ -198,8 +198,8 @@ func (r *Reactor) Stop() error {
 // it. Bindings that catch their callbacks' errors themselves use it so all
 // errors end in one place.
 func (r *Reactor) ReportError(err error) {
-	if r.cfg.OnError != nil {
-		r.cfg.OnError(err)
+	if r.onError != nil {
+		r.onError(err)
 		return
 	}
 	fmt.Fprintf(os.Stderr, "Unhandled error in callback: %v\n", err)
