@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -145,5 +146,61 @@ func TestChainStepClockReads(t *testing.T) {
 	}
 	if perStep := float64(clock.reads-start) / steps; perStep > 2.01 {
 		t.Errorf("%.2f clock readings per step, want 2", perStep)
+	}
+}
+
+// sleepPoller watches nothing and, instead of blocking, moves a virtual
+// clock by the timeout, as a real wait would: the loop then takes its
+// real-clock path (it does not know the clock is virtual) and stays exact.
+type sleepPoller struct {
+	nopPoller
+	clock *VirtualClock
+}
+
+func (p *sleepPoller) Wait(timeout time.Duration) ([]Event, error) {
+	if timeout < 0 {
+		return nil, errors.New("sleepPoller: asked to wait for ever")
+	}
+	p.clock.Advance(timeout)
+	return nil, nil
+}
+
+// TestWaitingStepClockReads: a call that schedules the next a millisecond
+// on costs three clock readings per loop iteration (the iteration's start,
+// CallLater's and the wait's timeout), plus one more to recompute the
+// timeout after each yield to the scheduler (one in five iterations here).
+// The decision to yield goes by the iteration's reading and reads nothing.
+func TestWaitingStepClockReads(t *testing.T) {
+	vc := NewVirtualClock()
+	clock := &countingClock{Clock: vc}
+	r, err := New(Config{Clock: clock, Poller: &sleepPoller{clock: vc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const steps, every = 1000, time.Millisecond
+	n, yields, lastYield := 0, 0, r.lastYield
+	var step func()
+	step = func() {
+		if r.lastYield != lastYield {
+			yields, lastYield = yields+1, r.lastYield
+		}
+		if n++; n < steps {
+			r.CallLater(every, step)
+		} else {
+			r.Stop()
+		}
+	}
+	r.CallLater(every, step)
+	start := clock.reads
+	if err := r.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if want := steps / int(yieldEvery/every); yields < want-1 || yields > want {
+		t.Errorf("%d yields in %d steps %v apart, want %d", yields, steps, every, want)
+	}
+	// steps+1 iteration starts (the first runs nothing), steps waits (the
+	// last iteration stops instead) and steps-1 CallLaters.
+	if got, want := clock.reads-start, 3*steps+yields; got != want {
+		t.Errorf("%d clock readings for %d steps and %d yields, want %d", got, steps, yields, want)
 	}
 }

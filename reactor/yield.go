@@ -26,16 +26,18 @@ const (
 
 // yieldBefore yields the loop's goroutine to the Go scheduler before a wait
 // of timeout (negative: for ever), if the wait is long enough and the last
-// yield was yieldEvery ago, and reports whether it did.
+// yield was yieldEvery ago, and reports whether it did. It goes by the
+// iteration's clock reading (r.seen) rather than take one more: that is at
+// most one iteration's callbacks old, and the loop yields at most every
+// yieldEvery of those readings all the same.
 func (r *Reactor) yieldBefore(timeout time.Duration) bool {
 	if timeout >= 0 && timeout < yieldMinWait {
 		return false
 	}
-	now := r.clock.Now()
-	if now-r.lastYield < yieldEvery {
+	if r.seen-r.lastYield < yieldEvery {
 		return false
 	}
 	runtime.Gosched()
-	r.lastYield = now
+	r.lastYield = r.seen
 	return true
 }

@@ -26,6 +26,7 @@ func TestYieldBefore(t *testing.T) {
 		{yieldEvery, 10 * time.Millisecond, true},
 	} {
 		clock.Advance(step.advance)
+		r.runDueTimers() // as the loop does before it waits: it reads the clock
 		if got := r.yieldBefore(step.timeout); got != step.want {
 			t.Errorf("at %v, wait %v: yielded = %v, want %v", clock.Now(), step.timeout, got, step.want)
 		}
