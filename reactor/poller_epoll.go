@@ -39,8 +39,8 @@ var epollPwait2Missing atomic.Bool
 // Remove a descriptor before closing it: the kernel drops a closed
 // descriptor from the set on its own, but Len would still count it.
 type EpollPoller struct {
-	epfd    int            // -1 once closed
-	watched map[int]Events // the kernel's set, mirrored for Len and errors
+	epfd    int              // -1 once closed
+	watched map[int]struct{} // the kernel's set, mirrored for Len and errors
 	events  []unix.EpollEvent
 	ready   []Event
 	ts      unix.Timespec // a field, not a local, so Wait does not allocate
@@ -58,7 +58,7 @@ func NewEpollPoller() (*EpollPoller, error) {
 	}
 	return &EpollPoller{
 		epfd:    epfd,
-		watched: make(map[int]Events),
+		watched: make(map[int]struct{}),
 		events:  make([]unix.EpollEvent, epollMinEvents),
 		pwait2:  !epollPwait2Missing.Load(),
 	}, nil
@@ -81,7 +81,7 @@ func (p *EpollPoller) Add(fd int, events Events) error {
 	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		return fmt.Errorf("reactor: epoll_ctl add fd %d: %w", fd, err)
 	}
-	p.watched[fd] = events
+	p.watched[fd] = struct{}{}
 	return nil
 }
 
@@ -99,7 +99,7 @@ func (p *EpollPoller) Modify(fd int, events Events) error {
 		}
 		return fmt.Errorf("reactor: epoll_ctl modify fd %d: %w", fd, err)
 	}
-	p.watched[fd] = events
+	p.watched[fd] = struct{}{}
 	return nil
 }
 

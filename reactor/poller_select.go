@@ -18,9 +18,9 @@ const selectSetSize = 1024
 // returns before its timeout unless a descriptor is ready. select(2) cannot
 // tell a hangup from readability: a closed peer is reported as Readable.
 type SelectPoller struct {
-	watched []selectEntry // dense, so Wait scans only watched descriptors
-	index   map[int]int   // fd -> position in watched
-	maxFd   int           // highest watched fd, -1 when none
+	watched []int       // the watched fds, dense, so Wait scans only those
+	index   map[int]int // fd -> position in watched
+	maxFd   int         // highest watched fd, -1 when none
 
 	// The masters mirror watched; Wait copies them because select(2)
 	// overwrites the sets it is given.
@@ -30,11 +30,6 @@ type SelectPoller struct {
 
 	ready  []Event
 	closed bool
-}
-
-type selectEntry struct {
-	fd     int
-	events Events
 }
 
 var _ Poller = (*SelectPoller)(nil)
@@ -62,7 +57,7 @@ func (p *SelectPoller) Add(fd int, events Events) error {
 		return fmt.Errorf("reactor: select add fd %d: %w", fd, unix.EEXIST)
 	}
 	p.index[fd] = len(p.watched)
-	p.watched = append(p.watched, selectEntry{fd: fd, events: events})
+	p.watched = append(p.watched, fd)
 	p.setMasters(fd, events)
 	if fd > p.maxFd {
 		p.maxFd = fd
@@ -76,11 +71,9 @@ func (p *SelectPoller) Modify(fd int, events Events) error {
 	if err := p.check("modify", fd); err != nil {
 		return err
 	}
-	i, ok := p.index[fd]
-	if !ok {
+	if _, ok := p.index[fd]; !ok {
 		return fmt.Errorf("reactor: select modify fd %d: %w", fd, unix.ENOENT)
 	}
-	p.watched[i].events = events
 	p.setMasters(fd, events)
 	return nil
 }
@@ -98,7 +91,7 @@ func (p *SelectPoller) Remove(fd int) error {
 	last := len(p.watched) - 1
 	if i != last {
 		p.watched[i] = p.watched[last]
-		p.index[p.watched[i].fd] = i
+		p.index[p.watched[i]] = i
 	}
 	p.watched = p.watched[:last]
 	delete(p.index, fd)
@@ -106,8 +99,8 @@ func (p *SelectPoller) Remove(fd int) error {
 	p.wMaster.Clear(fd)
 	if fd == p.maxFd {
 		p.maxFd = -1
-		for _, e := range p.watched {
-			p.maxFd = max(p.maxFd, e.fd)
+		for _, w := range p.watched {
+			p.maxFd = max(p.maxFd, w)
 		}
 	}
 	return nil
@@ -136,21 +129,21 @@ func (p *SelectPoller) Wait(timeout time.Duration) ([]Event, error) {
 		return nil, fmt.Errorf("reactor: select wait on %d fds: %w", len(p.watched), err)
 	}
 	p.ready = p.ready[:0]
-	for _, e := range p.watched {
+	for _, fd := range p.watched {
 		if n == 0 {
 			break
 		}
 		var ev Events
-		if p.rSet.IsSet(e.fd) {
+		if p.rSet.IsSet(fd) {
 			ev |= Readable
 			n--
 		}
-		if p.wSet.IsSet(e.fd) {
+		if p.wSet.IsSet(fd) {
 			ev |= Writable
 			n--
 		}
 		if ev != 0 {
-			p.ready = append(p.ready, Event{Fd: e.fd, Events: ev})
+			p.ready = append(p.ready, Event{Fd: fd, Events: ev})
 		}
 	}
 	return p.ready, nil
