@@ -91,9 +91,10 @@ func (lc *LoopingCall) Stop() error {
 	return nil
 }
 
-// cancelCall cancels the next scheduled call, if any.
+// cancelCall cancels the next scheduled call, if any. That call is still
+// pending: tick forgets it before it runs.
 func (lc *LoopingCall) cancelCall() {
-	if lc.call != nil && lc.call.Active() {
+	if lc.call != nil {
 		lc.call.Cancel()
 	}
 	lc.call = nil

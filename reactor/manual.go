@@ -42,7 +42,9 @@ func (m *ManualClock) CallAt(t time.Duration, fn func()) *DelayedCall {
 // CallLater schedules fn to run once the clock has moved d forward; a
 // negative d counts as zero.
 func (m *ManualClock) CallLater(d time.Duration, fn func()) *DelayedCall {
-	return m.timers.add(addSaturating(m.now, max(d, 0)), fn)
+	c := new(DelayedCall)
+	m.ScheduleCall(c, d, Func(fn))
+	return c
 }
 
 // ScheduleCall is CallLater with the DelayedCall and its work supplied by the
