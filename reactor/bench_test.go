@@ -8,7 +8,8 @@ import (
 )
 
 // benchBatch is how many timers the benchmarks keep pending: a heap deep
-// enough (10 levels) to be realistic, small enough to stay in cache.
+// enough (six levels: the root and five below it) to be realistic, small
+// enough to stay in cache.
 const benchBatch = 1024
 
 // benchDelays returns fixed pseudo-random delays below 1 ms, so runs

@@ -155,8 +155,10 @@ func (r *Reactor) ScheduleCall(c *DelayedCall, d time.Duration, run Runner) {
 	r.timers.schedule(c, addSaturating(r.seen, max(d, 0)), run)
 }
 
-// CallWhenRunning calls fn once the reactor runs: at once if it already is,
-// otherwise after the startup triggers, in registration order.
+// CallWhenRunning calls fn once the reactor runs: at once if it already is
+// (see Running); otherwise it adds fn as an "after startup" trigger, to run
+// in registration order with the others. Added once the reactor has stopped
+// running (from the "during shutdown" phase on), fn never runs.
 func (r *Reactor) CallWhenRunning(fn func()) {
 	if r.running {
 		fn()

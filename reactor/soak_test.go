@@ -18,7 +18,7 @@ import (
 // they were cancelled. At the end nothing is left pending and every timer
 // was either called once or cancelled.
 //
-// By default it covers two virtual minutes (a few seconds of real time).
+// By default it covers one virtual minute (a few seconds of real time).
 // LOOPSCRIPT_SOAK=1h (any Go duration) runs longer; LOOPSCRIPT_SOAK_SEED
 // repeats a run.
 

@@ -139,6 +139,7 @@ func TestTriggersAddedLate(t *testing.T) {
 		tr.add("during shutdown")
 		addTrigger(t, r, Before, Shutdown, tr.step("NEVER: shutdown phase already past"))
 		addTrigger(t, r, During, Shutdown, tr.step("added to during shutdown"))
+		r.CallWhenRunning(tr.step("NEVER: when running during shutdown"))
 	})
 	mustRun(t, r)
 	addTrigger(t, r, Before, Shutdown, tr.step("NEVER: added after Run returned"))
