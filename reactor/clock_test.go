@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"fmt"
 	"math"
 	"sync"
 	"testing"
@@ -129,23 +130,19 @@ func TestReactorJumpsVirtualClock(t *testing.T) {
 // current iteration, and they run at the moved time, not their own.
 func TestVirtualClockMovedInsideCallback(t *testing.T) {
 	r, vc, log := newVirtualReactor(t)
-	fs := &firings{r: r}
+	tr := &trace{}
+	at := func(name string) func() {
+		return func() { tr.add(fmt.Sprintf("%s@%v", name, r.Now())) }
+	}
 	r.CallLater(time.Second, func() {
-		fs.rec("slow")()
+		at("slow")()
+		iterationMarker(t, r, tr, "next iteration")
 		vc.Advance(10 * time.Second)
 	})
-	r.CallLater(time.Second, fs.rec("same time"))
-	r.CallLater(5*time.Second, fs.rec("overtaken"))
-	r.CallLater(20*time.Second, func() { fs.rec("last")(); mustStop(t, r) })
+	r.CallLater(time.Second, at("same time"))
+	r.CallLater(5*time.Second, at("overtaken"))
+	r.CallLater(20*time.Second, func() { at("last")(); mustStop(t, r) })
 	mustRun(t, r)
 	noErrors(t, log)
-	want := []firing{{"slow", time.Second}, {"same time", 11 * time.Second}, {"overtaken", 11 * time.Second}, {"last", 20 * time.Second}}
-	if len(fs.got) != len(want) {
-		t.Fatalf("fired %v, want %v", fs.got, want)
-	}
-	for i := range want {
-		if fs.got[i] != want[i] {
-			t.Fatalf("fired %v, want %v", fs.got, want)
-		}
-	}
+	tr.expect(t, "slow@1s", "same time@11s", "next iteration", "overtaken@11s", "last@20s")
 }
