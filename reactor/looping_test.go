@@ -4,44 +4,11 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
 )
-
-// manualClock is a Scheduler moved by hand, like Twisted's task.Clock:
-// Advance moves time on and runs every call that has come due, including
-// calls that those calls schedule for a time already reached. It lets the
-// Twisted LoopingCall tests be ported step for step.
-type manualClock struct {
-	vc VirtualClock
-	q  timerQueue
-}
-
-var _ Scheduler = (*manualClock)(nil)
-
-func newManualClock() *manualClock {
-	m := &manualClock{}
-	m.q.clock = &m.vc
-	return m
-}
-
-func (m *manualClock) Now() time.Duration { return m.vc.Now() }
-
-func (m *manualClock) CallAt(t time.Duration, fn func()) *DelayedCall { return m.q.add(t, fn) }
-
-func (m *manualClock) Advance(d time.Duration) {
-	m.vc.Advance(d)
-	for {
-		run := m.q.popDue(m.Now(), math.MaxUint64)
-		if run == nil {
-			return
-		}
-		run.Run()
-	}
-}
 
 // loopCall is one call of a LoopingCall's function: when, and its count.
 type loopCall struct {
@@ -128,13 +95,16 @@ func TestLoopingCallSchedule(t *testing.T) {
 	}}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			m := newManualClock()
-			m.vc.AdvanceTo(c.origin)
+			m := NewManualClock()
+			m.Advance(c.origin)
 			var got []loopCall
 			lc := NewLoopingCall(m, func(count int) error {
 				got = append(got, loopCall{m.Now(), count})
 				if i := len(got) - 1; i < len(c.takes) {
-					m.vc.Advance(c.takes[i]) // the call's own run time
+					// The call's own run time. Nothing else is scheduled
+					// meanwhile: the LoopingCall schedules its next call
+					// once this one returns.
+					m.Advance(c.takes[i])
 				}
 				return nil
 			})
@@ -151,8 +121,8 @@ func TestLoopingCallSchedule(t *testing.T) {
 				t.Errorf("Running %v, Interval %v, Err %v", lc.Running(), lc.Interval(), lc.Err())
 			}
 			must(t, lc.Stop())
-			if m.q.len() != 0 {
-				t.Errorf("%d calls still scheduled after Stop", m.q.len())
+			if m.Pending() != 0 {
+				t.Errorf("%d calls still scheduled after Stop", m.Pending())
 			}
 		})
 	}
@@ -166,8 +136,8 @@ func TestLoopingCallCountsAddUp(t *testing.T) {
 		for _, origin := range []time.Duration{0, 1_800_000_000_000_000_000, maxTime / 2} {
 			t.Run(fmt.Sprintf("seed %d origin %d", seed, origin), func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(seed, uint64(origin)))
-				m := newManualClock()
-				m.vc.AdvanceTo(origin)
+				m := NewManualClock()
+				m.Advance(origin)
 				interval := time.Duration(rng.Int64N(int64(sec))) + 1
 				sum, calls := 0, 0
 				lc := NewLoopingCall(m, func(count int) error {
@@ -196,13 +166,13 @@ func TestLoopingCallCountsAddUp(t *testing.T) {
 // test_withCountIntervalZeroDelay: with interval 0 the count is always 1,
 // however much time passes between calls.
 func TestLoopingCallIntervalZero(t *testing.T) {
-	m := newManualClock()
+	m := NewManualClock()
 	var counts []int
 	var lc *LoopingCall
 	lc = NewLoopingCall(m, func(count int) error {
 		counts = append(counts, count)
 		if len(counts) == 2 {
-			m.vc.Advance(2 * sec)
+			m.Advance(2 * sec) // runs nothing: the next call is not scheduled yet
 		}
 		if len(counts) == 5 {
 			must(t, lc.Stop())
@@ -217,13 +187,13 @@ func TestLoopingCallIntervalZero(t *testing.T) {
 	if want := []int{1, 1, 1, 1, 1}; !slices.Equal(counts, want) {
 		t.Errorf("counts %v, want %v", counts, want)
 	}
-	if lc.Running() || m.q.len() != 0 {
-		t.Errorf("after Stop inside the call: Running %v, %d scheduled", lc.Running(), m.q.len())
+	if lc.Running() || m.Pending() != 0 {
+		t.Errorf("after Stop inside the call: Running %v, %d scheduled", lc.Running(), m.Pending())
 	}
 }
 
 func TestLoopingCallStartStopErrors(t *testing.T) {
-	m := newManualClock()
+	m := NewManualClock()
 	calls := 0
 	lc := NewLoopingCall(m, func(int) error { calls++; return nil })
 	if err := lc.Stop(); !errors.Is(err, ErrLoopNotRunning) {
@@ -257,12 +227,12 @@ func TestLoopingCallStartStopErrors(t *testing.T) {
 func TestLoopingCallStopBeforeFirstCall(t *testing.T) {
 	for _, interval := range []time.Duration{0, 10 * sec} {
 		t.Run(fmt.Sprint(interval), func(t *testing.T) {
-			m := newManualClock()
+			m := NewManualClock()
 			lc := NewLoopingCall(m, func(int) error { t.Error("called"); return nil })
 			must(t, lc.Start(interval, false))
 			must(t, lc.Stop())
-			if m.q.len() != 0 {
-				t.Errorf("%d calls scheduled after Stop", m.q.len())
+			if m.Pending() != 0 {
+				t.Errorf("%d calls scheduled after Stop", m.Pending())
 			}
 			m.Advance(time.Minute)
 		})
@@ -272,7 +242,7 @@ func TestLoopingCallStopBeforeFirstCall(t *testing.T) {
 // test_reset: Twisted's reset re-anchors the schedule; here a Stop and a
 // Start do.
 func TestLoopingCallRestartAnchorsAnew(t *testing.T) {
-	m := newManualClock()
+	m := NewManualClock()
 	var got []time.Duration
 	lc := NewLoopingCall(m, func(int) error { got = append(got, m.Now()); return nil })
 	must(t, lc.Start(2*sec, false))
