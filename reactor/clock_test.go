@@ -95,36 +95,6 @@ func TestVirtualClockConcurrent(t *testing.T) {
 	}
 }
 
-// TestReactorJumpsVirtualClock: a reactor on a virtual clock does not wait
-// for its timers; it moves the clock to each in turn.
-func TestReactorJumpsVirtualClock(t *testing.T) {
-	r, vc, log := newVirtualReactor(t)
-	var seen []time.Duration
-	for _, d := range []time.Duration{time.Hour, time.Minute, 24 * time.Hour} {
-		r.CallLater(d, func() { seen = append(seen, vc.Now()) })
-	}
-	r.CallLater(48*time.Hour, func() { mustStop(t, r) })
-	start := time.Now()
-	mustRun(t, r)
-	noErrors(t, log)
-	if wall := time.Since(start); wall > 5*time.Second {
-		t.Errorf("two virtual days took %v of real time", wall)
-	}
-	want := []time.Duration{time.Minute, time.Hour, 24 * time.Hour}
-	if len(seen) != len(want) {
-		t.Fatalf("fired at %v, want %v", seen, want)
-	}
-	for i := range want {
-		if seen[i] != want[i] {
-			t.Errorf("fired at %v, want %v", seen, want)
-			break
-		}
-	}
-	if vc.Now() != 48*time.Hour {
-		t.Errorf("clock at %v after the run, want 48h", vc.Now())
-	}
-}
-
 // TestVirtualClockMovedInsideCallback: a callback that moves the clock (the
 // way a test simulates slow work) does not make later calls run in the
 // current iteration, and they run at the moved time, not their own.

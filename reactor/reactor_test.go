@@ -141,12 +141,7 @@ func TestRunLifecycleErrors(t *testing.T) {
 	record := func(what string) func() {
 		return func() { inside = append(inside, fmt.Errorf("%s: %w", what, r.Run())) }
 	}
-	addTrigger := func(phase Phase, event string, fn func()) {
-		if _, err := r.AddSystemEventTrigger(phase, event, fn); err != nil {
-			t.Fatal(err)
-		}
-	}
-	addTrigger(Before, Startup, record("before startup"))
+	addTrigger(t, r, Before, Startup, record("before startup"))
 	r.CallWhenRunning(record("when running"))
 	r.CallLater(0, record("timer"))
 	r.CallLater(time.Second, func() {
@@ -160,8 +155,8 @@ func TestRunLifecycleErrors(t *testing.T) {
 			t.Errorf("second Stop = %v, want ErrNotRunning", err)
 		}
 	})
-	addTrigger(Before, Shutdown, record("before shutdown"))
-	addTrigger(After, Shutdown, record("after shutdown"))
+	addTrigger(t, r, Before, Shutdown, record("before shutdown"))
+	addTrigger(t, r, After, Shutdown, record("after shutdown"))
 	mustRun(t, r)
 	noErrors(t, log)
 
@@ -264,7 +259,7 @@ func TestStopSemantics(t *testing.T) {
 			r, _, log := newVirtualReactor(t)
 			tr := &trace{}
 			c.setup(r, tr, func() { mustStop(t, r) })
-			r.AddSystemEventTrigger(Before, Shutdown, tr.step("shutdown"))
+			addTrigger(t, r, Before, Shutdown, tr.step("shutdown"))
 			mustRun(t, r)
 			noErrors(t, log)
 			tr.expect(t, c.want...)
@@ -639,13 +634,13 @@ func TestPostedDuringShutdownStillRuns(t *testing.T) {
 	r, _, log := newVirtualReactor(t)
 	tr := &trace{}
 	r.CallWhenRunning(func() { mustStop(t, r) })
-	r.AddSystemEventTrigger(During, Shutdown, func() {
+	addTrigger(t, r, During, Shutdown, func() {
 		tr.add("during shutdown")
 		if err := r.CallFromGoroutine(tr.step("posted in shutdown")); err != nil {
 			t.Errorf("CallFromGoroutine during shutdown: %v", err)
 		}
 	})
-	r.AddSystemEventTrigger(After, Shutdown, tr.step("after shutdown"))
+	addTrigger(t, r, After, Shutdown, tr.step("after shutdown"))
 	mustRun(t, r)
 	noErrors(t, log)
 	tr.expect(t, "during shutdown", "after shutdown", "posted in shutdown")
@@ -900,8 +895,8 @@ func TestPollerFailureEndsRun(t *testing.T) {
 	r.CallLater(0, tr.step("timer 1"))
 	r.CallLater(time.Millisecond, func() { tr.add("timer 2"); p.fail = true })
 	r.CallLater(time.Hour, tr.step("never"))
-	r.AddSystemEventTrigger(Before, Shutdown, func() { tr.add(fmt.Sprintf("shutdown running=%v", r.Running())) })
-	r.AddSystemEventTrigger(After, Shutdown, tr.step("after shutdown"))
+	addTrigger(t, r, Before, Shutdown, func() { tr.add(fmt.Sprintf("shutdown running=%v", r.Running())) })
+	addTrigger(t, r, After, Shutdown, tr.step("after shutdown"))
 	if err := waitRun(t, startRun(r)); !errors.Is(err, pollErr) {
 		t.Fatalf("Run = %v, want %v", err, pollErr)
 	}

@@ -7,19 +7,6 @@ import (
 	"time"
 )
 
-// newVirtualTestReactor builds a reactor on a fresh virtual clock whose
-// callback panics fail the test.
-func newVirtualTestReactor(t *testing.T) (*Reactor, *VirtualClock) {
-	t.Helper()
-	clock := NewVirtualClock()
-	r, err := New(Config{Clock: clock, OnError: func(err error) { t.Errorf("callback failed: %v", err) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	return r, clock
-}
-
 // runWithin runs r on this goroutine and fails the test if Run fails; limit
 // bounds the wall time through a Stop from another goroutine, so a broken
 // loop fails the test instead of hanging it.
@@ -34,8 +21,10 @@ func runWithin(t *testing.T, r *Reactor, limit time.Duration) time.Duration {
 	return time.Since(start)
 }
 
+// TestVirtualClockJumpsToTimers: a reactor on a virtual clock does not wait
+// for its timers; it moves the clock to each in turn.
 func TestVirtualClockJumpsToTimers(t *testing.T) {
-	r, clock := newVirtualTestReactor(t)
+	r, clock, errs := newVirtualReactor(t)
 	var log []string
 	note := func(s string) func() {
 		return func() { log = append(log, fmt.Sprintf("%s@%v", s, r.Now())) }
@@ -52,6 +41,7 @@ func TestVirtualClockJumpsToTimers(t *testing.T) {
 	})
 
 	wall := runWithin(t, r, 10*time.Second)
+	noErrors(t, errs)
 
 	want := []string{"a@1s", "b@2.5s", "c1@3s", "c2@3s", "c3@3s", "end@3h0m0s"}
 	if !slices.Equal(log, want) {
@@ -69,7 +59,7 @@ func TestVirtualClockJumpsToTimers(t *testing.T) {
 // non-blocking poll before the clock jumps: it runs at the current virtual
 // time, not at the next timer's.
 func TestVirtualClockPollsBeforeJumping(t *testing.T) {
-	r, _ := newVirtualTestReactor(t)
+	r, _, log := newVirtualReactor(t)
 	var ranAt time.Duration = -1
 	r.CallLater(time.Second, func() {
 		if err := r.CallFromGoroutine(func() { ranAt = r.Now() }); err != nil {
@@ -78,6 +68,7 @@ func TestVirtualClockPollsBeforeJumping(t *testing.T) {
 	})
 	r.CallLater(5*time.Second, func() { r.Stop() })
 	runWithin(t, r, 10*time.Second)
+	noErrors(t, log)
 	if ranAt != time.Second {
 		t.Errorf("posted function ran at %v, want 1s (before the jump to 5s)", ranAt)
 	}
@@ -86,7 +77,7 @@ func TestVirtualClockPollsBeforeJumping(t *testing.T) {
 // With nothing scheduled, a virtual reactor does not spin or jump: it waits
 // in the poller, like a real one, until something (here Stop) wakes it.
 func TestVirtualClockIdleWaitsForWakeUp(t *testing.T) {
-	r, clock := newVirtualTestReactor(t)
+	r, clock, log := newVirtualReactor(t)
 	iterations := 0
 	var tick func()
 	tick = func() {
@@ -97,6 +88,7 @@ func TestVirtualClockIdleWaitsForWakeUp(t *testing.T) {
 	}
 	r.CallWhenRunning(tick)
 	wall := runWithin(t, r, 200*time.Millisecond)
+	noErrors(t, log)
 	if wall < 200*time.Millisecond {
 		t.Errorf("Run returned after %v, before the Stop at 200ms: the idle loop did not wait", wall)
 	}
