@@ -390,8 +390,15 @@ false	string
 	}
 }
 
+// A local shared by a closure must stay shared after an error is caught
+// (see upvalues.go): each script prints 1 when it is, nil when the closure
+// and the local were cut apart.
 func TestUpvaluesSurviveCaughtErrors(t *testing.T) {
-	res := runLua(t, `local reactor = require("reactor")
+	tests := []struct {
+		name, code, want string
+		reports          int
+	}{
+		{"main chunk and callbacks", `local reactor = require("reactor")
 local x, n = nil, 0
 local f = function() local ok, err = pcall(error, "e", 0) x = err end
 f()
@@ -403,11 +410,30 @@ reactor.call_later(0, function()
 end)
 reactor.call_later(0, function() error("reported") end)
 reactor.run()
-print(x, n)`)
-	if res.err != nil || res.out != "e\t1\n" || len(res.reports) != 1 {
-		t.Fatalf("output %q, error %v, %d reports", res.out, res.err, len(res.reports))
+print(x, n)`, "e\t1\n", 1},
+		// Reporting an error object calls its __tostring under protection.
+		{"after reporting an error object", `local task = require("task")
+local lc = task.looping_call(function()
+  error(setmetatable({}, {__tostring = function() return "object" end}))
+end)
+lc:start(1)
+local x
+local f = function() pcall(error, "e") x = 1 end
+f()
+print(x)`, "1\n", 1},
 	}
-	if errorFuncFlag(lua.NewState()) == nil {
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runLua(t, tt.code)
+			if res.err != nil || res.out != tt.want || len(res.reports) != tt.reports {
+				t.Fatalf("output %q, error %v, %d reports; want %q and %d reports:\n%s",
+					res.out, res.err, len(res.reports), tt.want, tt.reports, res.reportText())
+			}
+		})
+	}
+	L := lua.NewState()
+	defer L.Close()
+	if errorFuncFlag(L) == nil {
 		t.Fatal("gopher-lua has no hasErrorFunc field any more: see upvalues.go")
 	}
 }

@@ -54,7 +54,7 @@ func errorText(L *lua.LState, v lua.LValue) string {
 	if mm := L.GetMetaField(v, "__tostring"); mm != lua.LNil {
 		L.Push(mm)
 		L.Push(v)
-		if err := L.PCall(1, 1, nil); err == nil {
+		if err := pcall(L, 1, 1); err == nil {
 			s := L.Get(-1)
 			L.Pop(1)
 			if str, ok := s.(lua.LString); ok {

@@ -166,9 +166,7 @@ func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 	for _, a := range args {
 		L.Push(a)
 	}
-	outer := errorFuncActive(L)
-	err := L.PCall(len(args)+1, 0, nil)
-	setErrorFuncActive(L, outer) // PCall clears it on the way out
+	err := pcall(L, len(args)+1, 0)
 	if err == nil {
 		return nil
 	}
