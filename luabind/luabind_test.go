@@ -421,6 +421,44 @@ local x
 local f = function() pcall(error, "e") x = 1 end
 f()
 print(x)`, "1\n", 1},
+		// The flag belongs to each Lua thread: a coroutine has its own.
+		{"in a coroutine", `local out
+local co = coroutine.create(function()
+  local x
+  local f = function() pcall(error, "e") x = 1 end
+  f()
+  out = x
+end)
+assert(coroutine.resume(co))
+print(out)`, "1\n", 0},
+		{"in a wrapped coroutine", `local out
+local co = coroutine.wrap(function()
+  local x
+  local f = function() pcall(error, "e") x = 1 end
+  coroutine.yield()
+  f()
+  out = x
+end)
+co()
+co()
+print(out)`, "1\n", 0},
+		// Closures made in a coroutine that died of an error keep the
+		// values they saw.
+		{"out of a coroutine that failed", `local g, h
+local co = coroutine.create(function()
+  local y = 5
+  g = function() return y end
+  error("x")
+end)
+print(coroutine.resume(co))
+local w = coroutine.wrap(function()
+  local z = 7
+  h = function() return z end
+  error("w")
+end)
+print(pcall(w))
+local a, b, c, d, e = 1, 2, 3, 4, 5
+print(g(), h())`, "false\ttest.lua:5: x\nfalse\ttest.lua:11: w\n5\t7\n", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
