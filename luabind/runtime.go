@@ -220,9 +220,7 @@ const (
 // returns the error so a LoopingCall can stop on it.
 func (rt *Runtime) call(kind CallKind, fn lua.LValue, args []lua.LValue) error {
 	rt.traceCall(kind, fn)
-	g := rt.beginCallback()
-	err := rt.PCall(fn, args...)
-	rt.endCallback(g, fn)
+	err := rt.PCallAsCallback(fn, args...)
 	if err != nil {
 		rt.report(err.(*CallbackError))
 	}
