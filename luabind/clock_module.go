@@ -150,26 +150,11 @@ func clockPending(L *lua.LState) int {
 // task.looping_call's, whose calls this clock schedules.
 func (rt *Runtime) clockLoopingCall(L *lua.LState) int {
 	c := checkClock(L, fnClockLooping)
-	fn := checkCallable(L, 2, fnClockLooping)
-	args := restArgs(L, 3)
-	return rt.pushClockLoopingCall(L, c, func(int) error { return rt.call(KindLooping, fn, args) })
+	return rt.pushLoopingCall(L, c.m, rt.loopingFunc(L, 2, fnClockLooping))
 }
 
 // clock:looping_call_with_count(fn) -> a LoopingCall calling fn(count).
 func (rt *Runtime) clockLoopingCallWithCount(L *lua.LState) int {
 	c := checkClock(L, fnClockLoopingWithCnt)
-	fn := checkCallable(L, 2, fnClockLoopingWithCnt)
-	args := make([]lua.LValue, 1)
-	return rt.pushClockLoopingCall(L, c, func(count int) error {
-		args[0] = lua.LNumber(count)
-		return rt.call(KindLooping, fn, args)
-	})
-}
-
-func (rt *Runtime) pushClockLoopingCall(L *lua.LState, c *luaClock, fn func(count int) error) int {
-	ud := L.NewUserData()
-	ud.Value = &luaLoopingCall{lc: reactor.NewLoopingCall(c.m, fn)}
-	ud.Metatable = rt.loopingCallMeta
-	L.Push(ud)
-	return 1
+	return rt.pushLoopingCall(L, c.m, rt.loopingFuncWithCount(L, 2, fnClockLoopingWithCnt))
 }

@@ -475,3 +475,21 @@ print(g(), h())`, "false\ttest.lua:5: x\nfalse\ttest.lua:11: w\n5\t7\n", 0},
 		t.Fatal("gopher-lua has no hasErrorFunc field any more: see upvalues.go")
 	}
 }
+
+func TestClockLoopingCalls(t *testing.T) {
+	res := runLua(t, `local clock = require("task").clock()
+local lc = clock:looping_call(print, "tick", 2)
+lc:start(1)
+clock:advance(1)
+local counted = clock:looping_call_with_count(function(...) print("count", clock:seconds(), ...) end)
+counted:start(1, false)
+clock:advance(3)
+lc:stop()
+counted:stop()
+print(clock:pending(), pcall(clock.looping_call, clock, 5))`)
+	want := "tick\t2\ntick\t2\ntick\t2\ncount\t4\t3\n" +
+		"0\tfalse\ttest.lua:10: bad argument #1 to 'looping_call' (function expected, got number)\n"
+	if res.err != nil || res.out != want || len(res.reports) != 0 {
+		t.Fatalf("output %q, error %v, %d reports; want %q", res.out, res.err, len(res.reports), want)
+	}
+}
