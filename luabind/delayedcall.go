@@ -1,8 +1,6 @@
 package luabind
 
 import (
-	"fmt"
-
 	"github.com/loopscript/loopscript/reactor"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -121,11 +119,7 @@ func (rt *Runtime) dcToString(L *lua.LState) int {
 	c := checkDelayedCall(L, fname{name: "__tostring"})
 	s := c.dc.String()
 	if c.fn != nil {
-		label, defined := rt.describe(L, c.fn)
-		if defined != "" && label[len(label)-1] != '>' {
-			label += " (" + defined + ")"
-		}
-		s = fmt.Sprintf("%s: %s", s, label)
+		s += ": " + withDefined(rt.describe(L, c.fn))
 	}
 	L.Push(lua.LString(s))
 	return 1

@@ -3,6 +3,7 @@ package luabind
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loopscript/loopscript/reactor"
 	lua "github.com/yuin/gopher-lua"
@@ -491,5 +492,48 @@ print(clock:pending(), pcall(clock.looping_call, clock, 5))`)
 		"0\tfalse\ttest.lua:10: bad argument #1 to 'looping_call' (function expected, got number)\n"
 	if res.err != nil || res.out != want || len(res.reports) != 0 {
 		t.Fatalf("output %q, error %v, %d reports; want %q", res.out, res.err, len(res.reports), want)
+	}
+}
+
+// The labels of callbacks in messages, pinned: describe, shortName and the
+// texts built from them.
+func TestCallbackLabels(t *testing.T) {
+	res := runLua(t, `local reactor = require("reactor")
+local function show(dc) print((tostring(dc):gsub("^DelayedCall%(active, time=1.000000%)", ""))) end
+function named() end
+show(reactor.call_later(1, named))
+show(reactor.call_later(1, function() end))
+show(reactor.call_later(1, setmetatable({}, {__call = function() end})))
+show(reactor.call_later(1, print))
+show(reactor.call_later(1, setmetatable({}, {__call = print})))`)
+	want := ": function 'named' (test.lua:3)\n: function <test.lua:5>\n: callable table (test.lua:6)\n" +
+		": function 'print'\n: callable table\n"
+	if res.err != nil || res.out != want {
+		t.Fatalf("output %q, error %v; want %q", res.out, res.err, want)
+	}
+	for _, tt := range []struct {
+		slow SlowCallback
+		want string
+	}{
+		{SlowCallback{Name: "count", Defined: "x.lua:9"}, "count (x.lua:9)"},
+		{SlowCallback{Name: "?", Defined: "x.lua:4"}, "<x.lua:4>"},
+		{SlowCallback{Name: "callable table", Defined: "x.lua:2"}, "callable table (x.lua:2)"},
+		{SlowCallback{Name: "print"}, "print"},
+		{SlowCallback{Name: "?"}, "?"},
+	} {
+		tt.slow.Duration = 1500 * time.Millisecond
+		want := "warning: callback " + tt.want + " blocked the reactor for 1.500 s\n"
+		if got := tt.slow.Warning(); got != want {
+			t.Errorf("%+v: %q, want %q", tt.slow, got, want)
+		}
+	}
+	for _, tt := range []struct{ e, want string }{
+		{(&CallbackError{Function: "function 'f'", Defined: "x.lua:1", Message: "m"}).Report(), "Unhandled error in function 'f' (x.lua:1):\nm\n"},
+		{(&CallbackError{Function: "function <x.lua:1>", Defined: "x.lua:1", Message: "m"}).Report(), "Unhandled error in function <x.lua:1>:\nm\n"},
+		{(&CallbackError{Function: "Go callback", Message: "m"}).Report(), "Unhandled error in Go callback:\nm\n"},
+	} {
+		if tt.e != tt.want {
+			t.Errorf("report %q, want %q", tt.e, tt.want)
+		}
 	}
 }

@@ -57,13 +57,11 @@ type SlowCallback struct {
 // Warning is the line written to standard error for a slow callback.
 func (s SlowCallback) Warning() string {
 	what := s.Name
-	switch {
-	case s.Name == "?" && s.Defined != "":
+	if s.Name == "?" && s.Defined != "" {
 		what = "<" + s.Defined + ">"
-	case s.Defined != "":
-		what += " (" + s.Defined + ")"
 	}
-	return fmt.Sprintf("warning: callback %s blocked the reactor for %.3f s\n", what, s.Duration.Seconds())
+	return fmt.Sprintf("warning: callback %s blocked the reactor for %.3f s\n",
+		withDefined(what, s.Defined), s.Duration.Seconds())
 }
 
 // The errors Lua code sees when a time limit interrupts it.
