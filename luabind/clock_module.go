@@ -72,15 +72,7 @@ func (rt *Runtime) newClockMeta() *lua.LTable {
 	return meta
 }
 
-func checkClock(L *lua.LState, f fname) *luaClock {
-	if ud, ok := L.Get(1).(*lua.LUserData); ok {
-		if c, ok := ud.Value.(*luaClock); ok {
-			return c
-		}
-	}
-	typeError(L, 1, f, clockType)
-	return nil
-}
+func checkClock(L *lua.LState, f fname) *luaClock { return checkSelf[luaClock](L, f, clockType) }
 
 // clock:call_later(seconds, fn, ...) -> DelayedCall, due once the clock has
 // been advanced by seconds.

@@ -63,13 +63,7 @@ func (rt *Runtime) newDelayedCallMeta() *lua.LTable {
 }
 
 func checkDelayedCall(L *lua.LState, f fname) *luaCall {
-	if ud, ok := L.Get(1).(*lua.LUserData); ok {
-		if c, ok := ud.Value.(*luaCall); ok {
-			return c
-		}
-	}
-	typeError(L, 1, f, delayedCallType)
-	return nil
+	return checkSelf[luaCall](L, f, delayedCallType)
 }
 
 var (

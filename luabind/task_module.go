@@ -112,13 +112,7 @@ func (rt *Runtime) newLoopingCallMeta() *lua.LTable {
 }
 
 func checkLoopingCall(L *lua.LState, f fname) *luaLoopingCall {
-	if ud, ok := L.Get(1).(*lua.LUserData); ok {
-		if c, ok := ud.Value.(*luaLoopingCall); ok {
-			return c
-		}
-	}
-	typeError(L, 1, f, loopingCallType)
-	return nil
+	return checkSelf[luaLoopingCall](L, f, loopingCallType)
 }
 
 // lc:start(interval, now): now defaults to true, so the first call happens
