@@ -51,7 +51,7 @@ func errorText(L *lua.LState, v lua.LValue) string {
 	if mm := L.GetMetaField(v, "__tostring"); mm != lua.LNil {
 		L.Push(mm)
 		L.Push(v)
-		if err := pcall(L, 1, 1); err == nil {
+		if pcall(L, 1, 1) == nil {
 			s := L.Get(-1)
 			L.Pop(1)
 			if str, ok := s.(lua.LString); ok {

@@ -166,21 +166,17 @@ func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 	for _, a := range args {
 		L.Push(a)
 	}
-	err := pcall(L, len(args)+1, 0)
-	if err == nil {
+	apiErr := pcall(L, len(args)+1, 0)
+	if apiErr == nil {
 		return nil
 	}
-	cbErr := &CallbackError{}
-	var apiErr *lua.ApiError
-	if errors.As(err, &apiErr) {
-		cbErr.Message = errorText(L, apiErr.Object)
-		cbErr.Traceback = tidyGopherTraceback(apiErr.StackTrace)
-		if apiErr.Type == lua.ApiErrorPanic {
-			// A Go builtin panicked: no Lua error was raised, so no hook ran.
-			cbErr.Message, cbErr.Traceback = goPanicMessage(cbErr.Message, apiErr.StackTrace)
-		}
-	} else {
-		cbErr.Message = err.Error()
+	cbErr := &CallbackError{
+		Message:   errorText(L, apiErr.Object),
+		Traceback: tidyGopherTraceback(apiErr.StackTrace),
+	}
+	if apiErr.Type == lua.ApiErrorPanic {
+		// A Go builtin panicked: no Lua error was raised, so no hook ran.
+		cbErr.Message, cbErr.Traceback = goPanicMessage(cbErr.Message, apiErr.StackTrace)
 	}
 	cbErr.Function, cbErr.Defined = rt.describe(L, fn)
 	return cbErr

@@ -61,11 +61,17 @@ func setErrorFuncActive(L *lua.LState, on bool) {
 // pcall is L.PCall(nargs, nret, nil) for luabind's own Go code. It leaves the
 // flag as it found it: the Lua code below the call, still running, would
 // otherwise lose it.
-func pcall(L *lua.LState, nargs, nret int) error {
+//
+// Its error is L.PCall's with its type: in the pinned gopher-lua every error
+// PCall returns is an *lua.ApiError (a Lua error, or a Go panic it wraps).
+func pcall(L *lua.LState, nargs, nret int) *lua.ApiError {
 	outer := errorFuncActive(L)
 	err := L.PCall(nargs, nret, nil)
 	setErrorFuncActive(L, outer)
-	return err
+	if err == nil {
+		return nil
+	}
+	return err.(*lua.ApiError)
 }
 
 // keepUpvaluesAcrossPCall wraps the base library's pcall and xpcall so the
