@@ -57,7 +57,7 @@ func (rt *Runtime) openInstaller(kind string) lua.LGFunction {
 	return func(L *lua.LState) int {
 		mod := L.NewTable()
 		mod.RawSetString("install", L.NewFunction(func(L *lua.LState) int {
-			if err := rt.install(kind); err != nil {
+			if err := rt.Install(kind); err != nil {
 				raise(L, err)
 			}
 			return 0

@@ -47,7 +47,7 @@ type Runtime struct {
 	cfg Config
 	r   *reactor.Reactor
 	// signals is the watch Open started for the reactor to come, until
-	// install hands it over (or Close lets it go).
+	// Install hands it over (or Close lets it go).
 	signals *reactor.SignalWatch
 	// installed is r, published for other goroutines (Installed).
 	installed atomic.Pointer[reactor.Reactor]
@@ -99,7 +99,7 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 // no script has asked for one yet.
 func (rt *Runtime) Reactor() (*reactor.Reactor, error) {
 	if rt.r == nil {
-		if err := rt.install(rt.cfg.Reactor); err != nil {
+		if err := rt.Install(rt.cfg.Reactor); err != nil {
 			return nil, err
 		}
 	}
@@ -108,9 +108,7 @@ func (rt *Runtime) Reactor() (*reactor.Reactor, error) {
 
 // Install installs the reactor of the given kind ("epoll", "poll" or
 // "select"). It fails with ErrAlreadyInstalled once there is one.
-func (rt *Runtime) Install(kind string) error { return rt.install(kind) }
-
-func (rt *Runtime) install(kind string) error {
+func (rt *Runtime) Install(kind string) error {
 	if rt.r != nil {
 		return ErrAlreadyInstalled
 	}
