@@ -97,8 +97,8 @@ func IsCallable(L *lua.LState, v lua.LValue) bool {
 }
 
 func checkCallable(L *lua.LState, n int, f fname) lua.LValue {
-	v := L.Get(n)
-	if n > L.GetTop() || !IsCallable(L, v) {
+	v := L.Get(n) // nil past the top, for which typeError says "no value"
+	if !IsCallable(L, v) {
 		typeError(L, n, f, "function")
 	}
 	return v

@@ -168,10 +168,12 @@ print(lc.running)`, "false\tnil\ntick\t1\t0\ttrue\ntrue\ttrue\t0.5\ntick\t2\t0.5
 local reactor = require("reactor")
 local task = require("task")
 local lc = task.looping_call(function() print("tick", reactor.seconds()) end)
+lc:start(1, nil)
+lc:stop()
 lc:start(1, false)
 reactor.call_later(2.5, function() lc:stop() lc:start(1) end)
 reactor.call_later(4, reactor.stop)
-reactor.run()`, "tick\t1\ntick\t2\ntick\t2.5\ntick\t3.5\n"},
+reactor.run()`, "tick\t0\ntick\t1\ntick\t2\ntick\t2.5\ntick\t3.5\n"},
 		{"looping call with count", `
 local reactor = require("reactor")
 local task = require("task")
@@ -203,6 +205,7 @@ func TestErrorsRaisedToTheCaller(t *testing.T) {
 		{`require("reactor").call_later(-1, print)`, "bad argument #1 to 'call_later' (non-negative number expected, got -1)"},
 		{`require("reactor").call_later(0/0, print)`, "bad argument #1 to 'call_later' (finite number expected, got nan)"},
 		{`require("reactor").call_later(1/0, print)`, "bad argument #1 to 'call_later' (finite number expected, got inf)"},
+		{`require("reactor").call_later(1)`, "bad argument #2 to 'call_later' (function expected, got no value)"},
 		{`require("reactor").call_later(1, 5)`, "bad argument #2 to 'call_later' (function expected, got number)"},
 		{`require("reactor").call_later(1, {})`, "bad argument #2 to 'call_later' (function expected, got table)"},
 		{`require("reactor").call_when_running("x")`, "bad argument #1 to 'call_when_running' (function expected, got string)"},
@@ -540,5 +543,14 @@ show(reactor.call_later(1, setmetatable({}, {__call = print})))`)
 		if tt.e != tt.want {
 			t.Errorf("report %q, want %q", tt.e, tt.want)
 		}
+	}
+}
+
+// table.concat takes nil for any of its optional arguments, as if absent.
+func TestTableConcatNilArguments(t *testing.T) {
+	res := runLua(t, `local t = {1, 2, 3}
+print(table.concat(t, nil), table.concat(t, nil, 2), table.concat(t, "-", nil, 2), table.concat(t, "-", 2, nil))`)
+	if want := "123\t23\t1-2\t2-3\n"; res.err != nil || res.out != want {
+		t.Fatalf("output %q, error %v; want %q", res.out, res.err, want)
 	}
 }

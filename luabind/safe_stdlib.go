@@ -213,14 +213,14 @@ func (rt *Runtime) tableConcat(L *lua.LState) int {
 		typeError(L, 1, fnConcat, "table")
 	}
 	sep := ""
-	if L.GetTop() >= 2 && L.Get(2) != lua.LNil {
+	if L.Get(2) != lua.LNil {
 		sep = checkStringArg(L, 2, fnConcat)
 	}
 	i, j := int64(1), int64(t.Len())
-	if L.GetTop() >= 3 && L.Get(3) != lua.LNil {
+	if L.Get(3) != lua.LNil {
 		i = checkInteger(L, 3, fnConcat)
 	}
-	if L.GetTop() >= 4 && L.Get(4) != lua.LNil {
+	if L.Get(4) != lua.LNil {
 		j = checkInteger(L, 4, fnConcat)
 	}
 	// First the size, so nothing too large is ever built; then the string,

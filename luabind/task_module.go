@@ -120,7 +120,7 @@ func checkLoopingCall(L *lua.LState, f fname) *luaLoopingCall {
 func lcStart(L *lua.LState) int {
 	c := checkLoopingCall(L, fnStart)
 	interval := checkSeconds(L, 2, fnStart)
-	now := L.GetTop() < 3 || L.Get(3) == lua.LNil || lua.LVAsBool(L.Get(3))
+	now := L.Get(3) == lua.LNil || lua.LVAsBool(L.Get(3))
 	self := L.Get(1)
 	c.started = true
 	if err := c.lc.Start(interval, now); err != nil {
