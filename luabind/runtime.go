@@ -135,7 +135,10 @@ func (rt *Runtime) Install(kind string) error {
 // Reactor it never installs one, so it is safe for concurrent use.
 func (rt *Runtime) Installed() *reactor.Reactor { return rt.installed.Load() }
 
-// Close releases the reactor's descriptors if it never ran.
+// Close lets go of what a Runtime holds outside the Lua state: it stops
+// catching SIGINT and SIGTERM if Config.HandleSignals made Open start, and
+// releases the reactor's descriptors if it never ran. (A reactor that ran
+// has released both itself.)
 func (rt *Runtime) Close() error {
 	if rt.signals != nil {
 		rt.signals.Close()
