@@ -285,35 +285,36 @@ func TestErrorValuesAndNames(t *testing.T) {
 		name, code       string
 		header, message  string
 		tracebackContain string
+		out              string // what the script printed
 	}{
 		{"anonymous function", `reactor.call_later(0, function() error("x", 0) end)`,
-			"Unhandled error in function <test.lua:3>:", "x", "in function <test.lua:3>"},
+			"Unhandled error in function <test.lua:3>:", "x", "in function <test.lua:3>", ""},
 		{"global function", `function boom() local t = nil; return t.field end
 reactor.call_later(0, boom)`,
-			"Unhandled error in function 'boom' (test.lua:3):", "test.lua:3: attempt to index a non-table object(nil) with key 'field'", "in function 'boom'"},
+			"Unhandled error in function 'boom' (test.lua:3):", "test.lua:3: attempt to index a non-table object(nil) with key 'field'", "in function 'boom'", ""},
 		{"table error value", `reactor.call_later(0, function() error({}) end)`,
-			"", "(error object is a table value)", ""},
+			"", "(error object is a table value)", "", ""},
 		{"__tostring error value", `reactor.call_later(0, function() error(setmetatable({}, {__tostring = function() return "custom" end})) end)`,
-			"", "custom", ""},
+			"", "custom", "", ""},
 		{"failing __tostring", `reactor.call_later(0, function() error(setmetatable({}, {__tostring = function() error("again") end})) end)`,
-			"", "(error object is a table value)", ""},
+			"", "(error object is a table value)", "", ""},
 		{"nil error value", `reactor.call_later(0, function() error(nil) end)`,
-			"", "(error object is a nil value)", ""},
+			"", "(error object is a nil value)", "", ""},
 		{"number error value", `reactor.call_later(0, function() error(42) end)`,
-			"", "42", ""},
+			"", "42", "", ""},
 		{"callable table", `reactor.call_later(0, setmetatable({}, {__call = function() error("tbl", 0) end}))`,
-			"Unhandled error in callable table (test.lua:3):", "tbl", ""},
+			"Unhandled error in callable table (test.lua:3):", "tbl", "", ""},
 		{"looping call stops on error", `local lc = task.looping_call(function() error("loop", 0) end)
 lc:start(1)
 reactor.call_later(2.5, function() print(lc.running) end)`,
-			"Unhandled error in function <test.lua:3>:", "loop", ""},
+			"Unhandled error in function <test.lua:3>:", "loop", "", "false\n"},
 		{"full value stack", `reactor.call_later(0, function() local t = {} for i = 1, 1e5 do t[i] = i end return unpack(t) end)`,
-			"Unhandled error in function <test.lua:3>:", "registry overflow", "in function 'unpack'"},
+			"Unhandled error in function <test.lua:3>:", "registry overflow", "in function 'unpack'", ""},
 		{"stack overflow", `local function f() return 1 + f() end
 reactor.call_later(0, f)`,
-			"Unhandled error in function 'f' (test.lua:3):", "stack overflow", "in function 'f'"},
+			"Unhandled error in function 'f' (test.lua:3):", "stack overflow", "in function 'f'", ""},
 		{"run from a callback", `reactor.call_later(0, reactor.run)`,
-			"Unhandled error in function 'reactor.run'", "reactor already running", ""},
+			"Unhandled error in function 'reactor.run'", "reactor already running", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -335,6 +336,9 @@ reactor.call_later(0, f)`,
 			}
 			if !strings.Contains(e.Traceback, tt.tracebackContain) {
 				t.Errorf("traceback:\n%s\nwant it to contain %q", e.Traceback, tt.tracebackContain)
+			}
+			if res.out != tt.out {
+				t.Errorf("output %q, want %q", res.out, tt.out)
 			}
 		})
 	}
