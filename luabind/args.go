@@ -97,11 +97,24 @@ func IsCallable(L *lua.LState, v lua.LValue) bool {
 }
 
 func checkCallable(L *lua.LState, n int, f fname) lua.LValue {
-	v := L.Get(n)
-	if n > L.GetTop() || !IsCallable(L, v) {
+	v := L.Get(n) // nil past the top, for which typeError says "no value"
+	if !IsCallable(L, v) {
 		typeError(L, n, f, "function")
 	}
 	return v
+}
+
+// checkSelf returns the *T behind the userdata that is argument 1 of f (the
+// self of a method), or raises the type error for an argument that is not a
+// typeName.
+func checkSelf[T any](L *lua.LState, f fname, typeName string) *T {
+	if ud, ok := L.Get(1).(*lua.LUserData); ok {
+		if v, ok := ud.Value.(*T); ok {
+			return v
+		}
+	}
+	typeError(L, 1, f, typeName)
+	return nil
 }
 
 func checkString(L *lua.LState, n int, f fname) string {

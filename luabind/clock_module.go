@@ -72,15 +72,7 @@ func (rt *Runtime) newClockMeta() *lua.LTable {
 	return meta
 }
 
-func checkClock(L *lua.LState, f fname) *luaClock {
-	if ud, ok := L.Get(1).(*lua.LUserData); ok {
-		if c, ok := ud.Value.(*luaClock); ok {
-			return c
-		}
-	}
-	typeError(L, 1, f, clockType)
-	return nil
-}
+func checkClock(L *lua.LState, f fname) *luaClock { return checkSelf[luaClock](L, f, clockType) }
 
 // clock:call_later(seconds, fn, ...) -> DelayedCall, due once the clock has
 // been advanced by seconds.
@@ -150,26 +142,11 @@ func clockPending(L *lua.LState) int {
 // task.looping_call's, whose calls this clock schedules.
 func (rt *Runtime) clockLoopingCall(L *lua.LState) int {
 	c := checkClock(L, fnClockLooping)
-	fn := checkCallable(L, 2, fnClockLooping)
-	args := restArgs(L, 3)
-	return rt.pushClockLoopingCall(L, c, func(int) error { return rt.call(KindLooping, fn, args) })
+	return rt.pushLoopingCall(L, c.m, rt.loopingFunc(L, 2, fnClockLooping))
 }
 
 // clock:looping_call_with_count(fn) -> a LoopingCall calling fn(count).
 func (rt *Runtime) clockLoopingCallWithCount(L *lua.LState) int {
 	c := checkClock(L, fnClockLoopingWithCnt)
-	fn := checkCallable(L, 2, fnClockLoopingWithCnt)
-	args := make([]lua.LValue, 1)
-	return rt.pushClockLoopingCall(L, c, func(count int) error {
-		args[0] = lua.LNumber(count)
-		return rt.call(KindLooping, fn, args)
-	})
-}
-
-func (rt *Runtime) pushClockLoopingCall(L *lua.LState, c *luaClock, fn func(count int) error) int {
-	ud := L.NewUserData()
-	ud.Value = &luaLoopingCall{lc: reactor.NewLoopingCall(c.m, fn)}
-	ud.Metatable = rt.loopingCallMeta
-	L.Push(ud)
-	return 1
+	return rt.pushLoopingCall(L, c.m, rt.loopingFuncWithCount(L, 2, fnClockLoopingWithCnt))
 }

@@ -6,6 +6,7 @@
 //
 // A Runtime belongs to one *lua.LState and is used only on the goroutine that
 // runs it: gopher-lua states are not safe for concurrent use. The reactor
-// itself is created on the first require("reactor") (or *reactor.install()),
-// the one singleton a script sees.
+// itself, the one singleton a script sees, is created by whichever comes
+// first: require("reactor"), *reactor.install(), task.looping_call (or
+// looping_call_with_count), or Go calling Runtime.Reactor or Install.
 package luabind

@@ -12,13 +12,19 @@ func raise(L *lua.LState, err error) {
 	L.RaiseError("%s", err.Error())
 }
 
-// openReactor is the loader of require("reactor"): it installs the default
-// reactor unless one was installed already, and returns the module table.
-func (rt *Runtime) openReactor(L *lua.LState) int {
+// checkReactor is rt.Reactor() for Lua: it raises the error as a Lua error.
+func (rt *Runtime) checkReactor(L *lua.LState) *reactor.Reactor {
 	r, err := rt.Reactor()
 	if err != nil {
 		raise(L, err)
 	}
+	return r
+}
+
+// openReactor is the loader of require("reactor"): it installs the default
+// reactor unless one was installed already, and returns the module table.
+func (rt *Runtime) openReactor(L *lua.LState) int {
+	r := rt.checkReactor(L)
 	mod := L.NewTable()
 	L.SetFuncs(mod, map[string]lua.LGFunction{
 		"run":                         rt.luaRun,
@@ -51,7 +57,7 @@ func (rt *Runtime) openInstaller(kind string) lua.LGFunction {
 	return func(L *lua.LState) int {
 		mod := L.NewTable()
 		mod.RawSetString("install", L.NewFunction(func(L *lua.LState) int {
-			if err := rt.install(kind); err != nil {
+			if err := rt.Install(kind); err != nil {
 				raise(L, err)
 			}
 			return 0

@@ -26,10 +26,7 @@ func (e *CallbackError) Report() string {
 	var b strings.Builder
 	b.Grow(len(e.Function) + len(e.Defined) + len(e.Message) + len(e.Traceback) + 32)
 	b.WriteString("Unhandled error in ")
-	b.WriteString(e.Function)
-	if e.Defined != "" && !strings.HasSuffix(e.Function, ">") {
-		b.WriteString(" (" + e.Defined + ")")
-	}
+	b.WriteString(withDefined(e.Function, e.Defined))
 	b.WriteString(":\n")
 	b.WriteString(e.Message)
 	b.WriteByte('\n')
@@ -54,7 +51,7 @@ func errorText(L *lua.LState, v lua.LValue) string {
 	if mm := L.GetMetaField(v, "__tostring"); mm != lua.LNil {
 		L.Push(mm)
 		L.Push(v)
-		if err := L.PCall(1, 1, nil); err == nil {
+		if pcall(L, 1, 1) == nil {
 			s := L.Get(-1)
 			L.Pop(1)
 			if str, ok := s.(lua.LString); ok {
@@ -123,46 +120,65 @@ func (rt *Runtime) frameLine(L *lua.LState, level int, dbg *lua.Debug, fnv lua.L
 	return where + " in function '" + name + "'"
 }
 
-// describe names a callback for reports and traces: its label ("function
-// 'count'", "function <FILE:LINE>", "callable table") and where it was
-// defined.
-func (rt *Runtime) describe(L *lua.LState, v lua.LValue) (label, defined string) {
+// callee finds what messages call the callback v: the name of a variable
+// that holds it ("count", "string.format"; "" when none does), what it is
+// ("function" for Lua code, "Go function", "callable table"), and where its
+// Lua code was defined (FILE:LINE; "" for Go).
+func (rt *Runtime) callee(L *lua.LState, v lua.LValue) (name, kind, defined string) {
 	fn, ok := v.(*lua.LFunction)
 	if !ok {
 		if call, isFn := L.GetMetaField(v, "__call").(*lua.LFunction); isFn && call.Proto != nil {
 			defined = definedAt(call)
 		}
-		return "callable " + v.Type().String(), defined
+		return "", "callable " + v.Type().String(), defined
 	}
+	name = rt.globalName(L, fn, 0)
 	if fn.IsG {
-		if name := rt.globalName(L, fn, 0); name != "" {
-			return "function '" + name + "'", ""
-		}
-		return "Go function", ""
+		return name, "Go function", ""
 	}
-	defined = definedAt(fn)
-	if name := rt.globalName(L, fn, 0); name != "" {
+	return name, "function", definedAt(fn)
+}
+
+// describe labels a callback for reports: "function 'count'", "function
+// <FILE:LINE>" for a Lua function without a name, "callable table"; and
+// gives where it was defined.
+func (rt *Runtime) describe(L *lua.LState, v lua.LValue) (label, defined string) {
+	name, kind, defined := rt.callee(L, v)
+	switch {
+	case name != "":
 		return "function '" + name + "'", defined
+	case kind == "function":
+		return "function <" + defined + ">", defined
 	}
-	return "function <" + defined + ">", defined
+	return kind, defined
+}
+
+// shortName is the callback's name alone, "?" for a Lua function without
+// one, for one-line messages such as the trace; and where it was defined.
+func (rt *Runtime) shortName(L *lua.LState, v lua.LValue) (name, defined string) {
+	name, kind, defined := rt.callee(L, v)
+	switch {
+	case name != "":
+		return name, defined
+	case kind == "function":
+		return "?", defined
+	}
+	return kind, defined
+}
+
+// withDefined is a callback's label followed by where it was defined, "count
+// (x.lua:9)", unless the label already says so ("function <x.lua:9>") or
+// there is no place to give.
+func withDefined(label, defined string) string {
+	if defined == "" || strings.HasSuffix(label, ">") {
+		return label
+	}
+	return label + " (" + defined + ")"
 }
 
 // definedAt is FILE:LINE where the Lua function fn was defined.
 func definedAt(fn *lua.LFunction) string {
 	return fn.Proto.SourceName + ":" + strconv.Itoa(fn.Proto.LineDefined)
-}
-
-// shortName is the function's name alone, or FILE:LINE, for one-line
-// messages such as the trace.
-func (rt *Runtime) shortName(L *lua.LState, v lua.LValue) (name, defined string) {
-	label, defined := rt.describe(L, v)
-	if i := strings.IndexByte(label, '\''); i >= 0 {
-		return strings.Trim(label[i:], "'"), defined
-	}
-	if defined != "" && strings.HasPrefix(label, "function <") {
-		return "?", defined
-	}
-	return label, defined
 }
 
 // globalName finds a name for fn the way a reader would: a local variable of

@@ -47,7 +47,7 @@ type Runtime struct {
 	cfg Config
 	r   *reactor.Reactor
 	// signals is the watch Open started for the reactor to come, until
-	// install hands it over (or Close lets it go).
+	// Install hands it over (or Close lets it go).
 	signals *reactor.SignalWatch
 	// installed is r, published for other goroutines (Installed).
 	installed atomic.Pointer[reactor.Reactor]
@@ -99,7 +99,7 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 // no script has asked for one yet.
 func (rt *Runtime) Reactor() (*reactor.Reactor, error) {
 	if rt.r == nil {
-		if err := rt.install(rt.cfg.Reactor); err != nil {
+		if err := rt.Install(rt.cfg.Reactor); err != nil {
 			return nil, err
 		}
 	}
@@ -108,9 +108,7 @@ func (rt *Runtime) Reactor() (*reactor.Reactor, error) {
 
 // Install installs the reactor of the given kind ("epoll", "poll" or
 // "select"). It fails with ErrAlreadyInstalled once there is one.
-func (rt *Runtime) Install(kind string) error { return rt.install(kind) }
-
-func (rt *Runtime) install(kind string) error {
+func (rt *Runtime) Install(kind string) error {
 	if rt.r != nil {
 		return ErrAlreadyInstalled
 	}
@@ -137,7 +135,10 @@ func (rt *Runtime) install(kind string) error {
 // Reactor it never installs one, so it is safe for concurrent use.
 func (rt *Runtime) Installed() *reactor.Reactor { return rt.installed.Load() }
 
-// Close releases the reactor's descriptors if it never ran.
+// Close lets go of what a Runtime holds outside the Lua state: it stops
+// catching SIGINT and SIGTERM if Config.HandleSignals made Open start, and
+// releases the reactor's descriptors if it never ran. (A reactor that ran
+// has released both itself.)
 func (rt *Runtime) Close() error {
 	if rt.signals != nil {
 		rt.signals.Close()
@@ -166,23 +167,17 @@ func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 	for _, a := range args {
 		L.Push(a)
 	}
-	outer := errorFuncActive(L)
-	err := L.PCall(len(args)+1, 0, nil)
-	setErrorFuncActive(L, outer) // PCall clears it on the way out
-	if err == nil {
+	apiErr := pcall(L, len(args)+1, 0)
+	if apiErr == nil {
 		return nil
 	}
-	cbErr := &CallbackError{}
-	var apiErr *lua.ApiError
-	if errors.As(err, &apiErr) {
-		cbErr.Message = errorText(L, apiErr.Object)
-		cbErr.Traceback = tidyGopherTraceback(apiErr.StackTrace)
-		if apiErr.Type == lua.ApiErrorPanic {
-			// A Go builtin panicked: no Lua error was raised, so no hook ran.
-			cbErr.Message, cbErr.Traceback = goPanicMessage(cbErr.Message, apiErr.StackTrace)
-		}
-	} else {
-		cbErr.Message = err.Error()
+	cbErr := &CallbackError{
+		Message:   errorText(L, apiErr.Object),
+		Traceback: tidyGopherTraceback(apiErr.StackTrace),
+	}
+	if apiErr.Type == lua.ApiErrorPanic {
+		// A Go builtin panicked: no Lua error was raised, so no hook ran.
+		cbErr.Message, cbErr.Traceback = goPanicMessage(cbErr.Message, apiErr.StackTrace)
 	}
 	cbErr.Function, cbErr.Defined = rt.describe(L, fn)
 	return cbErr
@@ -222,9 +217,7 @@ const (
 // returns the error so a LoopingCall can stop on it.
 func (rt *Runtime) call(kind CallKind, fn lua.LValue, args []lua.LValue) error {
 	rt.traceCall(kind, fn)
-	g := rt.beginCallback()
-	err := rt.PCall(fn, args...)
-	rt.endCallback(g, fn)
+	err := rt.PCallAsCallback(fn, args...)
 	if err != nil {
 		rt.report(err.(*CallbackError))
 	}

@@ -166,9 +166,7 @@ func luaLoad(L *lua.LState) int {
 			break
 		}
 		if !lua.LVCanConvToString(piece) {
-			L.Push(lua.LNil)
-			L.Push(lua.LString("reader function must return a string"))
-			return 2
+			return loadResult(L, nil, errors.New("reader function must return a string"))
 		}
 		s := lua.LVAsString(piece)
 		if s == "" {
@@ -220,26 +218,27 @@ func loadFile(L *lua.LState, path string) (*lua.LFunction, error) {
 	return Load(L, bytes.NewReader(code), name)
 }
 
+// optPath reads the optional file name of loadfile and dofile: "", meaning
+// standard input, when it is nil or absent.
+func optPath(L *lua.LState, f fname) string {
+	if L.Get(1) == lua.LNil {
+		return ""
+	}
+	return checkStringArg(L, 1, f)
+}
+
 // loadfile([filename])
 func luaLoadFile(L *lua.LState) int {
-	path := ""
-	if L.GetTop() >= 1 && L.Get(1) != lua.LNil {
-		path = checkStringArg(L, 1, fname{name: "loadfile"})
-	}
-	fn, err := loadFile(L, path)
+	fn, err := loadFile(L, optPath(L, fname{name: "loadfile"}))
 	return loadResult(L, fn, err)
 }
 
 // dofile([filename]): runs the file and returns what it returns; errors
 // propagate.
 func luaDoFile(L *lua.LState) int {
-	path := ""
-	if L.GetTop() >= 1 && L.Get(1) != lua.LNil {
-		path = checkStringArg(L, 1, fname{name: "dofile"})
-	}
-	fn, err := loadFile(L, path)
+	fn, err := loadFile(L, optPath(L, fname{name: "dofile"}))
 	if err != nil {
-		L.RaiseError("%s", err.Error())
+		raise(L, err)
 	}
 	top := L.GetTop()
 	L.Push(fn)

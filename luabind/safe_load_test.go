@@ -80,3 +80,20 @@ func TestTooDeepRefusesPastTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// load, loadfile and dofile answer bad arguments and failures as Lua 5.1's.
+func TestLoadFunctionsFail(t *testing.T) {
+	res := runLua(t, `print(load(function() return {} end))
+print(pcall(loadfile, true))
+print(pcall(dofile, {}))
+print(loadfile("/nonexistent/x.lua"))
+print(pcall(dofile, "/nonexistent/x.lua"))`)
+	want := "nil\treader function must return a string\n" +
+		"false\ttest.lua:2: bad argument #1 to 'loadfile' (string expected, got boolean)\n" +
+		"false\ttest.lua:3: bad argument #1 to 'dofile' (string expected, got table)\n" +
+		"nil\tcannot open /nonexistent/x.lua: no such file or directory\n" +
+		"false\ttest.lua:5: cannot open /nonexistent/x.lua: no such file or directory\n"
+	if res.err != nil || res.out != want {
+		t.Fatalf("output %q, error %v; want %q", res.out, res.err, want)
+	}
+}

@@ -18,7 +18,8 @@ import (
 //     larger than Limits.MaxStringSize ("resulting string too large"), and
 //     string.format refuses widths and precisions over two digits, as Lua does;
 //   - math.random checks its interval instead of letting Go panic;
-//   - coroutines share the time limits of the code that resumes them, and
+//   - coroutines share the time limits of the code that resumes them and
+//     keep upvalues across caught errors as it does (see upvalues.go), and
 //     coroutine.yield across a pcall, a metamethod or any function called
 //     from Go raises Lua's error instead of corrupting the VM;
 //   - every way of compiling code (load, loadstring, loadfile, dofile,
@@ -212,14 +213,14 @@ func (rt *Runtime) tableConcat(L *lua.LState) int {
 		typeError(L, 1, fnConcat, "table")
 	}
 	sep := ""
-	if L.GetTop() >= 2 && L.Get(2) != lua.LNil {
+	if L.Get(2) != lua.LNil {
 		sep = checkStringArg(L, 2, fnConcat)
 	}
 	i, j := int64(1), int64(t.Len())
-	if L.GetTop() >= 3 && L.Get(3) != lua.LNil {
+	if L.Get(3) != lua.LNil {
 		i = checkInteger(L, 3, fnConcat)
 	}
-	if L.GetTop() >= 4 && L.Get(4) != lua.LNil {
+	if L.Get(4) != lua.LNil {
 		j = checkInteger(L, 4, fnConcat)
 	}
 	// First the size, so nothing too large is ever built; then the string,
@@ -334,7 +335,7 @@ func hardenCoroutines(L *lua.LState, co *lua.LTable) {
 		if active(L, th) {
 			L.RaiseError("cannot resume non-suspended coroutine")
 		}
-		shareContext(L, th)
+		prepareResume(L, th)
 		return wrapaux(L)
 	}
 	co.RawSetString("wrap", L.NewFunction(func(L *lua.LState) int {
@@ -363,7 +364,7 @@ func hardenCoroutines(L *lua.LState, co *lua.LTable) {
 			L.Push(lua.LString("cannot resume non-suspended coroutine"))
 			return 2
 		}
-		shareContext(L, th)
+		prepareResume(L, th)
 		return resume(L)
 	}))
 	co.RawSetString("status", L.NewFunction(func(L *lua.LState) int {
@@ -414,12 +415,16 @@ func active(L *lua.LState, th *lua.LState) bool {
 	return th.Parent != nil && !th.Dead && L.G.CurrentThread != th
 }
 
-// shareContext gives the suspended coroutine th the context of L, the code
-// resuming it, so the same time limit applies inside.
-func shareContext(L, th *lua.LState) {
+// prepareResume readies the suspended coroutine th to be resumed by L. It
+// gives th the context of L, so the same time limit applies inside, and sets
+// its error-function flag, which gopher-lua keeps per thread and starts off
+// in a new one, so that upvalues survive errors caught inside the coroutine
+// as they do outside (see upvalues.go).
+func prepareResume(L, th *lua.LState) {
 	if th.Dead || L.G.CurrentThread == th {
 		return
 	}
+	setErrorFuncActive(th, true)
 	switch ctx := L.Context(); {
 	case ctx == th.Context():
 	case ctx == nil:

@@ -33,29 +33,42 @@ func (rt *Runtime) openTask(L *lua.LState) int {
 
 // task.looping_call(fn, ...): fn(...) every interval.
 func (rt *Runtime) luaLoopingCall(L *lua.LState) int {
-	fn := checkCallable(L, 1, fnLoopingCall)
-	args := restArgs(L, 2)
-	return rt.pushLoopingCall(L, func(int) error { return rt.call(KindLooping, fn, args) })
+	fn := rt.loopingFunc(L, 1, fnLoopingCall)
+	return rt.pushLoopingCall(L, rt.checkReactor(L), fn)
 }
 
 // task.looping_call_with_count(fn): fn(count), count being the number of
 // intervals since the previous call.
 func (rt *Runtime) luaLoopingCallWithCount(L *lua.LState) int {
-	fn := checkCallable(L, 1, fnLoopingCallWithCount)
-	args := make([]lua.LValue, 1)
-	return rt.pushLoopingCall(L, func(count int) error {
-		args[0] = lua.LNumber(count)
-		return rt.call(KindLooping, fn, args)
-	})
+	fn := rt.loopingFuncWithCount(L, 1, fnLoopingCallWithCount)
+	return rt.pushLoopingCall(L, rt.checkReactor(L), fn)
 }
 
-func (rt *Runtime) pushLoopingCall(L *lua.LState, fn func(count int) error) int {
-	r, err := rt.Reactor()
-	if err != nil {
-		raise(L, err)
+// loopingFunc checks the arguments of a looping_call, the function at stack
+// index first and the arguments to pass it after, and returns what the
+// LoopingCall is to call: fn(...).
+func (rt *Runtime) loopingFunc(L *lua.LState, first int, f fname) func(count int) error {
+	fn := checkCallable(L, first, f)
+	args := restArgs(L, first+1)
+	return func(int) error { return rt.call(KindLooping, fn, args) }
+}
+
+// loopingFuncWithCount is loopingFunc for a looping_call_with_count, whose
+// function takes the count alone: fn(count).
+func (rt *Runtime) loopingFuncWithCount(L *lua.LState, first int, f fname) func(count int) error {
+	fn := checkCallable(L, first, f)
+	args := make([]lua.LValue, 1)
+	return func(count int) error {
+		args[0] = lua.LNumber(count)
+		return rt.call(KindLooping, fn, args)
 	}
+}
+
+// pushLoopingCall pushes a stopped LoopingCall calling fn, scheduled on s:
+// the reactor, or a task.clock().
+func (rt *Runtime) pushLoopingCall(L *lua.LState, s reactor.Scheduler, fn func(count int) error) int {
 	ud := L.NewUserData()
-	ud.Value = &luaLoopingCall{lc: reactor.NewLoopingCall(r, fn)}
+	ud.Value = &luaLoopingCall{lc: reactor.NewLoopingCall(s, fn)}
 	ud.Metatable = rt.loopingCallMeta
 	L.Push(ud)
 	return 1
@@ -99,13 +112,7 @@ func (rt *Runtime) newLoopingCallMeta() *lua.LTable {
 }
 
 func checkLoopingCall(L *lua.LState, f fname) *luaLoopingCall {
-	if ud, ok := L.Get(1).(*lua.LUserData); ok {
-		if c, ok := ud.Value.(*luaLoopingCall); ok {
-			return c
-		}
-	}
-	typeError(L, 1, f, loopingCallType)
-	return nil
+	return checkSelf[luaLoopingCall](L, f, loopingCallType)
 }
 
 // lc:start(interval, now): now defaults to true, so the first call happens
@@ -113,7 +120,7 @@ func checkLoopingCall(L *lua.LState, f fname) *luaLoopingCall {
 func lcStart(L *lua.LState) int {
 	c := checkLoopingCall(L, fnStart)
 	interval := checkSeconds(L, 2, fnStart)
-	now := L.GetTop() < 3 || L.Get(3) == lua.LNil || lua.LVAsBool(L.Get(3))
+	now := L.Get(3) == lua.LNil || lua.LVAsBool(L.Get(3))
 	self := L.Get(1)
 	c.started = true
 	if err := c.lc.Start(interval, now); err != nil {

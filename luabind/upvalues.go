@@ -21,7 +21,8 @@ import (
 // protected calls lose it for the rest of the outer call.
 //
 // loopscript keeps the flag set for as long as a callback or chunk runs, and
-// restores it after each pcall and xpcall. There is no exported way to do
+// restores it after each pcall and xpcall, the script's and its own (every
+// protected call luabind makes goes through pcall below). There is no exported way to do
 // that, hence the reflection on the pinned version's private field; if a
 // future gopher-lua renames it, these functions do nothing and
 // TestUpvaluesSurviveCaughtErrors fails.
@@ -55,6 +56,22 @@ func setErrorFuncActive(L *lua.LState, on bool) {
 	if f := errorFuncFlag(L); f != nil {
 		*f = on
 	}
+}
+
+// pcall is L.PCall(nargs, nret, nil) for luabind's own Go code. It leaves the
+// flag as it found it: the Lua code below the call, still running, would
+// otherwise lose it.
+//
+// Its error is L.PCall's with its type: in the pinned gopher-lua every error
+// PCall returns is an *lua.ApiError (a Lua error, or a Go panic it wraps).
+func pcall(L *lua.LState, nargs, nret int) *lua.ApiError {
+	outer := errorFuncActive(L)
+	err := L.PCall(nargs, nret, nil)
+	setErrorFuncActive(L, outer)
+	if err == nil {
+		return nil
+	}
+	return err.(*lua.ApiError)
 }
 
 // keepUpvaluesAcrossPCall wraps the base library's pcall and xpcall so the

@@ -57,13 +57,11 @@ type SlowCallback struct {
 // Warning is the line written to standard error for a slow callback.
 func (s SlowCallback) Warning() string {
 	what := s.Name
-	switch {
-	case s.Name == "?" && s.Defined != "":
+	if s.Name == "?" && s.Defined != "" {
 		what = "<" + s.Defined + ">"
-	case s.Defined != "":
-		what += " (" + s.Defined + ")"
 	}
-	return fmt.Sprintf("warning: callback %s blocked the reactor for %.3f s\n", what, s.Duration.Seconds())
+	return fmt.Sprintf("warning: callback %s blocked the reactor for %.3f s\n",
+		withDefined(what, s.Defined), s.Duration.Seconds())
 }
 
 // The errors Lua code sees when a time limit interrupts it.
@@ -95,6 +93,10 @@ type watchdog struct {
 	// loop is the reactor a RunChunk is running, for the run time limit to
 	// stop from the timer's goroutine.
 	loop atomic.Pointer[reactor.Reactor]
+
+	// The errors of the limits, made with deadline: arm, which runs as every
+	// callback starts, picks one rather than allocating it.
+	callbackErr, chunkErr, runErr *limitError
 }
 
 // guard is what a stretch restores when it ends.
@@ -200,6 +202,10 @@ func (rt *Runtime) enterStretch(what string) guard {
 	w := &rt.watch
 	if w.deadline == nil {
 		w.deadline = newDeadlineCtx(w.stopLoop)
+		lim := rt.cfg.Limits
+		w.callbackErr = &limitError{what: "callback", limit: lim.MaxCallbackTime}
+		w.chunkErr = &limitError{what: "main chunk", limit: lim.MaxCallbackTime}
+		w.runErr = &limitError{what: "script", limit: lim.MaxRunTime, run: true}
 	}
 	now := time.Now()
 	g := guard{start: now, stretch: w.stretch, what: w.what}
@@ -233,9 +239,12 @@ func (rt *Runtime) leaveStretch(g guard) {
 // arm points the deadline at the earlier of the stretch and run deadlines.
 func (rt *Runtime) arm() {
 	w := &rt.watch
-	at, reason := w.stretch, error(&limitError{what: w.what, limit: rt.cfg.Limits.MaxCallbackTime})
+	at, reason := w.stretch, w.callbackErr
+	if w.what == "main chunk" {
+		reason = w.chunkErr
+	}
 	if !w.run.IsZero() && (at.IsZero() || w.run.Before(at)) {
-		at, reason = w.run, &limitError{what: "script", limit: rt.cfg.Limits.MaxRunTime, run: true}
+		at, reason = w.run, w.runErr
 	}
 	w.deadline.arm(at, reason)
 }

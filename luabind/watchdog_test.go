@@ -74,24 +74,28 @@ func benchRuntime(b *testing.B, limits Limits) *Runtime {
 	return rt
 }
 
+// guardCases are the limits the guard benchmarks compare: none, the
+// slow-callback warning alone, and the warning with a per-callback limit.
+var guardCases = []struct {
+	name   string
+	limits Limits
+}{
+	{"none", Limits{}},
+	{"warn-slow", Limits{WarnSlow: 500 * time.Millisecond}},
+	{"max-callback-time", Limits{WarnSlow: 500 * time.Millisecond, MaxCallbackTime: time.Second}},
+}
+
 // BenchmarkCallbackGuard is the cost of running one callback (a call_later
 // chain) with no limit, with the slow-callback warning (two clock reads),
 // and with a per-callback time limit (the deadline moved twice, and the VM
 // checking it on every instruction).
 func BenchmarkCallbackGuard(b *testing.B) {
-	for _, bc := range []struct {
-		name   string
-		limits Limits
-	}{
-		{"none", Limits{}},
-		{"warn-slow", Limits{WarnSlow: 500 * time.Millisecond}},
-		{"max-callback-time", Limits{WarnSlow: 500 * time.Millisecond, MaxCallbackTime: time.Second}},
-	} {
+	for _, bc := range guardCases {
 		b.Run(bc.name, func(b *testing.B) {
 			rt := benchRuntime(b, bc.limits)
 			err := rt.L.DoString(`
 				local reactor = require("reactor")
-				local n, N = 0, ...
+				local n = 0
 				function chain(N)
 					local function step()
 						n = n + 1
@@ -117,14 +121,7 @@ func BenchmarkCallbackGuard(b *testing.B) {
 // BenchmarkGuardAlone is beginCallback and endCallback around nothing: the
 // bookkeeping itself, without the VM.
 func BenchmarkGuardAlone(b *testing.B) {
-	for _, bc := range []struct {
-		name   string
-		limits Limits
-	}{
-		{"none", Limits{}},
-		{"warn-slow", Limits{WarnSlow: 500 * time.Millisecond}},
-		{"max-callback-time", Limits{WarnSlow: 500 * time.Millisecond, MaxCallbackTime: time.Second}},
-	} {
+	for _, bc := range guardCases {
 		b.Run(bc.name, func(b *testing.B) {
 			rt := benchRuntime(b, bc.limits)
 			fn := rt.L.NewFunction(func(*lua.LState) int { return 0 })
