@@ -114,7 +114,11 @@ func runTestCommand(args []string, stdout, stderr io.Writer) int {
 		tr.runFile(f)
 	}
 	if tr.passed+tr.failed == 0 {
-		fmt.Fprintf(stdout, "no tests to run (--run %s matched none)\n", cmd.filter)
+		if cmd.filter != nil {
+			fmt.Fprintf(stdout, "no tests to run (--run %s matched none)\n", cmd.filter)
+		} else {
+			fmt.Fprintln(stdout, "no tests to run")
+		}
 	}
 	tr.summary()
 	if tr.failed > 0 || tr.passed == 0 {
