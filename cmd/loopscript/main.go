@@ -7,7 +7,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -240,12 +239,7 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // report prints an error of the script itself, as lua does, and returns the
 // exit status 1.
 func report(stderr io.Writer, err error) int {
-	var se *host.ScriptError
-	if errors.As(err, &se) && se.Traceback != "" {
-		fmt.Fprintf(stderr, "loopscript: %s\n%s\n", se.Message, se.Traceback)
-	} else {
-		fmt.Fprintf(stderr, "loopscript: %v\n", err)
-	}
+	fmt.Fprintf(stderr, "loopscript: %s\n", errorText(err))
 	return 1
 }
 
