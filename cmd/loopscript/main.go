@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/loopscript/loopscript/host"
+	"github.com/loopscript/loopscript/reactor"
 )
 
 const version = "loopscript 0.1.0 (Lua 5.1 via gopher-lua v1.1.2)"
@@ -114,12 +116,10 @@ func parse(argv []string) (*invocation, error) {
 			if err != nil {
 				return nil, err
 			}
-			switch v {
-			case "epoll", "poll", "select":
-				inv.reactorKind = v
-			default:
+			if !slices.Contains(reactor.PollerNames, v) {
 				return nil, &usageError{fmt.Sprintf("unknown reactor '%s' (want epoll, poll or select)", v)}
 			}
+			inv.reactorKind = v
 		case "--clock":
 			v, err := takeValue()
 			if err != nil {
