@@ -62,7 +62,7 @@ type action struct {
 // invocation is a parsed command line.
 type invocation struct {
 	reactorKind string
-	clock       string // a host.ParseClock name; "" for the real clock
+	clock       reactor.Clock // from host.ParseClock; nil for the real clock
 	trace       bool
 	actions     []action
 	script      int // index in argv of the script ("-" for stdin), or 0
@@ -125,10 +125,11 @@ func parse(argv []string) (*invocation, error) {
 			if err != nil {
 				return nil, err
 			}
-			if _, err := host.ParseClock(v); err != nil {
+			clock, err := host.ParseClock(v)
+			if err != nil {
 				return nil, &usageError{err.Error()}
 			}
-			inv.clock = v
+			inv.clock = clock
 		case "--trace":
 			inv.trace = true
 		case "--warn-slow", "--max-callback-time":
@@ -188,8 +189,7 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		inv.script = len(argv) - 1
 	}
 
-	clock, _ := host.ParseClock(inv.clock) // checked by parse
-	opts := host.Options{Stdout: stdout, Stderr: stderr, HandleSignals: true, Clock: clock}
+	opts := host.Options{Stdout: stdout, Stderr: stderr, HandleSignals: true, Clock: inv.clock}
 	if inv.trace {
 		opts.Trace = stderr
 	}
