@@ -104,8 +104,6 @@ func TestCLI(t *testing.T) {
 			stderr: []check{firstLinePrefix("loopscript: "), contains("table"), lacks("0x")}},
 		{name: "infinite recursion", args: []string{recursion}, code: 1,
 			stderr: []check{firstLinePrefix("loopscript: " + recursion + ":1: "), contains("stack overflow")}},
-		{name: "huge string", args: []string{"-e", `local s = string.rep("x", 2^62)`}, code: 1,
-			stderr: []check{firstLinePrefix("loopscript: ")}},
 		{name: "callback errors keep exit 0", args: []string{"-e",
 			`local r = require("reactor") r.call_when_running(function() error("oops") end) r.call_later(0, r.stop) r.run()`},
 			stderr: []check{firstLinePrefix("Unhandled error in "), contains("oops")}},
