@@ -45,15 +45,20 @@ func TestScriptsOnVirtualClock(t *testing.T) {
 // end a script: it idles, as in real time, until interrupted.
 func TestIdleScriptOnVirtualClock(t *testing.T) {
 	t.Parallel()
-	p := start(t, "", "--clock", "virtual", "scripts/simple.lua")
+	// The -e chunk says when simple.lua's run() has started: a SIGINT any
+	// earlier ends the process at once, which a slow start on a loaded
+	// machine made happen.
+	p := start(t, "", "--clock", "virtual",
+		"-e", `require("reactor").call_when_running(function() print("running") end)`, "scripts/simple.lua")
+	p.waitFor("running", 10*time.Second, func() bool { return p.stdout.String() == "running\n" })
 	time.Sleep(300 * time.Millisecond)
 	if p.exited() {
 		r := p.wait(time.Second)
-		t.Fatalf("simple.lua ended by itself under --clock virtual (exit %d):\n%s", r.code, r.stderr)
+		t.Fatalf("simple.lua ended by itself under --clock virtual (exit %d):\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	p.signal(syscall.SIGINT)
 	r := p.wait(10 * time.Second)
-	expect(t, r, 0, nil, nil)
+	expect(t, r, 0, []check{is("running\n")}, nil)
 }
 
 // countdownTrace is the trace of scripts/countdown.lua on the virtual clock,
