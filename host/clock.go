@@ -6,9 +6,6 @@ import (
 	"github.com/loopscript/loopscript/reactor"
 )
 
-// ClockNames are the clocks ParseClock knows, the default first.
-var ClockNames = []string{"real", "virtual"}
-
 // ParseClock turns a clock's name into a value for Options.Clock:
 //
 //   - "real" (or ""): nil, the monotonic clock. Timers wait for real time.

@@ -250,11 +250,7 @@ func (h *Host) RunReader(name string, src io.Reader, args ...string) error {
 	for i, a := range args {
 		largs[i] = lua.LString(a)
 	}
-	if err := h.rt.RunChunk(fn, largs...); err != nil {
-		cbErr := err.(*CallbackError)
-		return &ScriptError{Message: cbErr.Message, Traceback: cbErr.Traceback}
-	}
-	return nil
+	return h.Call(fn, largs...)
 }
 
 // Require loads a module as require(name) would and sets the global name to

@@ -347,7 +347,10 @@ lc:stop()
 reactor.call_when_running(function() lc:start(0.01) end)
 reactor.run()`),
 			stdout: []check{is("call\t1\ncall\t2\n")}},
-		{name: "with_count skips missed intervals", args: lua(pre + `
+		// The overrun is on purpose; on a loaded machine, where the process
+		// waits for a core, the callback can hold the loop past the 0.5 s
+		// that brings the slow-callback warning.
+		{name: "with_count skips missed intervals", args: lua(pre+`
 local calls = {}
 local lc
 lc = task.looping_call_with_count(function(count)
@@ -362,7 +365,7 @@ lc = task.looping_call_with_count(function(count)
 end)
 reactor.call_when_running(function() lc:start(0.1) end)
 reactor.run()
-print(calls[1], calls[2] >= 3)`),
+print(calls[1], calls[2] >= 3)`, "--warn-slow", "0"),
 			stdout: []check{is("1\ttrue\n")}},
 		{name: "tostring", args: lua(pre + `
 local lc = task.looping_call(print)

@@ -7,19 +7,21 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/loopscript/loopscript/host"
+	"github.com/loopscript/loopscript/reactor"
 )
 
 const version = "loopscript 0.1.0 (Lua 5.1 via gopher-lua v1.1.2)"
 
 const usage = `usage: loopscript [options] [script [args...]]
-       loopscript test [-v] [--run REGEXP] [PATH...]   (see loopscript test -h)
+       loopscript test [-v] [--run REGEXP] [--timeout D] [PATH...]
+                     (see loopscript test -h)
 Runs a Lua script on a reactor (epoll, poll or select).
 Options:
   -e CHUNK           run the string CHUNK
@@ -60,7 +62,7 @@ type action struct {
 // invocation is a parsed command line.
 type invocation struct {
 	reactorKind string
-	clock       string // a host.ParseClock name; "" for the real clock
+	clock       reactor.Clock // from host.ParseClock; nil for the real clock
 	trace       bool
 	actions     []action
 	script      int // index in argv of the script ("-" for stdin), or 0
@@ -114,21 +116,20 @@ func parse(argv []string) (*invocation, error) {
 			if err != nil {
 				return nil, err
 			}
-			switch v {
-			case "epoll", "poll", "select":
-				inv.reactorKind = v
-			default:
+			if !slices.Contains(reactor.PollerNames, v) {
 				return nil, &usageError{fmt.Sprintf("unknown reactor '%s' (want epoll, poll or select)", v)}
 			}
+			inv.reactorKind = v
 		case "--clock":
 			v, err := takeValue()
 			if err != nil {
 				return nil, err
 			}
-			if _, err := host.ParseClock(v); err != nil {
+			clock, err := host.ParseClock(v)
+			if err != nil {
 				return nil, &usageError{err.Error()}
 			}
-			inv.clock = v
+			inv.clock = clock
 		case "--trace":
 			inv.trace = true
 		case "--warn-slow", "--max-callback-time":
@@ -188,8 +189,7 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		inv.script = len(argv) - 1
 	}
 
-	clock, _ := host.ParseClock(inv.clock) // checked by parse
-	opts := host.Options{Stdout: stdout, Stderr: stderr, HandleSignals: true, Clock: clock}
+	opts := host.Options{Stdout: stdout, Stderr: stderr, HandleSignals: true, Clock: inv.clock}
 	if inv.trace {
 		opts.Trace = stderr
 	}
@@ -239,12 +239,7 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // report prints an error of the script itself, as lua does, and returns the
 // exit status 1.
 func report(stderr io.Writer, err error) int {
-	var se *host.ScriptError
-	if errors.As(err, &se) && se.Traceback != "" {
-		fmt.Fprintf(stderr, "loopscript: %s\n%s\n", se.Message, se.Traceback)
-	} else {
-		fmt.Fprintf(stderr, "loopscript: %v\n", err)
-	}
+	fmt.Fprintf(stderr, "loopscript: %s\n", errorText(err))
 	return 1
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -74,9 +75,12 @@ func parseTestArgs(args []string) (*testCommand, error) {
 			if err != nil {
 				return nil, err
 			}
-			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
-				return nil, &usageError{fmt.Sprintf("bad --timeout '%s' (want a positive duration such as 5s)", v)}
+			d, err := parseDuration(v)
+			if err == nil && d <= 0 { // every test would time out at once
+				err = errors.New("must be positive")
+			}
+			if err != nil {
+				return nil, &usageError{fmt.Sprintf("bad duration '%s' for '%s' (%v)", v, name, err)}
 			}
 			cmd.timeout = d
 		default:
@@ -114,7 +118,11 @@ func runTestCommand(args []string, stdout, stderr io.Writer) int {
 		tr.runFile(f)
 	}
 	if tr.passed+tr.failed == 0 {
-		fmt.Fprintf(stdout, "no tests to run (--run %s matched none)\n", cmd.filter)
+		if cmd.filter != nil {
+			fmt.Fprintf(stdout, "no tests to run (--run %s matched none)\n", cmd.filter)
+		} else {
+			fmt.Fprintln(stdout, "no tests to run")
+		}
 	}
 	tr.summary()
 	if tr.failed > 0 || tr.passed == 0 {

@@ -169,17 +169,22 @@ func (tr *testRunner) withTimeout(s *testState, fn func()) (timedOut bool) {
 	defer cancel()
 	s.h.LState().SetContext(ctx)
 	defer s.h.LState().RemoveContext()
-	var fired atomic.Bool
+	expired := make(chan struct{})
 	timer := time.AfterFunc(tr.timeout, func() {
-		fired.Store(true)
+		defer close(expired)
 		cancel()
 		if r := s.reactor.Load(); r != nil && r.Stop() == nil { // Stop is safe from any goroutine
 			s.stoppedReactor.Store(true)
 		}
 	})
 	fn()
-	timer.Stop()
-	return fired.Load()
+	if timer.Stop() {
+		return false
+	}
+	// The timer's function has started: wait for it, so the report sees
+	// whether it stopped the reactor (fn may return before it has said so).
+	<-expired
+	return true
 }
 
 // errorText is an error of a chunk or test as the report shows it: the

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // writeLuaFiles creates files (name -> content) in a new temporary folder
@@ -148,8 +149,16 @@ test("helper", function() check(3) end)`},
 			files:  map[string]string{"a_test.lua": passingTests},
 			args:   []string{"--run", "nothing"},
 			code:   1,
-			want:   []string{"no tests to run", "0 passed, 0 failed\n"},
+			want:   []string{"no tests to run (--run nothing matched none)\n", "0 passed, 0 failed\n"},
 			stderr: "",
+		},
+		{
+			name:    "test files declaring no tests are a failure",
+			files:   map[string]string{"a_test.lua": "local reactor = require(\"reactor\")\n"},
+			code:    1,
+			want:    []string{"no tests to run\n", "0 passed, 0 failed\n"},
+			notWant: []string{"--run"},
+			stderr:  "",
 		},
 		{
 			name: "expect_output shows a diff",
@@ -257,6 +266,28 @@ test("fine", function() end)`},
 			stderr: "loopscript test: no *_test.lua files in .\n",
 		},
 		{
+			name:    "--timeout takes plain seconds like the other durations",
+			files:   map[string]string{"a_test.lua": passingTests},
+			args:    []string{"--timeout", "5"},
+			code:    0,
+			want:    []string{"3 passed, 0 failed\n"},
+			notWant: []string{"FAIL"},
+		},
+		{
+			name:   "a zero --timeout is a usage error",
+			files:  map[string]string{"a_test.lua": passingTests},
+			args:   []string{"--timeout", "0"},
+			code:   2,
+			stderr: "loopscript test: bad duration '0' for '--timeout' (must be positive)\nusage: loopscript test",
+		},
+		{
+			name:   "a --timeout that is no duration is a usage error",
+			files:  map[string]string{"a_test.lua": passingTests},
+			args:   []string{"--timeout=soon"},
+			code:   2,
+			stderr: "loopscript test: bad duration 'soon' for '--timeout' (want a number of seconds or a duration such as 200ms)\nusage: loopscript test",
+		},
+		{
 			name:   "a bad option is a usage error",
 			files:  map[string]string{},
 			args:   []string{"--frobnicate"},
@@ -292,6 +323,26 @@ test("fine", function() end)`},
 				t.Errorf("stderr:\n%s\nwant it to start with:\n%s", stderr, tt.stderr)
 			}
 		})
+	}
+}
+
+// TestTestTimeoutUnits: --timeout reads plain numbers as seconds, as
+// --warn-slow and --max-callback-time do, and Go's syntax as Go does.
+func TestTestTimeoutUnits(t *testing.T) {
+	for arg, want := range map[string]time.Duration{
+		"5":     5 * time.Second,
+		"0.25":  250 * time.Millisecond,
+		"200ms": 200 * time.Millisecond,
+		"2m":    2 * time.Minute,
+	} {
+		cmd, err := parseTestArgs([]string{"--timeout", arg})
+		if err != nil {
+			t.Errorf("--timeout %s: %v", arg, err)
+			continue
+		}
+		if cmd.timeout != want {
+			t.Errorf("--timeout %s: timeout %v, want %v", arg, cmd.timeout, want)
+		}
 	}
 }
 
