@@ -117,18 +117,13 @@ func clockPump(L *lua.LState) int {
 func checkStep(L *lua.LState, v lua.LValue, i int) time.Duration {
 	n, ok := v.(lua.LNumber)
 	if f := float64(n); !ok || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
-		argError(L, 2, fnClockPump, fmt.Sprintf("step %d: non-negative finite number expected, got %s", i, describeValue(v)))
+		got := v.Type().String() // a bad number is shown, anything else named
+		if ok {
+			got = numberText(f)
+		}
+		argError(L, 2, fnClockPump, fmt.Sprintf("step %d: non-negative finite number expected, got %s", i, got))
 	}
 	return secondsToDuration(float64(n))
-}
-
-// describeValue is a short rendering of a bad value for an error message: a
-// number as itself, anything else by its type.
-func describeValue(v lua.LValue) string {
-	if n, ok := v.(lua.LNumber); ok {
-		return n.String()
-	}
-	return v.Type().String()
 }
 
 // clock:pending() -> the number of calls waiting to run (LoopingCalls'

@@ -224,6 +224,11 @@ func TestErrorsRaisedToTheCaller(t *testing.T) {
 		{`require("task").looping_call(print):stop()`, "not running"},
 		{`require("task").looping_call(print):start(-2)`, "bad argument #1 to 'start' (non-negative number expected, got -2)"},
 		{`require("task").looping_call(nil)`, "bad argument #1 to 'looping_call' (function expected, got nil)"},
+		{`require("task").clock():pump({1, 0/0})`, "bad argument #1 to 'pump' (step 2: non-negative finite number expected, got nan)"},
+		{`require("task").clock():pump({1/0})`, "bad argument #1 to 'pump' (step 1: non-negative finite number expected, got inf)"},
+		{`require("task").clock():pump({-1/0})`, "bad argument #1 to 'pump' (step 1: non-negative finite number expected, got -inf)"},
+		{`require("task").clock():pump({-2})`, "bad argument #1 to 'pump' (step 1: non-negative finite number expected, got -2)"},
+		{`require("task").clock():pump({1, "2"})`, "bad argument #1 to 'pump' (step 2: non-negative finite number expected, got string)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

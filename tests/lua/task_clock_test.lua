@@ -178,7 +178,7 @@ test("bad arguments raise Lua-style errors", function()
     {function() clock:advance(-1) end, "bad argument #1 to 'advance' (non-negative number expected, got -1)"},
     {function() clock:advance("1") end, "bad argument #1 to 'advance' (number expected, got string)"},
     {function() clock:call_later(1, 2) end, "bad argument #2 to 'call_later' (function expected, got number)"},
-    {function() clock:pump({1, 0/0}) end, "bad argument #1 to 'pump' (step 2: non-negative finite number expected, got NaN)"},
+    {function() clock:pump({1, 0/0}) end, "bad argument #1 to 'pump' (step 2: non-negative finite number expected, got nan)"},
     {function() clock.seconds({}) end, "calling 'seconds' on bad self (Clock expected, got table)"},
   }
   for i, case in ipairs(cases) do
