@@ -17,7 +17,10 @@ import (
 //
 // the script prints nil. While a handler is active (its private flag
 // hasErrorFunc is set) it closes nothing, which is right for every frame
-// that survives the error. PCall clears the flag on the way out, so nested
+// that survives the error, and wrong for the frames the error ends: a
+// closure made in one of them and kept past the catching pcall stays open
+// on a stack slot that later code reuses. Closing just the dead frames'
+// upvalues would take more of gopher-lua's private state; not done. PCall clears the flag on the way out, so nested
 // protected calls lose it for the rest of the outer call.
 //
 // loopscript keeps the flag set for as long as a callback or chunk runs, and
