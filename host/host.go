@@ -297,3 +297,8 @@ func syscallErr(err error) error {
 	}
 	return err
 }
+
+// ExitError is returned by RunFile, RunString, RunReader, Require and Call
+// when the script called os.exit: the run ended there, and Code is the
+// status it asked for. The host never ends the process itself.
+type ExitError = luabind.ExitError
