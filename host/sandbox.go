@@ -35,7 +35,8 @@ type Sandbox struct {
 	// Empty: require finds only the host's modules.
 	AllowedDirs []string
 	// CallStackSize is the deepest nesting of Lua calls; deeper recursion
-	// raises "stack overflow". Zero means DefaultSandboxCallStack.
+	// raises "stack overflow". Zero means DefaultSandboxCallStack, the same
+	// depth as outside a sandbox (the registry bounds the memory).
 	CallStackSize int
 	// RegistryMaxSize caps the value stack of each coroutine (gopher-lua's
 	// "registry"), in values: the arguments, results and locals live at
@@ -46,7 +47,7 @@ type Sandbox struct {
 
 // Defaults of a Sandbox's fields.
 const (
-	DefaultSandboxCallStack = 200
+	DefaultSandboxCallStack = callStackSize
 	DefaultSandboxRegistry  = 1 << 16
 )
 
@@ -56,8 +57,14 @@ const (
 // of 32 pushing a million values (unpack, string.byte) took minutes in Go
 // code that no time limit can interrupt. Past that, a script gets "registry
 // overflow".
+//
+// Lua calls may nest 20,000 deep, Lua 5.1's LUAI_MAXCALLS. The main
+// thread's call stack is allocated whole (1.6 MB of address space, touched
+// only as deep as the script goes), because only a fixed stack raises a
+// positioned Lua error when it is full; coroutines get one that grows on
+// demand (see luabind's hardenCoroutines).
 const (
-	callStackSize    = 200
+	callStackSize    = 20000
 	registryMaxSize  = 1 << 20
 	registryGrowStep = 1 << 14
 )
@@ -69,7 +76,7 @@ func newState(sb *Sandbox) *lua.LState {
 		return lua.NewState(lua.Options{
 			CallStackSize:    callStackSize,
 			RegistryMaxSize:  registryMaxSize,
-			RegistryGrowStep: registryGrowStep,
+			RegistryGrowStep:    registryGrowStep,
 			// Lets a Go panic in a builtin be reported with the Lua position
 			// (see luabind.goPanicMessage); it costs nothing until one happens.
 			IncludeGoStackTrace: true,

@@ -41,7 +41,7 @@ func (e *CallbackError) Report() string {
 // does: strings and numbers as they are, values with a __tostring metamethod
 // through it (called under protection: it may itself fail), anything else as
 // "(error object is a table value)".
-func errorText(L *lua.LState, v lua.LValue) string {
+func (rt *Runtime) errorText(L *lua.LState, v lua.LValue) string {
 	switch v := v.(type) {
 	case lua.LString:
 		return string(v)
@@ -51,7 +51,7 @@ func errorText(L *lua.LState, v lua.LValue) string {
 	if mm := L.GetMetaField(v, "__tostring"); mm != lua.LNil {
 		L.Push(mm)
 		L.Push(v)
-		if pcall(L, 1, 1) == nil {
+		if rt.pcall(L, 1, 1) == nil {
 			s := L.Get(-1)
 			L.Pop(1)
 			if str, ok := s.(lua.LString); ok {
@@ -72,27 +72,68 @@ const (
 // traceback describes the live Lua call stack from level down, in reference
 // Lua's format: Go functions show as [C], callbacks run by the reactor are
 // named by the variable that holds them rather than "main chunk".
+//
+// gopher-lua finds a level by walking down from the top, so a stack 20,000
+// deep is measured by bisection and only the frames shown are described:
+// describing every level would take time quadratic in the depth.
 func (rt *Runtime) traceback(L *lua.LState, level int) string {
+	depth := stackDepth(L) // levels 0 .. depth-1 exist
 	frames := make([]string, 0, 8)
-	for ; ; level++ {
-		dbg, ok := L.GetStack(level)
+	// frame describes level i; "" for loopscript's own plumbing.
+	frame := func(i int) string {
+		dbg, ok := L.GetStack(i)
 		if !ok {
-			break
+			return ""
 		}
 		fn, err := L.GetInfo("Slnf", dbg, lua.LNil)
-		if err != nil {
-			break
+		if err != nil || rt.isRunner(fn) {
+			return ""
 		}
-		if fn == rt.runner { // loopscript's own plumbing, not the script's
-			continue
-		}
-		frames = append(frames, rt.frameLine(L, level, dbg, fn))
+		return rt.frameLine(L, i, dbg, fn)
 	}
-	if len(frames) > tracebackHead+tracebackTail+1 {
-		kept := append(frames[:tracebackHead:tracebackHead], "\t...")
-		frames = append(kept, frames[len(frames)-tracebackTail:]...)
+	i := level
+	for ; i < depth && len(frames) <= tracebackHead+tracebackTail; i++ {
+		if line := frame(i); line != "" {
+			frames = append(frames, line)
+		}
+	}
+	if i < depth { // too many: keep the first and the last frames
+		frames = append(frames[:tracebackHead], "\t...")
+		var tail []string
+		for j := depth - 1; j >= i && len(tail) < tracebackTail; j-- {
+			if line := frame(j); line != "" {
+				tail = append(tail, line)
+			}
+		}
+		for k := len(tail) - 1; k >= 0; k-- {
+			frames = append(frames, tail[k])
+		}
 	}
 	return "stack traceback:\n" + strings.Join(frames, "\n")
+}
+
+// stackDepth is the number of levels L.GetStack finds.
+func stackDepth(L *lua.LState) int {
+	hi := 1
+	for {
+		if _, ok := L.GetStack(hi); !ok {
+			break
+		}
+		hi *= 2
+	}
+	lo := hi / 2 // GetStack(lo) exists, or lo is 0
+	if _, ok := L.GetStack(0); !ok {
+		return 0
+	}
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if _, ok := L.GetStack(mid); ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
 }
 
 // frameLine is one line of a traceback. It runs for every frame of every

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync/atomic"
 
+	"github.com/loopscript/loopscript/internal/luastate"
 	"github.com/loopscript/loopscript/reactor"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -56,6 +57,12 @@ type Runtime struct {
 	// raiseWithTraceback, so an error's traceback is taken while the failing
 	// frames are still on the stack (see PCall).
 	runner *lua.LFunction
+	// pcallRunner runs the functions pcall, xpcall and luabind's own Go
+	// code call in protected mode; catches are the catch points of the
+	// protected calls under way, innermost last (see protect.go).
+	pcallRunner *lua.LFunction
+	catches     []catchPoint
+
 	// raiseHook is rt.raiseWithTraceback, made into a func value once:
 	// taking the method value at every callback allocated each time.
 	raiseHook func(*lua.LState)
@@ -83,7 +90,7 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 	rt.runner = L.NewFunction(rt.runCallee)
 	rt.raiseHook = rt.raiseWithTraceback
 	rt.replaceTraceback()
-	rt.keepUpvaluesAcrossPCall()
+	rt.replaceProtectedCalls()
 	rt.delayedCallMeta = rt.newDelayedCallMeta()
 	rt.loopingCallMeta = rt.newLoopingCallMeta()
 	rt.hardenStdlib()
@@ -159,25 +166,27 @@ func (rt *Runtime) Close() error {
 // Instead the callee runs under a Panic hook that records the traceback in
 // the error itself, in Go, without touching the Lua stack; and with the
 // state's "error function active" flag set, which is what a handler would
-// have done for upvalues (see upvalues.go).
+// have done for upvalues; the hook closes the upvalues of the frames the
+// error ends (see protect.go).
 func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 	L := rt.L
-	L.Push(rt.runner)
 	L.Push(fn)
 	for _, a := range args {
 		L.Push(a)
 	}
-	apiErr := pcall(L, len(args)+1, 0)
+	apiErr := rt.protect(L, len(args), 0, rt.runner, nil)
 	if apiErr == nil {
 		return nil
 	}
 	cbErr := &CallbackError{
-		Message:   errorText(L, apiErr.Object),
+		Message:   rt.errorText(L, apiErr.Object),
 		Traceback: tidyGopherTraceback(apiErr.StackTrace),
 	}
 	if apiErr.Type == lua.ApiErrorPanic {
-		// A Go builtin panicked: no Lua error was raised, so no hook ran.
-		cbErr.Message, cbErr.Traceback = goPanicMessage(cbErr.Message, apiErr.StackTrace)
+		// A Go builtin panicked, or the call stack was full: no Lua error
+		// was raised, so no hook ran.
+		cbErr.Message = lua.LVAsString(errorValue(apiErr))
+		_, cbErr.Traceback = goPanicMessage("", apiErr.StackTrace)
 	}
 	cbErr.Function, cbErr.Defined = rt.describe(L, fn)
 	return cbErr
@@ -190,7 +199,7 @@ func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 func (rt *Runtime) runCallee(L *lua.LState) int {
 	saved := L.Panic
 	L.Panic = rt.raiseHook
-	setErrorFuncActive(L, true)
+	luastate.SetErrorFuncActive(L, true)
 	L.Call(L.GetTop()-1, 0)
 	L.Panic = saved // on an error, the enclosing PCall restores it
 	return 0
@@ -199,6 +208,7 @@ func (rt *Runtime) runCallee(L *lua.LState) int {
 // raiseWithTraceback is gopher-lua's Panic hook, called with the error value
 // on top of the stack while the frames that raised it are still live.
 func (rt *Runtime) raiseWithTraceback(L *lua.LState) {
+	rt.closeAtRaise(L)
 	panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: L.Get(-1), StackTrace: rt.traceback(L, 0)})
 }
 

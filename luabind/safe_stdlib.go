@@ -2,6 +2,8 @@ package luabind
 
 import (
 	"math"
+
+	"github.com/loopscript/loopscript/internal/luastate"
 	"math/rand"
 	"runtime"
 	"strconv"
@@ -45,7 +47,7 @@ func (rt *Runtime) hardenStdlib() {
 		m.RawSetString("randomseed", L.NewFunction(rt.mathRandomseed))
 	}
 	if co, ok := L.GetGlobal("coroutine").(*lua.LTable); ok {
-		hardenCoroutines(L, co)
+		rt.hardenCoroutines(L, co)
 	}
 	rt.hardenLoading()
 	L.SetGlobal("channel", lua.LNil)
@@ -311,7 +313,7 @@ func (rt *Runtime) mathRandomseed(L *lua.LState) int {
 // comparator, a reactor callback run inline) sits between the coroutine's
 // body and the yield, that loop is not the coroutine's, and the VM ends up
 // corrupt. Lua 5.1 refuses such a yield; so do we.
-func hardenCoroutines(L *lua.LState, co *lua.LTable) {
+func (rt *Runtime) hardenCoroutines(L *lua.LState, co *lua.LTable) {
 	gfn := func(name string) lua.LGFunction {
 		if f, ok := co.RawGetString(name).(*lua.LFunction); ok && f.IsG {
 			return f.GFunction
@@ -325,7 +327,7 @@ func hardenCoroutines(L *lua.LState, co *lua.LTable) {
 	fnCreate, fnWrap := fname{name: "create"}, fname{name: "wrap"}
 	co.RawSetString("create", L.NewFunction(func(L *lua.LState) int {
 		checkFunction(L, 1, fnCreate)
-		return withoutContext(L, create)
+		return newThread(L, create)
 	}))
 	// The function wrap returns finds its coroutine in its first upvalue;
 	// ours keeps it there too, and calls gopher-lua's with it.
@@ -336,11 +338,12 @@ func hardenCoroutines(L *lua.LState, co *lua.LTable) {
 			L.RaiseError("cannot resume non-suspended coroutine")
 		}
 		prepareResume(L, th)
-		return wrapaux(L)
+		luastate.SetWrapped(th, true)
+		return rt.resumeNested(L, th, wrapaux)
 	}
 	co.RawSetString("wrap", L.NewFunction(func(L *lua.LState) int {
 		checkFunction(L, 1, fnWrap)
-		withoutContext(L, wrap)
+		newThread(L, wrap)
 		f, _ := L.Get(-1).(*lua.LFunction)
 		if f == nil || !f.IsG || len(f.Upvalues) == 0 {
 			return 1 // not the gopher-lua we know: leave its function as is
@@ -365,7 +368,8 @@ func hardenCoroutines(L *lua.LState, co *lua.LTable) {
 			return 2
 		}
 		prepareResume(L, th)
-		return resume(L)
+		luastate.SetWrapped(th, false)
+		return rt.resumeNested(L, th, resume)
 	}))
 	co.RawSetString("status", L.NewFunction(func(L *lua.LState) int {
 		th, ok := L.Get(1).(*lua.LState)
@@ -395,6 +399,21 @@ func checkFunction(L *lua.LState, n int, f fname) {
 	}
 }
 
+// newThread calls fn, gopher-lua's coroutine.create or wrap, so that the
+// coroutine it makes gets a call stack that grows on demand, up to the same
+// depth as its creator's: a state's fixed stack of 20,000 frames is too much
+// to give every coroutine. Without the Go stack trace, a full stack in a
+// coroutine costs no trace of every frame; its "stack overflow" has no
+// position.
+func newThread(L *lua.LState, fn lua.LGFunction) int {
+	saved := L.Options
+	L.Options.MinimizeStackMemory = true
+	L.Options.IncludeGoStackTrace = false
+	n := withoutContext(L, fn)
+	L.Options = saved
+	return n
+}
+
 // withoutContext calls fn with the state's context removed, so the thread it
 // creates gets none, then gives that thread the context back.
 func withoutContext(L *lua.LState, fn lua.LGFunction) int {
@@ -415,16 +434,12 @@ func active(L *lua.LState, th *lua.LState) bool {
 	return th.Parent != nil && !th.Dead && L.G.CurrentThread != th
 }
 
-// prepareResume readies the suspended coroutine th to be resumed by L. It
-// gives th the context of L, so the same time limit applies inside, and sets
-// its error-function flag, which gopher-lua keeps per thread and starts off
-// in a new one, so that upvalues survive errors caught inside the coroutine
-// as they do outside (see upvalues.go).
+// prepareResume readies the suspended coroutine th to be resumed by L: it
+// gives th the context of L, so the same time limit applies inside.
 func prepareResume(L, th *lua.LState) {
 	if th.Dead || L.G.CurrentThread == th {
 		return
 	}
-	setErrorFuncActive(th, true)
 	switch ctx := L.Context(); {
 	case ctx == th.Context():
 	case ctx == nil:
@@ -432,6 +447,42 @@ func prepareResume(L, th *lua.LState) {
 	default:
 		th.SetContext(ctx)
 	}
+}
+
+const errDeadCoroutine = "cannot resume dead coroutine"
+
+// resumeNested runs resume (gopher-lua's coroutine.resume, or the function
+// coroutine.wrap made) on th, counting it as one more level of nesting (see
+// maxCNesting). Errors th does not catch end at this resume: its upvalues
+// are closed as it dies (see protect.go).
+func (rt *Runtime) resumeNested(L, th *lua.LState, resume lua.LGFunction) int {
+	if len(rt.catches) >= maxCNesting {
+		if luastate.Wrapped(th) {
+			L.RaiseError(errCStack)
+		}
+		L.Push(lua.LFalse)
+		L.Push(lua.LString(errCStack))
+		return 2
+	}
+	if th.Dead { // gopher-lua's own words are not Lua's
+		if luastate.Wrapped(th) {
+			L.RaiseError(errDeadCoroutine)
+		}
+		L.Push(lua.LFalse)
+		L.Push(lua.LString(errDeadCoroutine))
+		return 2
+	}
+	depth := len(rt.catches)
+	rt.catches = append(rt.catches, catchPoint{L: th})
+	n := resume(L)
+	rt.catches = rt.catches[:depth]
+	if th.Dead {
+		luastate.CloseUpvalues(th, 0)
+	}
+	if n == 2 && L.Get(-2) == lua.LFalse && L.Get(-1) == lua.LString(callstackOverflow) {
+		L.Replace(-1, lua.LString("stack overflow"))
+	}
+	return n
 }
 
 // The gopher-lua functions that run Lua code in a Go loop of their own.

@@ -1,0 +1,145 @@
+package luabind
+
+import (
+	"strings"
+	"testing"
+)
+
+// Closures made in the frames an error ends keep the values those frames
+// had, as in Lua 5.1, wherever the error is caught: by pcall, by xpcall, by
+// the runner of a callback, or by the death of a coroutine. Each script's
+// expected output is what lua5.1 prints for it.
+func TestUpvaluesOfEndedFrames(t *testing.T) {
+	tests := []struct {
+		name, code, want string
+		reports          int
+	}{
+		{"issue example: pcall then reused slots", `local reactor = require("reactor")
+local function connect(name)
+  local greeting = "hello " .. name
+  reactor.call_later(0.1, function() print("callback sees:", greeting) reactor.stop() end)
+  error("validation failed after scheduling")
+end
+print(pcall(connect, "alice"))
+local function unrelated() local t = {1, 2, 3}; local s = "zzz"; return #t end
+unrelated()
+reactor.run()`, "false\ttest.lua:5: validation failed after scheduling\ncallback sees:\thello alice\n", 0},
+		{"closures share the closed upvalue", `local get, set
+local function f()
+  local v = 1
+  get = function() return v end
+  set = function(x) v = x end
+  error("e")
+end
+pcall(f)
+local a, b, c = 7, 8, 9
+set(42)
+print(get(), a, b, c)`, "42\t7\t8\t9\n", 0},
+		{"xpcall's handler sees the live frame", `local get
+local ok, msg = xpcall(function()
+  local v = "kept"
+  get = function() return v end
+  error("e")
+end, function(m) return "handled: " .. m end)
+local x, y, z = 1, 2, 3
+print(ok, msg, get())`, "false\thandled: test.lua:5: e\tkept\n", 0},
+		{"frames below the pcall keep sharing", `local x
+local get = function() return x end
+local function f() pcall(error, "e"); x = "set after the pcall" end
+f()
+print(x, get())`, "set after the pcall\tset after the pcall\n", 0},
+		{"callback that fails after scheduling", `local reactor = require("reactor")
+reactor.call_later(0, function()
+  local v = "from the failed callback"
+  reactor.call_later(1, function() print(v) end)
+  error("fails")
+end)
+reactor.call_later(0.5, function() local p, q, r = 1, 2, 3 end)
+reactor.call_later(2, reactor.stop)
+reactor.run()`, "from the failed callback\n", 1},
+		{"coroutine that dies of an error", `local f
+local co = coroutine.create(function() local x = 42; f = function() return x end; error("boom") end)
+print(coroutine.resume(co))
+print(f())`, "false\ttest.lua:2: boom\n42\n", 0},
+		{"coroutine that dies of an error in Go code", `local g
+local co = coroutine.create(function() local y = 7; g = function() return y end; local t = nil; return t.x end)
+print((coroutine.resume(co)))
+print(g())`, "false\n7\n", 0},
+		{"pcall inside a coroutine", `local h
+local co = coroutine.create(function()
+  local outer = "outer"
+  pcall(function() local inner = "inner"; h = function() return inner, outer end; error("e") end)
+  outer = "changed"
+  coroutine.yield()
+end)
+coroutine.resume(co)
+local a, b, c = 1, 2, 3
+print(h())`, "inner\tchanged\n", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runLua(t, tt.code)
+			if res.err != nil || res.out != tt.want || len(res.reports) != tt.reports {
+				t.Fatalf("output %q, error %v, %d reports; want %q and %d reports:\n%s",
+					res.out, res.err, len(res.reports), tt.want, tt.reports, res.reportText())
+			}
+		})
+	}
+}
+
+// coroutine.resume answers as coroutine.resume, whoever made the coroutine:
+// true and the values, even for the thread of a wrapped function.
+func TestResumeOfWrappedCoroutine(t *testing.T) {
+	res := runLua(t, `local co
+local w = coroutine.wrap(function() co = coroutine.running(); print("in", coroutine.yield()); return "done" end)
+w()
+print("resume", coroutine.resume(co, "x"))
+print("again", coroutine.resume(co))
+local w2 = coroutine.wrap(function() local a = coroutine.yield(1); return a * 2 end)
+print(w2(), w2(21))`)
+	want := "in\tx\nresume\ttrue\tdone\nagain\tfalse\tcannot resume dead coroutine\n1\t42\n"
+	if res.err != nil || res.out != want {
+		t.Fatalf("output %q, error %v; want %q", res.out, res.err, want)
+	}
+}
+
+// Protected calls and resumes nest at most maxCNesting deep: past it they
+// fail with Lua's "C stack overflow" instead of growing the Go stack.
+func TestCStackOverflow(t *testing.T) {
+	res := runLua(t, `local function viaPcall(n) if n == 0 then return "bottom" end
+  local ok, e = pcall(viaPcall, n - 1) if not ok then error(e, 0) end return e end
+local function viaResume(n) if n == 0 then return "bottom" end
+  local ok, e = coroutine.resume(coroutine.create(viaResume), n - 1) if not ok then error(e, 0) end return e end
+print(pcall(viaPcall, 150))
+print(pcall(viaPcall, 250))
+print(pcall(viaResume, 150))
+print(pcall(viaResume, 250))`)
+	want := "true\tbottom\nfalse\tC stack overflow\ntrue\tbottom\nfalse\tC stack overflow\n"
+	if res.err != nil || res.out != want {
+		t.Fatalf("output %q, error %v; want %q", res.out, res.err, want)
+	}
+}
+
+// pcall and xpcall keep Lua 5.1's answers for odd arguments.
+func TestPCallArguments(t *testing.T) {
+	res := runLua(t, `print(pcall(42))
+print(pcall(setmetatable({}, {__call = function(_, a) return a end}), "called"))
+print(select("#", pcall(function() end)))
+print(xpcall(function() return 1, 2 end, print))
+print(xpcall(function() error("x") end, function() error("again") end))
+print(pcall(function() return pcall() end))
+print(pcall(function() return xpcall(print) end))`)
+	want := "false\tattempt to call a number value\n" +
+		"true\tcalled\n" +
+		"1\n" +
+		"true\t1\t2\n" +
+		"false\terror in error handling\n" +
+		"false\ttest.lua:6: bad argument #1 to 'pcall' (value expected)\n" +
+		"false\ttest.lua:7: bad argument #2 to 'xpcall' (value expected)\n"
+	if res.err != nil || res.out != want {
+		t.Fatalf("output:\n%s\nerror %v; want:\n%s", res.out, res.err, want)
+	}
+	if strings.Contains(res.out, "runPCall") {
+		t.Error("a runner shows through")
+	}
+}
