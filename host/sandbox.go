@@ -76,7 +76,7 @@ func newState(sb *Sandbox) *lua.LState {
 		return lua.NewState(lua.Options{
 			CallStackSize:    callStackSize,
 			RegistryMaxSize:  registryMaxSize,
-			RegistryGrowStep:    registryGrowStep,
+			RegistryGrowStep: registryGrowStep,
 			// Lets a Go panic in a builtin be reported with the Lua position
 			// (see luabind.goPanicMessage); it costs nothing until one happens.
 			IncludeGoStackTrace: true,
