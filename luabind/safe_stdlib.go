@@ -18,7 +18,8 @@ import (
 //
 //   - string.rep, string.format and table.concat refuse to build a string
 //     larger than Limits.MaxStringSize ("resulting string too large"), and
-//     string.format refuses widths and precisions over two digits, as Lua does;
+//     string.format refuses widths and precisions over two digits, as Lua does
+//     (it is Lua 5.1's own, see strformat.go, not gopher-lua's over Go's fmt);
 //   - math.random checks its interval instead of letting Go panic;
 //   - coroutines share the time limits of the code that resumes them and
 //     keep upvalues across caught errors as it does (see upvalues.go), and
@@ -35,9 +36,7 @@ func (rt *Runtime) hardenStdlib() {
 	L := rt.L
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("rep", L.NewFunction(rt.strRep))
-		if orig, ok := str.RawGetString("format").(*lua.LFunction); ok && orig.IsG {
-			str.RawSetString("format", L.NewFunction(rt.strFormat(orig.GFunction)))
-		}
+		str.RawSetString("format", L.NewFunction(rt.strFormat))
 	}
 	if tbl, ok := L.GetGlobal("table").(*lua.LTable); ok {
 		tbl.RawSetString("concat", L.NewFunction(rt.tableConcat))
@@ -126,84 +125,6 @@ func (rt *Runtime) strRep(L *lua.LState) int {
 	}
 	L.Push(lua.LString(strings.Repeat(s, int(n))))
 	return 1
-}
-
-// strFormat wraps gopher-lua's string.format, which hands the format to Go's
-// fmt: the format is first checked against Lua's grammar, so Go-only syntax
-// (%v, %*d, %[2]d) and widths that would allocate megabytes are refused.
-func (rt *Runtime) strFormat(orig lua.LGFunction) lua.LGFunction {
-	return func(L *lua.LState) int {
-		format := checkStringArg(L, 1, fnFormat)
-		size, arg := len(format), 2
-		for i := 0; i < len(format); i++ {
-			if format[i] != '%' {
-				continue
-			}
-			i++
-			if i < len(format) && format[i] == '%' {
-				continue
-			}
-			spec, conv, err := scanFormat(format[i:])
-			if err != "" {
-				L.RaiseError("%s", err)
-			}
-			i += len(spec)
-			if arg > L.GetTop() {
-				argError(L, arg, fnFormat, "no value")
-			}
-			if s, ok := L.Get(arg).(lua.LString); ok && (conv == 's' || conv == 'q') {
-				size += 2*len(s) + 100 // %q may escape every byte
-			} else {
-				size += 400 // a float with %99.99f and the like
-			}
-			if size > rt.maxString() {
-				L.RaiseError(errTooLarge)
-			}
-			arg++
-		}
-		// Extra arguments are ignored, as in Lua; Go's fmt would print them.
-		L.SetTop(arg - 1)
-		return orig(L)
-	}
-}
-
-// scanFormat reads one conversion after its '%' as Lua 5.1 does: up to five
-// flags, a width and a precision of at most two digits each, then one of
-// Lua's conversions. It returns the spec's text including the conversion
-// character.
-func scanFormat(s string) (spec string, conv byte, err string) {
-	i := 0
-	for i < len(s) && strings.IndexByte("-+ #0", s[i]) >= 0 {
-		i++
-	}
-	if i > 5 {
-		return "", 0, "invalid format (repeated flags)"
-	}
-	digits := func() bool {
-		n := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			n++
-		}
-		return n <= 2
-	}
-	if !digits() {
-		return "", 0, "invalid format (width or precision too long)"
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if !digits() {
-			return "", 0, "invalid format (width or precision too long)"
-		}
-	}
-	if i >= len(s) {
-		return "", 0, "invalid option '%' to 'format'"
-	}
-	c := s[i]
-	if strings.IndexByte("cdiouxXeEfgGqs", c) < 0 {
-		return "", 0, "invalid option '%" + string(rune(c)) + "' to 'format'"
-	}
-	return s[:i+1], c, ""
 }
 
 // table.concat(t, sep, i, j), as in Lua 5.1, building the result directly
