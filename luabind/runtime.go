@@ -90,7 +90,7 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 	L.PreloadModule("reactor", rt.openReactor)
 	L.PreloadModule("task", rt.openTask)
 	for _, kind := range reactor.PollerNames {
-		L.PreloadModule(kind+"reactor", rt.openInstaller(kind))
+		L.PreloadModule(kind+"reactor", strictLoader(kind+"reactor", rt.openInstaller(kind)))
 	}
 	return rt
 }
