@@ -136,6 +136,7 @@ var selfVariable = map[string]string{
 	delayedCallType: "dc",
 	loopingCallType: "lc",
 	clockType:       "clock",
+	streamType:      "file",
 }
 
 func checkString(L *lua.LState, n int, f fname) string {

@@ -24,3 +24,26 @@ func TestThreeCountersTrace(t *testing.T) {
 		}
 	}
 }
+
+// TestExpectOutputCapturesIOWrite: the test runner's expect_output sees
+// io.write and io.stdout:write as it sees print, in program order.
+func TestExpectOutputCapturesIOWrite(t *testing.T) {
+	path := writeFile(t, "io_test.lua", []byte(`test("io.write is captured", function()
+  expect_output(function()
+    print("a")
+    io.write("b\n")
+    io.stdout:write("c", "\n")
+    print("d")
+  end, "a\nb\nc\nd\n")
+end)
+`))
+	r := run(t, "test", path)
+	expect(t, r, 0, []check{lastLineMatches(`^1 passed, 0 failed$`)}, nil)
+}
+
+// TestIOWriteAndPrintKeepOrderThroughAPipe: print and io.write share the
+// process's standard output unbuffered, so a pipe sees them in order.
+func TestIOWriteAndPrintKeepOrderThroughAPipe(t *testing.T) {
+	r := run(t, "-e", `print(1) io.write(2, "\n") print(3) io.stdout:write("4\n") io.stderr:write("err\n")`)
+	expect(t, r, 0, []check{is("1\n2\n3\n4\n")}, []check{is("err\n")})
+}
