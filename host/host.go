@@ -20,11 +20,13 @@ import (
 // Options configure a Host. The zero value is usable: output to the process's
 // standard output and error, the epoll reactor, no signal handling.
 type Options struct {
-	// Stdout receives what print writes; nil means os.Stdout. (The io
-	// library keeps using the process's own files.)
+	// Stdout receives what print and the io library's io.stdout write
+	// (io.write, io.stdout:write, io.output():write); nil means os.Stdout.
+	// Writes are unbuffered, one per call, so print and io.write keep
+	// program order. io.read and io.lines read the process's standard input.
 	Stdout io.Writer
 	// Stderr receives reports of unhandled callback errors when OnError is
-	// nil; nil means os.Stderr.
+	// nil, and what io.stderr writes; nil means os.Stderr.
 	Stderr io.Writer
 	// Reactor is the kind require("reactor") installs unless the script
 	// installs one first: "epoll" (default), "poll" or "select".
@@ -127,6 +129,7 @@ func New(opts Options) (*Host, error) {
 		Clock:         opts.Clock,
 		HandleSignals: opts.HandleSignals,
 		OnError:       opts.OnError,
+		Stdout:        h.stdout,
 		Stderr:        opts.Stderr,
 		Trace:         opts.Trace,
 		Limits:        opts.limits(),

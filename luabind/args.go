@@ -19,12 +19,10 @@ type fname struct {
 	method bool
 }
 
-// argError raises a Lua error for the argument at stack index n of f.
+// argError raises a Lua error for the argument at stack index n of f. The
+// self of a method is checked by checkSelf, never here.
 func argError(L *lua.LState, n int, f fname, msg string) {
 	if f.method {
-		if n == 1 {
-			L.RaiseError("calling '%s' on bad self (%s)", f.name, msg)
-		}
 		n--
 	}
 	L.RaiseError("bad argument #%d to '%s' (%s)", n, f.name, msg)
@@ -38,8 +36,15 @@ func typeName(L *lua.LState, n int) string {
 	return L.Get(n).Type().String()
 }
 
+// typeError raises "want expected, got TYPE" for argument n of f. When a
+// module function got its own module as argument 1, the script wrote
+// reactor:call_later for reactor.call_later, and the message says so.
 func typeError(L *lua.LState, n int, f fname, want string) {
-	argError(L, n, f, want+" expected, got "+typeName(L, n))
+	msg := want + " expected, got " + typeName(L, n)
+	if n == 1 && !f.method {
+		msg += moduleHint(L.Get(1), f.name)
+	}
+	argError(L, n, f, msg)
 }
 
 // checkSeconds reads argument n as a finite, non-negative number of seconds
@@ -106,15 +111,32 @@ func checkCallable(L *lua.LState, n int, f fname) lua.LValue {
 
 // checkSelf returns the *T behind the userdata that is argument 1 of f (the
 // self of a method), or raises the type error for an argument that is not a
-// typeName.
-func checkSelf[T any](L *lua.LState, f fname, typeName string) *T {
+// selfType. A method gets no self of its type almost only when called with
+// '.' instead of ':' (the object's methods are reachable through it alone),
+// so the message reads as Lua's would for that call, with the fix:
+//
+//	bad argument #1 to 'cancel' (DelayedCall expected, got no value; use dc:cancel, not dc.cancel)
+func checkSelf[T any](L *lua.LState, f fname, selfType string) *T {
 	if ud, ok := L.Get(1).(*lua.LUserData); ok {
 		if v, ok := ud.Value.(*T); ok {
 			return v
 		}
 	}
-	typeError(L, 1, f, typeName)
+	msg := selfType + " expected, got " + typeName(L, 1)
+	if v, ok := selfVariable[selfType]; ok && f.method {
+		msg += "; use " + v + ":" + f.name + ", not " + v + "." + f.name
+	}
+	L.RaiseError("bad argument #1 to '%s' (%s)", f.name, msg)
 	return nil
+}
+
+// selfVariable is what the README calls an object of each type, for the
+// hints of checkSelf.
+var selfVariable = map[string]string{
+	delayedCallType: "dc",
+	loopingCallType: "lc",
+	clockType:       "clock",
+	streamType:      "file",
 }
 
 func checkString(L *lua.LState, n int, f fname) string {

@@ -62,6 +62,7 @@ func (rt *Runtime) newClockMeta() *lua.LTable {
 		"looping_call":            rt.clockLoopingCall,
 		"looping_call_with_count": rt.clockLoopingCallWithCount,
 	})
+	strictMethods(L, clockType, methods)
 	meta.RawSetString("__index", methods)
 	meta.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
 		c := checkClock(L, fname{name: "__tostring"})

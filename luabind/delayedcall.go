@@ -55,6 +55,7 @@ func (rt *Runtime) newDelayedCallMeta() *lua.LTable {
 		"active":   dcActive,
 		"get_time": dcGetTime,
 	})
+	strictMethods(L, delayedCallType, methods)
 	meta := L.NewTable()
 	meta.RawSetString("__index", methods)
 	meta.RawSetString("__tostring", L.NewFunction(rt.dcToString))

@@ -223,7 +223,7 @@ func TestErrorsRaisedToTheCaller(t *testing.T) {
 		{`require("selectreactor").install() require("pollreactor").install()`, "reactor already installed"},
 		{`local dc = require("reactor").call_later(1, print) dc:cancel() dc:cancel()`, "already cancelled"},
 		{`local dc = require("reactor").call_later(1, print) dc:reset("soon")`, "bad argument #1 to 'reset' (number expected, got string)"},
-		{`local dc = require("reactor").call_later(1, print) dc.active(5)`, "calling 'active' on bad self (DelayedCall expected, got number)"},
+		{`local dc = require("reactor").call_later(1, print) dc.active(5)`, "bad argument #1 to 'active' (DelayedCall expected, got number; use dc:active, not dc.active)"},
 		{`local lc = require("task").looping_call(print) lc:start(1) lc:start(1)`, "already running"},
 		{`require("task").looping_call(print):stop()`, "not running"},
 		{`require("task").looping_call(print):start(-2)`, "bad argument #1 to 'start' (non-negative number expected, got -2)"},

@@ -22,7 +22,8 @@ func (rt *Runtime) checkReactor(L *lua.LState) *reactor.Reactor {
 }
 
 // openReactor is the loader of require("reactor"): it installs the default
-// reactor unless one was installed already, and returns the module table.
+// reactor unless one was installed already, and returns the module table,
+// strict and read-only.
 func (rt *Runtime) openReactor(L *lua.LState) int {
 	r := rt.checkReactor(L)
 	mod := L.NewTable()
@@ -36,18 +37,12 @@ func (rt *Runtime) openReactor(L *lua.LState) int {
 		"remove_system_event_trigger": rt.luaRemoveTrigger,
 	})
 	mod.RawSetString("name", lua.LString(r.Name()))
-	// running is read through __index on every access: a copied field would
-	// go stale the moment the reactor starts.
-	meta := L.NewTable()
-	meta.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
-		if lua.LVAsString(L.Get(2)) == "running" {
-			L.Push(lua.LBool(r.Running()))
-			return 1
-		}
-		L.Push(lua.LNil)
-		return 1
-	}))
-	L.SetMetatable(mod, meta)
+	// running is read on every access: a copied field would go stale the
+	// moment the reactor starts. The module is strict and read-only (see
+	// strict.go), so an assignment cannot hide it either.
+	strictModule(L, "reactor", mod, map[string]func() lua.LValue{
+		"running": func() lua.LValue { return lua.LBool(r.Running()) },
+	})
 	L.Push(mod)
 	return 1
 }

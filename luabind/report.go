@@ -195,7 +195,8 @@ func (rt *Runtime) describe(L *lua.LState, v lua.LValue) (label, defined string)
 }
 
 // shortName is the callback's name alone, "?" for a Lua function without
-// one, for one-line messages such as the trace; and where it was defined.
+// one, for one-line messages such as the slow-callback warning; and where it
+// was defined.
 func (rt *Runtime) shortName(L *lua.LState, v lua.LValue) (name, defined string) {
 	name, kind, defined := rt.callee(L, v)
 	switch {
@@ -223,8 +224,10 @@ func definedAt(fn *lua.LFunction) string {
 }
 
 // globalName finds a name for fn the way a reader would: a local variable of
-// a live Lua frame at or below level (innermost first), a global, or a field
-// of a loaded module ("string.format"). It returns "" when none holds it.
+// a live Lua frame at or below level (innermost first), a global, a field
+// of a loaded module ("string.format"), or else the name the source gave it
+// where it was defined (see definitionName). It returns "" when there is
+// none.
 func (rt *Runtime) globalName(L *lua.LState, fn *lua.LFunction, level int) string {
 	if fn == nil {
 		return ""
@@ -257,10 +260,19 @@ func (rt *Runtime) globalName(L *lua.LState, fn *lua.LFunction, level int) strin
 	if name != "" {
 		return name
 	}
-	loaded, _ := L.GetField(L.Get(lua.RegistryIndex), "_LOADED").(*lua.LTable)
-	if loaded == nil {
-		return ""
+	if loaded, _ := L.GetField(L.Get(lua.RegistryIndex), "_LOADED").(*lua.LTable); loaded != nil {
+		name = moduleFieldName(loaded, globals, fn)
 	}
+	if name != "" {
+		return name
+	}
+	return definitionName(L, fn)
+}
+
+// moduleFieldName is "mod.key" for the first field of a loaded module other
+// than the globals that holds fn, "" when none does.
+func moduleFieldName(loaded, globals *lua.LTable, fn *lua.LFunction) string {
+	name := ""
 	loaded.ForEach(func(mod, tv lua.LValue) {
 		t, ok := tv.(*lua.LTable)
 		if !ok || name != "" || t == globals {

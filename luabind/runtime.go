@@ -29,8 +29,11 @@ type Config struct {
 	// OnError receives every error a callback raised and did not handle; nil
 	// writes its Report to Stderr.
 	OnError func(*CallbackError)
-	// Stderr is where unhandled errors go when OnError is nil; nil means
-	// os.Stderr.
+	// Stdout is what the io library's io.stdout (and so io.write) writes
+	// to; nil means os.Stdout. (print is the host's: see host.Options.)
+	Stdout io.Writer
+	// Stderr is where unhandled errors go when OnError is nil, and what
+	// io.stderr writes to; nil means os.Stderr.
 	Stderr io.Writer
 	// Trace, when set, receives a line for every callback the reactor runs,
 	// before it runs (see trace.go).
@@ -70,6 +73,7 @@ type Runtime struct {
 	delayedCallMeta *lua.LTable
 	loopingCallMeta *lua.LTable
 
+	io     *ioLib     // the io library's streams (see iolib.go); nil without io
 	watch  watchdog   // enforces cfg.Limits
 	random *rand.Rand // math.random's generator (see safe_stdlib.go)
 }
@@ -79,6 +83,9 @@ type Runtime struct {
 func Open(L *lua.LState, cfg Config) *Runtime {
 	if cfg.Reactor == "" {
 		cfg.Reactor = "epoll"
+	}
+	if cfg.Stdout == nil {
+		cfg.Stdout = os.Stdout
 	}
 	if cfg.Stderr == nil {
 		cfg.Stderr = os.Stderr
@@ -94,10 +101,11 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 	rt.delayedCallMeta = rt.newDelayedCallMeta()
 	rt.loopingCallMeta = rt.newLoopingCallMeta()
 	rt.hardenStdlib()
+	rt.replaceIO()
 	L.PreloadModule("reactor", rt.openReactor)
 	L.PreloadModule("task", rt.openTask)
 	for _, kind := range reactor.PollerNames {
-		L.PreloadModule(kind+"reactor", rt.openInstaller(kind))
+		L.PreloadModule(kind+"reactor", strictLoader(kind+"reactor", rt.openInstaller(kind)))
 	}
 	return rt
 }

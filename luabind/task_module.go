@@ -20,13 +20,14 @@ var (
 	fnStop                 = fname{name: "stop", method: true}
 )
 
-// openTask is the loader of require("task").
+// openTask is the loader of require("task"), a strict, read-only module.
 func (rt *Runtime) openTask(L *lua.LState) int {
 	mod := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"looping_call":            rt.luaLoopingCall,
 		"looping_call_with_count": rt.luaLoopingCallWithCount,
 		"clock":                   rt.luaNewClock,
 	})
+	strictModule(L, "task", mod, nil)
 	L.Push(mod)
 	return 1
 }
@@ -94,7 +95,11 @@ func (rt *Runtime) newLoopingCallMeta() *lua.LTable {
 				L.Push(lua.LNil)
 			}
 		default:
-			L.Push(methods.RawGet(L.Get(2)))
+			m := methods.RawGet(L.Get(2))
+			if m == lua.LNil {
+				raiseNoField(L, loopingCallType, L.Get(2), append(tableNames(methods), "running", "interval"))
+			}
+			L.Push(m)
 		}
 		return 1
 	}))

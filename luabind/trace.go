@@ -15,7 +15,8 @@ import (
 //
 // The time is the reactor's clock (what reactor.seconds() returns, zero when
 // the reactor was installed), the kind is padded so the names line up, and
-// the place is where the function was defined. Nothing in a line depends on
+// the place is where the function was defined. A function the source gave
+// no name reads as Lua 5.1 calls it: "function <FILE:LINE>". Nothing in a line depends on
 // addresses or wall time, so on a virtual clock the trace of a run is the
 // same, byte for byte, every time.
 func (rt *Runtime) traceCall(kind CallKind, fn lua.LValue) {
@@ -28,9 +29,14 @@ func (rt *Runtime) traceCall(kind CallKind, fn lua.LValue) {
 		now = rt.r.Now()
 	}
 	name, defined := rt.shortName(rt.L, fn)
-	line := fmt.Sprintf("[%8.3f] %-7s %s", now.Seconds(), kind, name)
-	if defined != "" {
-		line += "  " + defined
+	line := fmt.Sprintf("[%8.3f] %-7s ", now.Seconds(), kind)
+	switch {
+	case name == "?": // a Lua function with no name, as Lua 5.1 names it
+		line += "function <" + defined + ">"
+	case defined != "":
+		line += name + "  " + defined
+	default:
+		line += name
 	}
 	// One write per line, so a trace shared with error reports never splits.
 	io.WriteString(w, line+"\n")

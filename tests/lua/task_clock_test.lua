@@ -179,7 +179,7 @@ test("bad arguments raise Lua-style errors", function()
     {function() clock:advance("1") end, "bad argument #1 to 'advance' (number expected, got string)"},
     {function() clock:call_later(1, 2) end, "bad argument #2 to 'call_later' (function expected, got number)"},
     {function() clock:pump({1, 0/0}) end, "bad argument #1 to 'pump' (step 2: non-negative finite number expected, got nan)"},
-    {function() clock.seconds({}) end, "calling 'seconds' on bad self (Clock expected, got table)"},
+    {function() clock.seconds({}) end, "bad argument #1 to 'seconds' (Clock expected, got table; use clock:seconds, not clock.seconds)"},
   }
   for i, case in ipairs(cases) do
     local ok, err = pcall(case[1])
