@@ -63,6 +63,9 @@ type Reactor struct {
 	triggers triggers
 	signals  *SignalWatch // nil if signals are not handled
 
+	holds  atomic.Int64 // unreleased HoldPending calls (see pending.go)
+	onIdle func()       // SetIdleHook's hook, or nil
+
 	// posted holds functions handed over by other goroutines. The mutex also
 	// orders the final state change against CallFromGoroutine: a function it
 	// accepts is posted before finish runs the last of them.
@@ -279,6 +282,13 @@ func (r *Reactor) runDueTimers() {
 // nothing is ready, moves the clock to the next timer instead of waiting.
 func (r *Reactor) wait() error {
 	next := r.timers.peek()
+	if next == nil {
+		r.noteIdle()
+		if r.state.Load() != stateRunning {
+			return nil // the hook stopped the reactor
+		}
+		next = r.timers.peek() // the hook may have scheduled a call
+	}
 	timeout := r.timeUntil(next)
 	if r.virtual == nil && r.yieldBefore(timeout) {
 		timeout = r.timeUntil(next) // the yield took a little time

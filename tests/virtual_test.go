@@ -161,7 +161,21 @@ func TestBrokenSolutionsFail(t *testing.T) {
 		{
 			name: "countdown never stops", script: "looping-countdown.lua",
 			old: "reactor.stop()", new: "-- reactor.stop()",
-			want: []string{"FAIL looping-countdown_test.lua:", "timed out after 1s with the reactor running: was reactor.stop() called?"},
+			// The LoopingCall stops, then nothing is left to do: the test
+			// fails at once, not after the timeout.
+			want: []string{"FAIL looping-countdown_test.lua:", "the reactor is running with nothing scheduled and nothing pending, so it would wait forever: was reactor.stop() called?"},
+		},
+		{
+			// Nothing is left to do once the counters are done: the test fails
+			// at once, not after the timeout, and shows what was printed.
+			name: "counters never stop", script: "three-counters.lua",
+			old: "reactor.stop()", new: "-- reactor.stop()",
+			want: []string{
+				"FAIL three-counters_test.lua:",
+				"the reactor is running with nothing scheduled and nothing pending, so it would wait forever: was reactor.stop() called?",
+				"    output:\n    Start!\n    counter A: 4 ...\n",
+				"    counter A: done\n",
+			},
 		},
 		{
 			name: "counters stop too early", script: "three-counters.lua",

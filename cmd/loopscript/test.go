@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/loopscript/loopscript/luatest"
 )
 
 const testUsage = `usage: loopscript test [options] [PATH...]
@@ -17,19 +17,24 @@ Runs the tests in the *_test.lua files under each PATH (a folder, searched
 recursively, or a file); the default PATH is the current folder.
 A test file declares tests with test("name", function() ... end). Each test
 runs on a fresh Lua state whose reactor is on virtual time, so it may call
-reactor.run() and finish at once. A test fails on an error (a failed assert
-included) or on an error a callback raised and no flush_errors() took.
-Test files also get expect_output(fn_or_script, "text" [, {times = true}])
-and flush_errors().
+reactor.run() and finish at once; require finds modules beside the test file.
+A test fails on an error (a failed assert included), on an error a callback
+raised and no flush_errors() took, on os.exit, or when its reactor runs with
+nothing scheduled and nothing pending (it would wait forever).
+Test files also get assert_eq(got, want [, message]),
+expect_output(fn_or_script, "text" [, {times = true}]) and flush_errors().
 Options:
   -v                 list every test with ok or FAIL, and what it printed
   --run REGEXP       run only the tests whose name matches REGEXP (Go syntax,
                      unanchored: --run 'count|stop')
   --timeout D        fail a test, or the loading of a file, that takes
                      longer than D of real time (default 10s)
+  --format F         human (the default), tap (TAP version 13) or junit
+                     (JUnit XML), on standard output
   -h, --help         print this help and exit
-The last line says "N passed, M failed". Exit status: 0 when all passed,
-1 when a test failed, a file failed to load or no test ran, 2 for bad usage.
+The last line says "N passed, M failed" (in TAP, as a comment). Exit status:
+0 when all passed, 1 when a test failed, a file failed to load or no test
+ran, 2 for bad usage.
 `
 
 // testCommand is a parsed "loopscript test" command line.
@@ -37,12 +42,13 @@ type testCommand struct {
 	verbose bool
 	filter  *regexp.Regexp
 	timeout time.Duration
+	format  string
 	paths   []string
 	help    bool
 }
 
 func parseTestArgs(args []string) (*testCommand, error) {
-	cmd := &testCommand{timeout: 10 * time.Second}
+	cmd := &testCommand{timeout: luatest.DefaultTimeout, format: "human"}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -83,6 +89,15 @@ func parseTestArgs(args []string) (*testCommand, error) {
 				return nil, &usageError{fmt.Sprintf("bad duration '%s' for '%s' (%v)", v, name, err)}
 			}
 			cmd.timeout = d
+		case "--format", "-format":
+			v, err := takeValue()
+			if err != nil {
+				return nil, err
+			}
+			if !slices.Contains(luatest.Formats, v) {
+				return nil, &usageError{fmt.Sprintf("unknown format '%s' (want human, tap or junit)", v)}
+			}
+			cmd.format = v
 		default:
 			return nil, &usageError{fmt.Sprintf("unrecognized option '%s'", a)}
 		}
@@ -104,74 +119,19 @@ func runTestCommand(args []string, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, testUsage)
 		return 0
 	}
-	files, err := findTestFiles(cmd.paths)
+	reporter, err := luatest.NewReporter(cmd.format, stdout, cmd.verbose)
+	if err != nil {
+		fmt.Fprintf(stderr, "loopscript test: %v\n", err)
+		return 2
+	}
+	runner := &luatest.Runner{Filter: cmd.filter, Timeout: cmd.timeout, Reporter: reporter}
+	summary, err := runner.Run(cmd.paths...)
 	if err != nil {
 		fmt.Fprintf(stderr, "loopscript test: %v\n", err)
 		return 1
 	}
-	if len(files) == 0 {
-		fmt.Fprintf(stderr, "loopscript test: no *_test.lua files in %s\n", strings.Join(cmd.paths, " "))
-		return 1
-	}
-	tr := &testRunner{out: stdout, verbose: cmd.verbose, filter: cmd.filter, timeout: cmd.timeout}
-	for _, f := range files {
-		tr.runFile(f)
-	}
-	if tr.passed+tr.failed == 0 {
-		if cmd.filter != nil {
-			fmt.Fprintf(stdout, "no tests to run (--run %s matched none)\n", cmd.filter)
-		} else {
-			fmt.Fprintln(stdout, "no tests to run")
-		}
-	}
-	tr.summary()
-	if tr.failed > 0 || tr.passed == 0 {
+	if !summary.OK() {
 		return 1
 	}
 	return 0
-}
-
-// findTestFiles lists the test files under paths, in order: a file named
-// on the command line is taken whatever its name; folders are searched
-// recursively, in lexical order, for *_test.lua, skipping hidden folders.
-func findTestFiles(paths []string) ([]string, error) {
-	var files []string
-	for _, root := range paths {
-		info, err := os.Stat(root)
-		if err != nil {
-			return nil, fmt.Errorf("cannot open %s: %w", root, syscallError(err))
-		}
-		if !info.IsDir() {
-			files = append(files, root)
-			continue
-		}
-		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if path != root && strings.HasPrefix(d.Name(), ".") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if strings.HasSuffix(d.Name(), "_test.lua") {
-				files = append(files, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return files, nil
-}
-
-// syscallError strips the operation and path from a *fs.PathError, whose
-// message would repeat the path.
-func syscallError(err error) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err
-	}
-	return err
 }

@@ -1,22 +1,27 @@
-package main
+package luatest
 
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/loopscript/loopscript/reactor"
 )
 
 // outputStack is print's writer in a test: writes go to the writer on top,
 // so expect_output can capture what a function prints, even when it nests.
+// all keeps everything, wherever it went, for the report of a test cut
+// short inside expect_output.
 type outputStack struct {
 	stack []io.Writer
+	all   strings.Builder
 }
 
 func (o *outputStack) push(w io.Writer) { o.stack = append(o.stack, w) }
 func (o *outputStack) pop()             { o.stack = o.stack[:len(o.stack)-1] }
 
 func (o *outputStack) Write(p []byte) (int, error) {
+	o.all.Write(p)
 	return o.stack[len(o.stack)-1].Write(p)
 }
 

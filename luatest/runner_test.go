@@ -1,12 +1,16 @@
-package main
+package luatest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loopscript/loopscript/host"
 )
 
 // writeLuaFiles creates files (name -> content) in a new temporary folder
@@ -26,14 +30,19 @@ func writeLuaFiles(t *testing.T, files map[string]string) string {
 	return dir
 }
 
-// runLuaTests runs "loopscript test ARGS..." from dir and returns its exit
-// status and output.
-func runLuaTests(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
+// runLuaTests runs the tests under paths (default ".") from dir with the
+// runner, reporting in the human format, and returns the summary, the report
+// and Run's error.
+func runLuaTests(t *testing.T, dir string, rn Runner, verbose bool, paths ...string) (Summary, string, error) {
 	t.Helper()
 	t.Chdir(dir)
-	var out, errOut strings.Builder
-	code = run(append([]string{"loopscript", "test"}, args...), nil, &out, &errOut)
-	return code, out.String(), errOut.String()
+	var out strings.Builder
+	rn.Reporter = Human(&out, verbose)
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	sum, err := rn.Run(paths...)
+	return sum, out.String(), err
 }
 
 const passingTests = `local reactor = require("reactor")
@@ -59,29 +68,30 @@ test("and again", function()
 end)
 `
 
-func TestTestCommand(t *testing.T) {
+func TestRunner(t *testing.T) {
 	tests := []struct {
-		name  string
-		files map[string]string
-		args  []string
-		code  int
-		// want are substrings of stdout, in order; the last is the summary.
+		name    string
+		files   map[string]string
+		runner  Runner
+		verbose bool
+		paths   []string
+		ok      bool
+		// want are substrings of the report, in order; the last is the summary.
 		want    []string
 		notWant []string
-		stderr  string
 	}{
 		{
 			name:    "all pass: quiet, summary, exit 0",
 			files:   map[string]string{"a_test.lua": passingTests},
-			code:    0,
+			ok:      true,
 			want:    []string{"3 passed, 0 failed\n"},
 			notWant: []string{"ok ", "FAIL"},
 		},
 		{
-			name:  "-v lists each test",
-			files: map[string]string{"a_test.lua": passingTests},
-			args:  []string{"-v"},
-			code:  0,
+			name:    "-v lists each test",
+			files:   map[string]string{"a_test.lua": passingTests},
+			verbose: true,
+			ok:      true,
 			want: []string{
 				"ok   a_test.lua:3: virtual time\n",
 				"ok   a_test.lua:10: a fresh state for each test\n",
@@ -97,7 +107,6 @@ test("bad", function()
   print("a log line")
   assert(1 + 1 == 3, "arithmetic")
 end)`},
-			code: 1,
 			want: []string{
 				"FAIL a_test.lua:3: bad\n    a_test.lua:5: arithmetic\n    output:\n    a log line\n",
 				"1 passed, 1 failed\n",
@@ -111,7 +120,6 @@ end)`},
 local helper = dofile("helper.lua")
 test("error", function() helper.explode() end)`,
 			},
-			code: 1,
 			want: []string{
 				"FAIL a_test.lua:3: error\n    helper.lua:1: attempt to index",
 				"stack traceback:",
@@ -125,7 +133,6 @@ test("error", function() helper.explode() end)`,
   assert(x == 2, "x is " .. x)
 end
 test("helper", function() check(3) end)`},
-			code: 1,
 			want: []string{
 				"FAIL a_test.lua:4: helper\n    a_test.lua:2: x is 3\n    stack traceback:\n",
 				"a_test.lua:2: in function 'check'\n",
@@ -139,26 +146,22 @@ test("helper", function() check(3) end)`},
 				"a_test.lua":     `test("count up", function() end) test("stop", function() error("ran") end)`,
 				"sub/b_test.lua": `test("countdown", function() end) test("other", function() error("ran") end)`,
 			},
-			args:    []string{"-v", "--run", "^count"},
-			code:    0,
+			verbose: true, runner: Runner{Filter: regexp.MustCompile("^count")},
+			ok:      true,
 			want:    []string{"ok   a_test.lua:1: count up\n", "ok   sub/b_test.lua:1: countdown\n", "2 passed, 0 failed\n"},
 			notWant: []string{"stop", "other"},
 		},
 		{
 			name:   "--run matching nothing is a failure",
 			files:  map[string]string{"a_test.lua": passingTests},
-			args:   []string{"--run", "nothing"},
-			code:   1,
+			runner: Runner{Filter: regexp.MustCompile("nothing")},
 			want:   []string{"no tests to run (--run nothing matched none)\n", "0 passed, 0 failed\n"},
-			stderr: "",
 		},
 		{
 			name:    "test files declaring no tests are a failure",
 			files:   map[string]string{"a_test.lua": "local reactor = require(\"reactor\")\n"},
-			code:    1,
 			want:    []string{"no tests to run\n", "0 passed, 0 failed\n"},
 			notWant: []string{"--run"},
-			stderr:  "",
 		},
 		{
 			name: "expect_output shows a diff",
@@ -166,7 +169,6 @@ test("helper", function() check(3) end)`},
 test("output", function()
   expect_output(function() print("Start!") print("5...") print("Stop!") end, "Start!\n5 ...\nStop!\n")
 end)`},
-			code: 1,
 			want: []string{"FAIL a_test.lua:2: output\n    a_test.lua:3: output differs (- expected, + got):\n      Start!\n    - 5 ...\n    + 5...\n      Stop!\n", "0 passed, 1 failed\n"},
 		},
 		{
@@ -200,7 +202,6 @@ test("a failing script fails the test", function()
   expect_output("missing.lua", "")
 end)`,
 			},
-			code: 1,
 			want: []string{"FAIL scripts/count_test.lua:13: a failing script fails the test\n    scripts/count_test.lua:14: script scripts/missing.lua failed: cannot open scripts/missing.lua", "2 passed, 1 failed\n"},
 		},
 		{
@@ -217,23 +218,98 @@ test("flushed", function()
   assert(#errors == 1 and errors[1] == "a_test.lua:3: boom", errors[1])
   assert(#flush_errors() == 0)
 end)`},
-			code: 1,
 			want: []string{"FAIL a_test.lua:4: unflushed\n    unhandled error in a callback", "Unhandled error in function <a_test.lua:3>:\n    a_test.lua:3: boom\n", "1 passed, 1 failed\n"},
 		},
 		{
 			name: "a test that never ends times out, and the others still run",
 			files: map[string]string{"a_test.lua": `
 local reactor = require("reactor")
-test("forgot to stop", function() reactor.run() end)
+test("never stops", function()
+  reactor.call_later(0, function() print("ran once") end)
+  require("task").looping_call(function() end):start(1)
+  reactor.run()
+end)
 test("endless loop", function() while true do end end)
 test("fine", function() end)`},
-			args: []string{"--timeout", "200ms"},
-			code: 1,
+			runner: Runner{Timeout: 200 * time.Millisecond},
 			want: []string{
-				"FAIL a_test.lua:3: forgot to stop\n    timed out after 200ms with the reactor running: was reactor.stop() called?",
-				"FAIL a_test.lua:4: endless loop\n    timed out after 200ms\n",
+				"FAIL a_test.lua:3: never stops\n    timed out after 200ms with the reactor running: was reactor.stop() called?\n    output:\n    ran once\n",
+				"FAIL a_test.lua:8: endless loop\n    timed out after 200ms\n",
 				"1 passed, 2 failed\n",
 			},
+		},
+		{
+			name: "a timeout inside expect_output shows what was printed so far",
+			files: map[string]string{"a_test.lua": `
+test("stuck", function()
+  print("outside")
+  expect_output(function() print("inside") while true do end end, "")
+end)`},
+			runner: Runner{Timeout: 200 * time.Millisecond},
+			want: []string{
+				"FAIL a_test.lua:2: stuck\n    timed out after 200ms\n    output:\n    outside\n    inside\n",
+				"0 passed, 1 failed\n",
+			},
+		},
+		{
+			// The timeout is long: the failure must come from the idle reactor,
+			// not from the timeout.
+			name: "a reactor with nothing to do fails the test at once",
+			files: map[string]string{"a_test.lua": `
+local reactor = require("reactor")
+test("forgot to stop", function()
+  reactor.call_later(5, function() print("last timer") end)
+  reactor.run()
+  print("never printed")
+end)
+test("script forgot to stop", function()
+  expect_output("idle.lua", "")
+end)
+test("fine", function() end)`,
+				"idle.lua": `local reactor = require("reactor")
+print("script started")
+reactor.run()`},
+			runner: Runner{Timeout: 20 * time.Second},
+			want: []string{
+				"FAIL a_test.lua:3: forgot to stop\n    " + idleMessage + "\n    output:\n    last timer\n",
+				"FAIL a_test.lua:8: script forgot to stop\n    " + idleMessage + "\n    output:\n    script started\n",
+				"1 passed, 2 failed\n",
+			},
+			notWant: []string{"never printed"},
+		},
+		{
+			name: "an idle reactor while loading fails the file",
+			files: map[string]string{
+				"a_test.lua": "require('reactor').run()\ntest('x', function() end)\n",
+			},
+			runner: Runner{Timeout: 20 * time.Second},
+			want:   []string{"FAIL a_test.lua\n    a_test.lua: while loading the file, " + idleMessage + "\n", "0 passed, 1 failed\n"},
+		},
+		{
+			name: "require finds modules beside the test file, from another folder",
+			files: map[string]string{
+				"sub/a_test.lua":        `local helper = require("helper") local lib = require("lib") test("uses them", function() assert_eq(helper.x + lib.y, 3) end)`,
+				"sub/helper.lua":        "return {x = 1}\n",
+				"sub/lib/init.lua":      "return {y = 2}\n",
+				"other/b_test.lua":      `test("does not see sub's", function() assert(not pcall(require, "helper")) end)`,
+				"sub/deeper/c_test.lua": `test("sees its own folder first", function() assert_eq(require("helper").x, "deeper") end)`,
+				"sub/deeper/helper.lua": `return {x = "deeper"}`,
+			},
+			paths:   []string{"sub", "other"},
+			verbose: true,
+			ok:      true,
+			want:    []string{"ok   sub/a_test.lua:1: uses them\n", "ok   sub/deeper/c_test.lua:1: sees its own folder first\n", "ok   other/b_test.lua:1: does not see sub's\n", "3 passed, 0 failed\n"},
+		},
+		{
+			name: "require beside the test file under a sandbox",
+			files: map[string]string{
+				"sub/a_test.lua": `test("sandboxed", function() assert_eq(require("helper").x, 1) assert(io == nil) end)`,
+				"sub/helper.lua": "return {x = 1}\n",
+			},
+			runner: Runner{Options: host.Options{Sandbox: &host.Sandbox{}}},
+			paths:  []string{"sub"},
+			ok:     true,
+			want:   []string{"1 passed, 0 failed\n"},
 		},
 		{
 			name: "a file that fails to load counts as a failure",
@@ -241,7 +317,6 @@ test("fine", function() end)`},
 				"a_test.lua": "test('x', function() end)\nlocal = 1\n",
 				"b_test.lua": "test('fine', function() end)",
 			},
-			code: 1,
 			want: []string{"FAIL a_test.lua\n    a_test.lua:2: ", "1 passed, 1 failed\n"},
 		},
 		{
@@ -251,7 +326,6 @@ test("fine", function() end)`},
 				"b_test.lua": "test(1, function() end)\n",
 				"c_test.lua": "test('outer', function() test('inner', function() end) end)\n",
 			},
-			code: 1,
 			want: []string{
 				"FAIL a_test.lua\n    a_test.lua:2: test 'x' is already declared at line 1\n",
 				"FAIL b_test.lua\n    b_test.lua:1: bad argument #1 to 'test' (string expected, got number)\n",
@@ -259,90 +333,49 @@ test("fine", function() end)`},
 				"0 passed, 3 failed\n",
 			},
 		},
-		{
-			name:   "no test files",
-			files:  map[string]string{"notatest.lua": "error('must not run')"},
-			code:   1,
-			stderr: "loopscript test: no *_test.lua files in .\n",
-		},
-		{
-			name:    "--timeout takes plain seconds like the other durations",
-			files:   map[string]string{"a_test.lua": passingTests},
-			args:    []string{"--timeout", "5"},
-			code:    0,
-			want:    []string{"3 passed, 0 failed\n"},
-			notWant: []string{"FAIL"},
-		},
-		{
-			name:   "a zero --timeout is a usage error",
-			files:  map[string]string{"a_test.lua": passingTests},
-			args:   []string{"--timeout", "0"},
-			code:   2,
-			stderr: "loopscript test: bad duration '0' for '--timeout' (must be positive)\nusage: loopscript test",
-		},
-		{
-			name:   "a --timeout that is no duration is a usage error",
-			files:  map[string]string{"a_test.lua": passingTests},
-			args:   []string{"--timeout=soon"},
-			code:   2,
-			stderr: "loopscript test: bad duration 'soon' for '--timeout' (want a number of seconds or a duration such as 200ms)\nusage: loopscript test",
-		},
-		{
-			name:   "a bad option is a usage error",
-			files:  map[string]string{},
-			args:   []string{"--frobnicate"},
-			code:   2,
-			stderr: "loopscript test: unrecognized option '--frobnicate'\nusage: loopscript test",
-		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := writeLuaFiles(t, tt.files)
-			code, stdout, stderr := runLuaTests(t, dir, tt.args...)
-			if code != tt.code {
-				t.Errorf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout, stderr)
+			sum, report, err := runLuaTests(t, dir, tt.runner, tt.verbose, tt.paths...)
+			if err != nil {
+				t.Fatalf("Run: %v\nreport:\n%s", err, report)
 			}
-			rest := stdout
+			if sum.OK() != tt.ok {
+				t.Errorf("OK() = %v, want %v (%+v)\nreport:\n%s", sum.OK(), tt.ok, sum, report)
+			}
+			rest := report
 			for _, w := range tt.want {
 				i := strings.Index(rest, w)
 				if i < 0 {
-					t.Errorf("stdout lacks (in order) %q\nstdout:\n%s", w, stdout)
+					t.Errorf("the report lacks (in order) %q\nreport:\n%s", w, report)
 					break
 				}
 				rest = rest[i+len(w):]
 			}
 			if len(tt.want) > 0 && rest != "" {
-				t.Errorf("stdout goes on after the summary: %q", rest)
+				t.Errorf("the report goes on after the summary: %q", rest)
 			}
 			for _, nw := range tt.notWant {
-				if strings.Contains(stdout, nw) {
-					t.Errorf("stdout has %q\nstdout:\n%s", nw, stdout)
+				if strings.Contains(report, nw) {
+					t.Errorf("the report has %q\nreport:\n%s", nw, report)
 				}
-			}
-			if !strings.HasPrefix(stderr, tt.stderr) || (tt.stderr == "" && stderr != "") {
-				t.Errorf("stderr:\n%s\nwant it to start with:\n%s", stderr, tt.stderr)
 			}
 		})
 	}
 }
 
-// TestTestTimeoutUnits: --timeout reads plain numbers as seconds, as
-// --warn-slow and --max-callback-time do, and Go's syntax as Go does.
-func TestTestTimeoutUnits(t *testing.T) {
-	for arg, want := range map[string]time.Duration{
-		"5":     5 * time.Second,
-		"0.25":  250 * time.Millisecond,
-		"200ms": 200 * time.Millisecond,
-		"2m":    2 * time.Minute,
-	} {
-		cmd, err := parseTestArgs([]string{"--timeout", arg})
-		if err != nil {
-			t.Errorf("--timeout %s: %v", arg, err)
-			continue
-		}
-		if cmd.timeout != want {
-			t.Errorf("--timeout %s: timeout %v, want %v", arg, cmd.timeout, want)
-		}
+// TestNoTestFiles: Run refuses paths with no test file, before reporting
+// anything, and paths that do not exist.
+func TestNoTestFiles(t *testing.T) {
+	dir := writeLuaFiles(t, map[string]string{"notatest.lua": "error('must not run')"})
+	_, report, err := runLuaTests(t, dir, Runner{}, false)
+	if !errors.Is(err, ErrNoTestFiles) || err.Error() != "no *_test.lua files in ." || report != "" {
+		t.Errorf("Run: %v, report %q; want %v, no report", err, report, ErrNoTestFiles)
+	}
+	_, _, err = runLuaTests(t, dir, Runner{}, false, "missing")
+	if err == nil || err.Error() != "cannot open missing: no such file or directory" {
+		t.Errorf("Run(missing): %v", err)
 	}
 }
 
@@ -393,9 +426,9 @@ func TestLineDiff(t *testing.T) {
 // The Lua suites of the repository (task.clock and LoopingCalls on it, the
 // ports of Twisted's test_task.py cases) pass.
 func TestRepositoryLuaSuites(t *testing.T) {
-	code, stdout, stderr := runLuaTests(t, "../..", "tests/lua")
-	if code != 0 || stderr != "" {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	sum, stdout, err := runLuaTests(t, "..", Runner{}, false, "tests/lua")
+	if err != nil || !sum.OK() {
+		t.Fatalf("%+v, %v\nreport:\n%s", sum, err, stdout)
 	}
 	var passed, failed int
 	if _, err := fmt.Sscanf(lastLine(stdout), "%d passed, %d failed", &passed, &failed); err != nil || failed != 0 || passed < 30 {
