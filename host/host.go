@@ -27,7 +27,9 @@ type Options struct {
 	// nil; nil means os.Stderr.
 	Stderr io.Writer
 	// Reactor is the kind require("reactor") installs unless the script
-	// installs one first: "epoll" (default), "poll" or "select".
+	// installs one first: "epoll", "poll" or "select" (one of
+	// reactor.PollerNames: epoll is Linux only). Empty means
+	// reactor.DefaultPoller, epoll on Linux and poll elsewhere.
 	Reactor string
 	// Clock is the reactor's clock: nil for the monotonic clock, or a
 	// *reactor.VirtualClock for instant, repeatable runs (see ParseClock).
@@ -114,7 +116,7 @@ type Host struct {
 func New(opts Options) (*Host, error) {
 	if opts.Reactor != "" {
 		if !slices.Contains(reactor.PollerNames, opts.Reactor) {
-			return nil, fmt.Errorf("%w %q (want epoll, poll or select)", reactor.ErrUnknownPoller, opts.Reactor)
+			return nil, fmt.Errorf("%w %q (want %s)", reactor.ErrUnknownPoller, opts.Reactor, reactor.WantPollers(opts.Reactor))
 		}
 	}
 	h := &Host{stdout: opts.Stdout, names: map[string]bool{}}
@@ -134,8 +136,9 @@ func New(opts Options) (*Host, error) {
 	if opts.Sandbox != nil {
 		h.restrict(opts.Sandbox)
 	}
-	for _, name := range []string{"reactor", "task", "selectreactor", "pollreactor", "epollreactor"} {
-		h.names[name] = true
+	h.names["reactor"], h.names["task"] = true, true
+	for _, kind := range reactor.PollerNames {
+		h.names[kind+"reactor"] = true
 	}
 	h.L.SetGlobal("print", h.L.NewFunction(h.print))
 	for _, p := range opts.Plugins {

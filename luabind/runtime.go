@@ -15,7 +15,8 @@ import (
 // Config sets up a Runtime.
 type Config struct {
 	// Reactor is the poller of the reactor installed by a plain
-	// require("reactor"): "epoll" (the default when empty), "poll" or "select".
+	// require("reactor"): "epoll", "poll" or "select"; empty means
+	// reactor.DefaultPoller (epoll on Linux, poll elsewhere).
 	Reactor string
 	// Clock is the reactor's clock; nil means the monotonic clock.
 	Clock reactor.Clock
@@ -71,7 +72,7 @@ type Runtime struct {
 // its standard library (see hardenStdlib). Nothing becomes global.
 func Open(L *lua.LState, cfg Config) *Runtime {
 	if cfg.Reactor == "" {
-		cfg.Reactor = "epoll"
+		cfg.Reactor = reactor.DefaultPoller
 	}
 	if cfg.Stderr == nil {
 		cfg.Stderr = os.Stderr

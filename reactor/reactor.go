@@ -10,10 +10,11 @@ import (
 	"time"
 )
 
-// Config chooses how a Reactor is built. The zero value is a reactor on epoll
-// and the monotonic clock that writes callback panics to standard error.
+// Config chooses how a Reactor is built. The zero value is a reactor on the
+// DefaultPoller (epoll on Linux, poll elsewhere) and the monotonic clock that
+// writes callback panics to standard error.
 type Config struct {
-	// Poller is what the loop waits in; nil means a new epoll poller. The
+	// Poller is what the loop waits in; nil means a new DefaultPoller. The
 	// reactor owns it from then on and closes it when Run returns or on Close.
 	Poller Poller
 	// Clock is the time source; nil means NewMonotonicClock(). With a
@@ -89,7 +90,7 @@ func New(cfg Config) (_ *Reactor, err error) {
 	r.virtual, _ = r.clock.(*VirtualClock)
 	r.timers.clock = r.clock
 	if r.poller == nil {
-		p, err := NewEpollPoller()
+		p, err := newDefaultPoller()
 		if err != nil {
 			return nil, err
 		}

@@ -27,6 +27,7 @@ Options:
   -e CHUNK           run the string CHUNK
   -l NAME            require library NAME into global NAME
   --reactor KIND     install the reactor KIND (epoll, poll, select) first
+                     (default: epoll on Linux, poll elsewhere)
   --clock real|virtual
                      virtual: timers fire at once, in order, on a clock that
                      jumps to the next timer instead of waiting (default real)
@@ -117,7 +118,7 @@ func parse(argv []string) (*invocation, error) {
 				return nil, err
 			}
 			if !slices.Contains(reactor.PollerNames, v) {
-				return nil, &usageError{fmt.Sprintf("unknown reactor '%s' (want epoll, poll or select)", v)}
+				return nil, &usageError{fmt.Sprintf("unknown reactor '%s' (want %s)", v, reactor.WantPollers(v))}
 			}
 			inv.reactorKind = v
 		case "--clock":
