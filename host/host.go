@@ -256,10 +256,21 @@ func (h *Host) RunReader(name string, src io.Reader, args ...string) error {
 	return h.Call(fn, largs...)
 }
 
-// Require loads a module as require(name) would and sets the global name to
-// it, as the lua interpreter's -l option does.
+// Require calls the global require with name, as the option -l of Lua 5.1's
+// interpreter does: the module is loaded (and cached in package.loaded), and
+// its value is not made a global. name is passed as a value, never read as
+// Lua code.
 func (h *Host) Require(name string) error {
-	return h.RunString("(command line)", fmt.Sprintf("%s = require(%q)", name, name))
+	if h.closed {
+		return ErrClosed
+	}
+	err := h.Call(h.L.GetGlobal("require"), lua.LString(name))
+	if se, ok := err.(*ScriptError); ok {
+		// Called from Go, require has no Lua line to name: gopher-lua then
+		// puts an empty position, a lone space, before the message.
+		se.Message = strings.TrimPrefix(se.Message, " ")
+	}
+	return err
 }
 
 // Close releases the Lua state and the reactor's descriptors.

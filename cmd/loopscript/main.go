@@ -25,7 +25,7 @@ const usage = `usage: loopscript [options] [script [args...]]
 Runs a Lua script on a reactor (epoll, poll or select).
 Options:
   -e CHUNK           run the string CHUNK
-  -l NAME            require library NAME into global NAME
+  -l NAME            require(NAME), as lua 5.1 does (no global is set)
   --reactor KIND     install the reactor KIND (epoll, poll, select) first
                      (default: epoll on Linux, poll elsewhere)
   --clock real|virtual
@@ -40,7 +40,8 @@ Options:
   --sandbox          run the script as untrusted: safe libraries only,
                      require only beside the script, 1 s per callback
                      unless --max-callback-time says otherwise
-  -v, --version      print the version and exit
+  -v                 print the version, then run the rest (alone: exit)
+  --version          print the version and exit
   -h, --help         print this help and exit
   --                 stop handling options
   -                  run standard input and stop handling options
@@ -68,7 +69,8 @@ type invocation struct {
 	actions     []action
 	script      int // index in argv of the script ("-" for stdin), or 0
 	help        bool
-	version     bool
+	version     bool // --version: print it and exit
+	showVersion bool // -v: print it, then run what else was asked, as lua does
 	limits      limitFlags
 }
 
@@ -104,7 +106,9 @@ func parse(argv []string) (*invocation, error) {
 		switch name {
 		case "-h", "--help":
 			inv.help = true
-		case "-v", "--version":
+		case "-v":
+			inv.showVersion = true
+		case "--version":
 			inv.version = true
 		case "-e", "-l":
 			v, err := takeValue()
@@ -177,9 +181,11 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, usage)
 		return 0
 	}
-	if inv.version {
+	if inv.version || inv.showVersion {
 		fmt.Fprintln(stdout, version)
-		return 0
+	}
+	if inv.version || inv.showVersion && inv.script == 0 && len(inv.actions) == 0 {
+		return 0 // lua -v alone prints the version and reads no standard input
 	}
 	if inv.script == 0 && len(inv.actions) == 0 {
 		if isTerminal(stdin) {
@@ -242,14 +248,4 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func report(stderr io.Writer, err error) int {
 	fmt.Fprintf(stderr, "loopscript: %s\n", errorText(err))
 	return 1
-}
-
-// isTerminal reports whether r is a character device such as a terminal.
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
