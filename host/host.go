@@ -181,8 +181,15 @@ func (h *Host) LState() *lua.LState { return h.L }
 func (h *Host) Reactor() (*reactor.Reactor, error) { return h.rt.Reactor() }
 
 // Install installs the reactor of the given kind now, as a script's
-// require("pollreactor").install() would; a later install fails.
-func (h *Host) Install(kind string) error { return h.rt.Install(kind) }
+// require("pollreactor").install() would. Installing the kind already
+// installed does nothing; a later install of another kind fails with
+// "reactor already installed (poll, by host.Install)".
+func (h *Host) Install(kind string) error { return h.InstallBy(kind, "host.Install") }
+
+// InstallBy is Install, with by saying who asks in the error a later install
+// of another kind gets: InstallBy("poll", "--reactor") makes it "reactor
+// already installed (poll, by --reactor)".
+func (h *Host) InstallBy(kind, by string) error { return h.rt.InstallBy(kind, by) }
 
 // CallFromGoroutine hands fn to the loop, which calls it with the Lua state
 // at its next iteration. It is the one method safe for concurrent use; it

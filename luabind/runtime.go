@@ -39,7 +39,8 @@ type Config struct {
 	Limits Limits
 }
 
-// ErrAlreadyInstalled is raised by *reactor.install() once a reactor exists.
+// ErrAlreadyInstalled is raised by *reactor.install() once a reactor of
+// another kind exists.
 var ErrAlreadyInstalled = errors.New("reactor already installed")
 
 // Runtime binds one Lua state to its reactor.
@@ -47,6 +48,8 @@ type Runtime struct {
 	L   *lua.LState
 	cfg Config
 	r   *reactor.Reactor
+	// installedBy says who installed r, for the error of a later install.
+	installedBy string
 	// signals is the watch Open started for the reactor to come, until
 	// Install hands it over (or Close lets it go).
 	signals *reactor.SignalWatch
@@ -108,10 +111,25 @@ func (rt *Runtime) Reactor() (*reactor.Reactor, error) {
 }
 
 // Install installs the reactor of the given kind ("epoll", "poll" or
-// "select"). It fails with ErrAlreadyInstalled once there is one.
-func (rt *Runtime) Install(kind string) error {
+// "select"), as InstallBy does, saying who installs it by the Lua code
+// running (see installSite), if any.
+func (rt *Runtime) Install(kind string) error { return rt.InstallBy(kind, rt.installSite()) }
+
+// InstallBy installs the reactor of the given kind; by says who asks, for the
+// error a later install of another kind gets ("--reactor", `require("reactor")
+// at x.lua:3`; empty if unknown). Installing the kind already installed does
+// nothing; another kind fails with an error wrapping ErrAlreadyInstalled
+// that names the installed kind and who installed it: "reactor already
+// installed (epoll, by require("reactor") at x.lua:3)".
+func (rt *Runtime) InstallBy(kind, by string) error {
 	if rt.r != nil {
-		return ErrAlreadyInstalled
+		if rt.r.Name() == kind {
+			return nil
+		}
+		if rt.installedBy == "" {
+			return fmt.Errorf("%w (%s)", ErrAlreadyInstalled, rt.r.Name())
+		}
+		return fmt.Errorf("%w (%s, by %s)", ErrAlreadyInstalled, rt.r.Name(), rt.installedBy)
 	}
 	poller, err := reactor.NewPoller(kind)
 	if err != nil {
@@ -127,7 +145,7 @@ func (rt *Runtime) Install(kind string) error {
 	if err != nil {
 		return err
 	}
-	rt.r = r
+	rt.r, rt.installedBy = r, by
 	rt.installed.Store(r)
 	return nil
 }

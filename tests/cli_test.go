@@ -1,10 +1,12 @@
 package tests
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -246,4 +248,22 @@ func TestCommandLineLikeLua51(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReactorFlagAndScriptInstall: --reactor and the script's own install
+// agree when they ask for the same kind (simple-poll.lua then idles as
+// usual); when they do not, the error says which kind --reactor installed.
+func TestReactorFlagAndScriptInstall(t *testing.T) {
+	t.Parallel()
+	t.Run("same kind", func(t *testing.T) {
+		t.Parallel()
+		runIdle(t, syscall.SIGINT, "", "--reactor", "poll", "scripts/simple-poll.lua")
+	})
+	t.Run("another kind", func(t *testing.T) {
+		t.Parallel()
+		line := lineOf(t, "scripts/simple-poll.lua", `require("pollreactor").install()`)
+		r := run(t, "--reactor", "select", "scripts/simple-poll.lua")
+		expect(t, r, 1, nil, []check{firstLine(fmt.Sprintf(
+			"loopscript: scripts/simple-poll.lua:%d: reactor already installed (select, by --reactor)", line))})
+	})
 }

@@ -208,7 +208,7 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer h.Close()
 	if inv.reactorKind != "" {
-		if err := h.Install(inv.reactorKind); err != nil {
+		if err := h.InstallBy(inv.reactorKind, "--reactor"); err != nil {
 			fmt.Fprintf(stderr, "loopscript: %v\n", err)
 			return 1
 		}
