@@ -45,6 +45,14 @@ type Options struct {
 	// it never does; see reactor.SignalWatch): one that arrives before the
 	// reactor runs exits at once too.
 	HandleSignals bool
+	// StopGrace bounds the graceful stop of HandleSignals: if the reactor
+	// has not stopped that long after the first signal (a callback is stuck
+	// in a loop), the process exits with 128+signal after a line on Stderr
+	// naming the callback: "loopscript: SIGTERM: callback function
+	// <x.lua:3> did not return within 3s; exiting". Zero means
+	// DefaultStopGrace (3 s); negative, no bound (only a second signal
+	// ends the wait).
+	StopGrace time.Duration
 	// OnError receives each error a callback raised and did not handle.
 	OnError func(*CallbackError)
 	// Plugins are added as by AddPlugin.
@@ -74,6 +82,9 @@ type Options struct {
 	// Sandbox, if set, restricts scripts to what untrusted code may do.
 	Sandbox *Sandbox
 }
+
+// DefaultStopGrace is Options.StopGrace when it is zero.
+const DefaultStopGrace = reactor.DefaultStopGrace
 
 // CallbackError is an error a Lua callback raised and did not handle.
 type CallbackError = luabind.CallbackError
@@ -128,6 +139,7 @@ func New(opts Options) (*Host, error) {
 		Reactor:       opts.Reactor,
 		Clock:         opts.Clock,
 		HandleSignals: opts.HandleSignals,
+		StopGrace:     opts.StopGrace,
 		OnError:       opts.OnError,
 		Stderr:        opts.Stderr,
 		Trace:         opts.Trace,

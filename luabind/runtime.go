@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"github.com/loopscript/loopscript/reactor"
 	lua "github.com/yuin/gopher-lua"
@@ -26,6 +27,11 @@ type Config struct {
 	HandleSignals bool
 	// Exit ends the process on a second signal; nil means os.Exit.
 	Exit func(code int)
+	// StopGrace bounds how long a graceful stop on a signal may take before
+	// the process exits naming the callback holding the loop (see
+	// reactor.Config.StopGrace): zero means reactor.DefaultStopGrace,
+	// negative no bound.
+	StopGrace time.Duration
 	// OnError receives every error a callback raised and did not handle; nil
 	// writes its Report to Stderr.
 	OnError func(*CallbackError)
@@ -140,6 +146,10 @@ func (rt *Runtime) InstallBy(kind, by string) error {
 		Clock:   rt.cfg.Clock,
 		OnError: rt.ReportError,
 		Signals: rt.signals,
+		// For a signal's stop that does not take effect in time.
+		StopGrace: rt.cfg.StopGrace,
+		Busy:      rt.watch.runningCallback,
+		Stderr:    rt.cfg.Stderr,
 	})
 	rt.signals = nil // the reactor's now, or closed
 	if err != nil {

@@ -2,6 +2,7 @@ package reactor
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -37,6 +38,19 @@ type Config struct {
 	// Exit ends the process on a second signal; nil means os.Exit. It is
 	// for the watch HandleSignals makes: one from WatchSignals has its own.
 	Exit func(code int)
+	// StopGrace bounds the graceful stop a first signal starts: if Run has
+	// not returned that long after it (a callback is stuck, say), the
+	// process exits with 128+signal after a line on Stderr naming what
+	// holds the loop (see Busy). Zero means DefaultStopGrace; negative, no
+	// bound: only a second signal ends the wait.
+	StopGrace time.Duration
+	// Busy, if set, describes what holds the loop at the moment it is
+	// called, for that line: "callback function <x.lua:3>"; "" when it
+	// knows of nothing. It is called from the signal goroutine, so it must
+	// be safe for concurrent use.
+	Busy func() string
+	// Stderr receives that line; nil means os.Stderr.
+	Stderr io.Writer
 }
 
 // Lifecycle states of a reactor; a reactor only ever moves forward.
@@ -112,7 +126,7 @@ func New(cfg Config) (_ *Reactor, err error) {
 		r.signals = WatchSignals(cfg.Exit)
 	}
 	if r.signals != nil {
-		r.signals.target.Store(r)
+		r.signals.attach(r, &cfg)
 	}
 	return r, nil
 }

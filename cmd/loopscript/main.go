@@ -37,6 +37,9 @@ Options:
   --max-callback-time D
                      interrupt a callback (or the main chunk outside
                      reactor.run) that runs longer than D; the loop goes on
+  --stop-grace D     after a first SIGINT or SIGTERM, exit if the reactor has
+                     not stopped within D (default 3 s; 0 waits for ever),
+                     naming the callback that holds it
   --sandbox          run the script as untrusted: safe libraries only,
                      require only beside the script, 1 s per callback
                      unless --max-callback-time says otherwise
@@ -49,7 +52,8 @@ With no script, loopscript runs standard input when it is not a terminal.
 Durations: seconds (0.5, 2) or Go's syntax (200ms, 1.5s, 2m).
 Exit status: 0 when the script finishes (errors in callbacks are reported
 and survived), 1 for an error in the script itself or a script that cannot
-be read, 2 for bad usage, 128+N after a second signal N.
+be read, 2 for bad usage, 128+N after a second signal N, or after a
+signal N whose stop did not take effect within the --stop-grace.
 `
 
 func main() {
@@ -137,7 +141,7 @@ func parse(argv []string) (*invocation, error) {
 			inv.clock = clock
 		case "--trace":
 			inv.trace = true
-		case "--warn-slow", "--max-callback-time":
+		case "--warn-slow", "--max-callback-time", "--stop-grace":
 			v, err := takeValue()
 			if err != nil {
 				return nil, err
