@@ -29,7 +29,9 @@ type Options struct {
 	// nil, and what io.stderr writes; nil means os.Stderr.
 	Stderr io.Writer
 	// Reactor is the kind require("reactor") installs unless the script
-	// installs one first: "epoll" (default), "poll" or "select".
+	// installs one first: "epoll", "poll" or "select" (one of
+	// reactor.PollerNames: epoll is Linux only). Empty means
+	// reactor.DefaultPoller, epoll on Linux and poll elsewhere.
 	Reactor string
 	// Clock is the reactor's clock: nil for the monotonic clock, or a
 	// *reactor.VirtualClock for instant, repeatable runs (see ParseClock).
@@ -45,6 +47,14 @@ type Options struct {
 	// it never does; see reactor.SignalWatch): one that arrives before the
 	// reactor runs exits at once too.
 	HandleSignals bool
+	// StopGrace bounds the graceful stop of HandleSignals: if the reactor
+	// has not stopped that long after the first signal (a callback is stuck
+	// in a loop), the process exits with 128+signal after a line on Stderr
+	// naming the callback: "loopscript: SIGTERM: callback function
+	// <x.lua:3> did not return within 3s; exiting". Zero means
+	// DefaultStopGrace (3 s); negative, no bound (only a second signal
+	// ends the wait).
+	StopGrace time.Duration
 	// OnError receives each error a callback raised and did not handle.
 	OnError func(*CallbackError)
 	// Plugins are added as by AddPlugin.
@@ -74,6 +84,9 @@ type Options struct {
 	// Sandbox, if set, restricts scripts to what untrusted code may do.
 	Sandbox *Sandbox
 }
+
+// DefaultStopGrace is Options.StopGrace when it is zero.
+const DefaultStopGrace = reactor.DefaultStopGrace
 
 // CallbackError is an error a Lua callback raised and did not handle.
 type CallbackError = luabind.CallbackError
@@ -116,7 +129,7 @@ type Host struct {
 func New(opts Options) (*Host, error) {
 	if opts.Reactor != "" {
 		if !slices.Contains(reactor.PollerNames, opts.Reactor) {
-			return nil, fmt.Errorf("%w %q (want epoll, poll or select)", reactor.ErrUnknownPoller, opts.Reactor)
+			return nil, fmt.Errorf("%w %q (want %s)", reactor.ErrUnknownPoller, opts.Reactor, reactor.WantPollers(opts.Reactor))
 		}
 	}
 	h := &Host{stdout: opts.Stdout, names: map[string]bool{}}
@@ -128,6 +141,7 @@ func New(opts Options) (*Host, error) {
 		Reactor:       opts.Reactor,
 		Clock:         opts.Clock,
 		HandleSignals: opts.HandleSignals,
+		StopGrace:     opts.StopGrace,
 		OnError:       opts.OnError,
 		Stdout:        h.stdout,
 		Stderr:        opts.Stderr,
@@ -137,8 +151,9 @@ func New(opts Options) (*Host, error) {
 	if opts.Sandbox != nil {
 		h.restrict(opts.Sandbox)
 	}
-	for _, name := range []string{"reactor", "task", "selectreactor", "pollreactor", "epollreactor"} {
-		h.names[name] = true
+	h.names["reactor"], h.names["task"] = true, true
+	for _, kind := range reactor.PollerNames {
+		h.names[kind+"reactor"] = true
 	}
 	h.L.SetGlobal("print", h.L.NewFunction(h.print))
 	for _, p := range opts.Plugins {
@@ -181,8 +196,15 @@ func (h *Host) LState() *lua.LState { return h.L }
 func (h *Host) Reactor() (*reactor.Reactor, error) { return h.rt.Reactor() }
 
 // Install installs the reactor of the given kind now, as a script's
-// require("pollreactor").install() would; a later install fails.
-func (h *Host) Install(kind string) error { return h.rt.Install(kind) }
+// require("pollreactor").install() would. Installing the kind already
+// installed does nothing; a later install of another kind fails with
+// "reactor already installed (poll, by host.Install)".
+func (h *Host) Install(kind string) error { return h.InstallBy(kind, "host.Install") }
+
+// InstallBy is Install, with by saying who asks in the error a later install
+// of another kind gets: InstallBy("poll", "--reactor") makes it "reactor
+// already installed (poll, by --reactor)".
+func (h *Host) InstallBy(kind, by string) error { return h.rt.InstallBy(kind, by) }
 
 // CallFromGoroutine hands fn to the loop, which calls it with the Lua state
 // at its next iteration. It is the one method safe for concurrent use; it
@@ -256,10 +278,21 @@ func (h *Host) RunReader(name string, src io.Reader, args ...string) error {
 	return h.Call(fn, largs...)
 }
 
-// Require loads a module as require(name) would and sets the global name to
-// it, as the lua interpreter's -l option does.
+// Require calls the global require with name, as the option -l of Lua 5.1's
+// interpreter does: the module is loaded (and cached in package.loaded), and
+// its value is not made a global. name is passed as a value, never read as
+// Lua code.
 func (h *Host) Require(name string) error {
-	return h.RunString("(command line)", fmt.Sprintf("%s = require(%q)", name, name))
+	if h.closed {
+		return ErrClosed
+	}
+	err := h.Call(h.L.GetGlobal("require"), lua.LString(name))
+	if se, ok := err.(*ScriptError); ok {
+		// Called from Go, require has no Lua line to name: gopher-lua then
+		// puts an empty position, a lone space, before the message.
+		se.Message = strings.TrimPrefix(se.Message, " ")
+	}
+	return err
 }
 
 // Close releases the Lua state and the reactor's descriptors.

@@ -159,7 +159,7 @@ func TestInstallBeforeTheScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := h.RunString("i.lua", `require("pollreactor").install()`)
-	if err == nil || !strings.HasSuffix(err.Error(), "reactor already installed") {
+	if err == nil || !strings.HasSuffix(err.Error(), "reactor already installed (select, by host.Install)") {
 		t.Fatalf("error %v", err)
 	}
 }

@@ -48,11 +48,14 @@ func (rt *Runtime) openReactor(L *lua.LState) int {
 }
 
 // openInstaller is the loader of require("epollreactor") and its siblings.
+// install() is a no-op when the reactor of its kind is installed already.
 func (rt *Runtime) openInstaller(kind string) lua.LGFunction {
 	return func(L *lua.LState) int {
 		mod := L.NewTable()
+		by := `require("` + kind + `reactor").install()`
 		mod.RawSetString("install", L.NewFunction(func(L *lua.LState) int {
-			if err := rt.Install(kind); err != nil {
+			_, at := luaFrame(L)
+			if err := rt.InstallBy(kind, by+at); err != nil {
 				raise(L, err)
 			}
 			return 0

@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"github.com/loopscript/loopscript/internal/luastate"
 	"github.com/loopscript/loopscript/reactor"
@@ -16,7 +17,8 @@ import (
 // Config sets up a Runtime.
 type Config struct {
 	// Reactor is the poller of the reactor installed by a plain
-	// require("reactor"): "epoll" (the default when empty), "poll" or "select".
+	// require("reactor"): "epoll", "poll" or "select"; empty means
+	// reactor.DefaultPoller (epoll on Linux, poll elsewhere).
 	Reactor string
 	// Clock is the reactor's clock; nil means the monotonic clock.
 	Clock reactor.Clock
@@ -26,6 +28,11 @@ type Config struct {
 	HandleSignals bool
 	// Exit ends the process on a second signal; nil means os.Exit.
 	Exit func(code int)
+	// StopGrace bounds how long a graceful stop on a signal may take before
+	// the process exits naming the callback holding the loop (see
+	// reactor.Config.StopGrace): zero means reactor.DefaultStopGrace,
+	// negative no bound.
+	StopGrace time.Duration
 	// OnError receives every error a callback raised and did not handle; nil
 	// writes its Report to Stderr.
 	OnError func(*CallbackError)
@@ -42,7 +49,8 @@ type Config struct {
 	Limits Limits
 }
 
-// ErrAlreadyInstalled is raised by *reactor.install() once a reactor exists.
+// ErrAlreadyInstalled is raised by *reactor.install() once a reactor of
+// another kind exists.
 var ErrAlreadyInstalled = errors.New("reactor already installed")
 
 // Runtime binds one Lua state to its reactor.
@@ -50,6 +58,8 @@ type Runtime struct {
 	L   *lua.LState
 	cfg Config
 	r   *reactor.Reactor
+	// installedBy says who installed r, for the error of a later install.
+	installedBy string
 	// signals is the watch Open started for the reactor to come, until
 	// Install hands it over (or Close lets it go).
 	signals *reactor.SignalWatch
@@ -82,7 +92,7 @@ type Runtime struct {
 // its standard library (see hardenStdlib). Nothing becomes global.
 func Open(L *lua.LState, cfg Config) *Runtime {
 	if cfg.Reactor == "" {
-		cfg.Reactor = "epoll"
+		cfg.Reactor = reactor.DefaultPoller
 	}
 	if cfg.Stdout == nil {
 		cfg.Stdout = os.Stdout
@@ -122,10 +132,25 @@ func (rt *Runtime) Reactor() (*reactor.Reactor, error) {
 }
 
 // Install installs the reactor of the given kind ("epoll", "poll" or
-// "select"). It fails with ErrAlreadyInstalled once there is one.
-func (rt *Runtime) Install(kind string) error {
+// "select"), as InstallBy does, saying who installs it by the Lua code
+// running (see installSite), if any.
+func (rt *Runtime) Install(kind string) error { return rt.InstallBy(kind, rt.installSite()) }
+
+// InstallBy installs the reactor of the given kind; by says who asks, for the
+// error a later install of another kind gets ("--reactor", `require("reactor")
+// at x.lua:3`; empty if unknown). Installing the kind already installed does
+// nothing; another kind fails with an error wrapping ErrAlreadyInstalled
+// that names the installed kind and who installed it: "reactor already
+// installed (epoll, by require("reactor") at x.lua:3)".
+func (rt *Runtime) InstallBy(kind, by string) error {
 	if rt.r != nil {
-		return ErrAlreadyInstalled
+		if rt.r.Name() == kind {
+			return nil
+		}
+		if rt.installedBy == "" {
+			return fmt.Errorf("%w (%s)", ErrAlreadyInstalled, rt.r.Name())
+		}
+		return fmt.Errorf("%w (%s, by %s)", ErrAlreadyInstalled, rt.r.Name(), rt.installedBy)
 	}
 	poller, err := reactor.NewPoller(kind)
 	if err != nil {
@@ -136,12 +161,16 @@ func (rt *Runtime) Install(kind string) error {
 		Clock:   rt.cfg.Clock,
 		OnError: rt.ReportError,
 		Signals: rt.signals,
+		// For a signal's stop that does not take effect in time.
+		StopGrace: rt.cfg.StopGrace,
+		Busy:      rt.watch.runningCallback,
+		Stderr:    rt.cfg.Stderr,
 	})
 	rt.signals = nil // the reactor's now, or closed
 	if err != nil {
 		return err
 	}
-	rt.r = r
+	rt.r, rt.installedBy = r, by
 	rt.installed.Store(r)
 	return nil
 }

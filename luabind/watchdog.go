@@ -97,6 +97,13 @@ type watchdog struct {
 	// The errors of the limits, made with deadline: arm, which runs as every
 	// callback starts, picks one rather than allocating it.
 	callbackErr, chunkErr, runErr *limitError
+
+	// running is the Lua function of the callback running now (nil between
+	// callbacks, or for a callable with no Lua function behind it), for the
+	// signal goroutine to name what holds the loop (runningCallback). Only
+	// the pointer crosses goroutines; what is read through it, its
+	// prototype, never changes once compiled.
+	running atomic.Pointer[lua.LFunction]
 }
 
 // guard is what a stretch restores when it ends.
@@ -149,10 +156,37 @@ func (rt *Runtime) endCallback(g guard, fn lua.LValue) {
 // callback: the slow-callback warning and MaxCallbackTime. It is for Go code
 // that runs Lua work on the loop's goroutine (host.CallFromGoroutine).
 func (rt *Runtime) PCallAsCallback(fn lua.LValue, args ...lua.LValue) error {
+	outer := rt.watch.running.Swap(luaFunctionOf(rt.L, fn))
 	g := rt.beginCallback()
 	err := rt.PCall(fn, args...)
 	rt.endCallback(g, fn)
+	rt.watch.running.Store(outer) // a callback's callback (clock:advance) ends inside it
 	return err
+}
+
+// luaFunctionOf is the function a call of v runs: v itself, or the __call
+// of its metatable; nil if neither is a function.
+func luaFunctionOf(L *lua.LState, v lua.LValue) *lua.LFunction {
+	if fn, ok := v.(*lua.LFunction); ok {
+		return fn
+	}
+	fn, _ := L.GetMetaField(v, "__call").(*lua.LFunction)
+	return fn
+}
+
+// runningCallback describes the callback running now, from any goroutine:
+// "callback function <x.lua:3>", "callback Go function", or "" between
+// callbacks. Its name would take the Lua state, which only the loop's
+// goroutine may touch, so it is named by where it was defined.
+func (w *watchdog) runningCallback() string {
+	fn := w.running.Load()
+	switch {
+	case fn == nil:
+		return ""
+	case fn.IsG:
+		return "callback Go function"
+	}
+	return "callback function <" + definedAt(fn) + ">"
 }
 
 // RunChunk calls fn(args...) as PCall does, under the time limits:

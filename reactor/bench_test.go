@@ -174,8 +174,8 @@ func BenchmarkIteration(b *testing.B) {
 		poller func(b *testing.B, onWait func()) Poller
 	}{
 		{"loop", func(b *testing.B, onWait func()) Poller { return &nopPoller{onWait: onWait} }},
-		{"epoll", func(b *testing.B, onWait func()) Poller {
-			p, err := NewEpollPoller()
+		{DefaultPoller, func(b *testing.B, onWait func()) Poller {
+			p, err := NewPoller(DefaultPoller)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package reactor
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -51,6 +52,25 @@ type Poller interface {
 	Close() error
 }
 
+// maxWait caps every poller's timeout. It is the longest whole number of
+// seconds whose milliseconds still fit the int timeout of epoll_wait(2) and poll(2)
+// (MaxInt32 ms, about 24.8 days), the cap Twisted uses too. A longer wait
+// returns early with no events, and the caller waits again toward its
+// deadline.
+const maxWait = 2147483 * time.Second
+
+// waitMillis converts a Wait timeout to the milliseconds of epoll_wait(2)
+// and poll(2): -1 for
+// forever, otherwise rounded up and capped at maxWait. Rounding down would
+// turn a 0.4 ms wait into 0 ms, and the loop would spin until its deadline
+// instead of sleeping.
+func waitMillis(timeout time.Duration) int {
+	if timeout < 0 {
+		return -1
+	}
+	return int((min(timeout, maxWait) + time.Millisecond - 1) / time.Millisecond)
+}
+
 // ErrFdOutOfRange is returned by the select poller for a descriptor select(2)
 // cannot represent (fd >= FD_SETSIZE, 1024).
 var ErrFdOutOfRange = errors.New("reactor: file descriptor out of range for select (FD_SETSIZE is 1024)")
@@ -58,22 +78,36 @@ var ErrFdOutOfRange = errors.New("reactor: file descriptor out of range for sele
 // ErrUnknownPoller is returned by NewPoller for a name it does not know.
 var ErrUnknownPoller = errors.New("reactor: unknown poller")
 
-// PollerNames lists the pollers NewPoller accepts, the default first.
-var PollerNames = []string{"epoll", "poll", "select"}
+// PollerNames lists the pollers NewPoller accepts on this system, the
+// default first: epoll, poll and select on Linux; poll and select on other
+// Unix systems.
+var PollerNames = pollerNames
 
-// NewPoller returns a new poller by name: "epoll", "poll" or "select".
+// DefaultPoller is the poller a reactor gets when none is asked for: epoll on
+// Linux, poll elsewhere.
+var DefaultPoller = pollerNames[0]
+
+// NewPoller returns a new poller by name, one of PollerNames.
 func NewPoller(name string) (Poller, error) {
 	switch name {
-	case "epoll":
-		p, err := NewEpollPoller()
-		if err != nil {
-			return nil, err // not a non-nil Poller holding a nil pointer
-		}
-		return p, nil
 	case "poll":
 		return NewPollPoller(), nil
 	case "select":
 		return NewSelectPoller(), nil
 	}
-	return nil, fmt.Errorf("%w %q (want epoll, poll or select)", ErrUnknownPoller, name)
+	if p, ok, err := newSystemPoller(name); ok {
+		return p, err
+	}
+	return nil, fmt.Errorf("%w %q (want %s)", ErrUnknownPoller, name, WantPollers(name))
 }
+
+// WantPollers is what a message about the unknown poller name lists instead:
+// "epoll, poll or select", or on a system without epoll, "poll or select",
+// adding "; epoll is Linux only" when name is "epoll".
+func WantPollers(name string) string {
+	n := len(PollerNames)
+	return strings.Join(PollerNames[:n-1], ", ") + " or " + PollerNames[n-1] + unavailableNote(name)
+}
+
+// newDefaultPoller is the poller of a Config without one.
+func newDefaultPoller() (Poller, error) { return NewPoller(DefaultPoller) }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package reactor
 
 import (
@@ -8,13 +10,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// maxWait caps every poller's timeout. It is the longest whole number of
-// seconds whose milliseconds still fit the int timeout of epoll_wait(2)
-// (MaxInt32 ms, about 24.8 days), the cap Twisted uses too. A longer wait
-// returns early with no events, and the caller waits again toward its
-// deadline.
-const maxWait = 2147483 * time.Second
 
 // Sizes of the buffer epoll_wait fills. It starts small and doubles whenever
 // a Wait fills it, so a busy loop soon collects all ready descriptors in one
@@ -181,18 +176,7 @@ func (p *EpollPoller) wait(timeout time.Duration) (int, error) {
 		p.pwait2 = false
 		epollPwait2Missing.Store(true)
 	}
-	return unix.EpollWait(p.epfd, p.events, epollMillis(timeout))
-}
-
-// epollMillis converts a Wait timeout to epoll_wait's milliseconds: -1 for
-// forever, otherwise rounded up and capped at maxWait. Rounding down would
-// turn a 0.4 ms wait into 0 ms, and the loop would spin until its deadline
-// instead of sleeping.
-func epollMillis(timeout time.Duration) int {
-	if timeout < 0 {
-		return -1
-	}
-	return int((min(timeout, maxWait) + time.Millisecond - 1) / time.Millisecond)
+	return unix.EpollWait(p.epfd, p.events, waitMillis(timeout))
 }
 
 // Close closes the epoll descriptor; the watched descriptors stay open. A

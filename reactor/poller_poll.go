@@ -8,23 +8,24 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// PollPoller is a Poller built on ppoll(2). It has no descriptor limit but
+// PollPoller is a Poller built on poll(2). It has no descriptor limit but
 // costs O(watched descriptors) per Wait.
 //
-// Timeouts have nanosecond resolution, so Wait never returns before its
-// timeout unless a descriptor is ready.
+// On Linux it calls ppoll(2), whose timeouts have nanosecond resolution;
+// elsewhere poll(2), with timeouts rounded up to a whole millisecond. Either
+// way Wait never returns before its timeout unless a descriptor is ready.
 type PollPoller struct {
 	fds   []unix.PollFd // passed to the kernel as is
 	index map[int]int   // fd -> position in fds
 
-	ts     unix.Timespec // a field, not a local, so Wait does not allocate
+	ts     unix.Timespec // for ppoll: a field, not a local, so Wait does not allocate
 	ready  []Event
 	closed bool
 }
 
 var _ Poller = (*PollPoller)(nil)
 
-// NewPollPoller returns an empty ppoll(2) poller. It holds no kernel
+// NewPollPoller returns an empty poll(2) poller. It holds no kernel
 // resources, so it cannot fail.
 func NewPollPoller() *PollPoller {
 	return &PollPoller{index: make(map[int]int)}
@@ -96,17 +97,12 @@ func (p *PollPoller) Wait(timeout time.Duration) ([]Event, error) {
 	if p.closed {
 		return nil, fmt.Errorf("reactor: poll wait: poller closed: %w", unix.EBADF)
 	}
-	var ts *unix.Timespec
-	if timeout >= 0 {
-		p.ts = unix.NsecToTimespec(int64(min(timeout, maxWait)))
-		ts = &p.ts
-	}
-	n, err := unix.Ppoll(p.fds, ts, nil)
+	n, err := p.wait(timeout)
 	if err == unix.EINTR {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reactor: ppoll on %d fds: %w", len(p.fds), err)
+		return nil, fmt.Errorf("reactor: %s on %d fds: %w", pollCall, len(p.fds), err)
 	}
 	p.ready = p.ready[:0]
 	for i := 0; i < len(p.fds) && n > 0; i++ {

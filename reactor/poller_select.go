@@ -165,8 +165,7 @@ func (p *SelectPoller) Close() error {
 // microseconds, rounded up (never down, or a short wait would return early)
 // and capped at maxWait.
 func selectTimeval(timeout time.Duration) unix.Timeval {
-	us := int64((min(timeout, maxWait) + time.Microsecond - 1) / time.Microsecond)
-	return unix.Timeval{Sec: us / 1e6, Usec: us % 1e6}
+	return unix.NsecToTimeval(int64(min(timeout, maxWait))) // rounds up
 }
 
 func (p *SelectPoller) check(op string, fd int) error {

@@ -3,6 +3,7 @@ package reactor
 import (
 	"errors"
 	"math"
+	"runtime"
 	"testing"
 	"time"
 
@@ -20,8 +21,14 @@ type pollerPipe struct{ r, w int }
 func newPollerPipe(t testing.TB) *pollerPipe {
 	t.Helper()
 	var fds [2]int
-	if err := unix.Pipe2(fds[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
-		t.Fatalf("pipe2: %v", err)
+	if err := unix.Pipe(fds[:]); err != nil { // darwin has no pipe2
+		t.Fatalf("pipe: %v", err)
+	}
+	for _, fd := range fds {
+		unix.CloseOnExec(fd)
+		if err := unix.SetNonblock(fd, true); err != nil {
+			t.Fatalf("set non-blocking: %v", err)
+		}
 	}
 	p := &pollerPipe{r: fds[0], w: fds[1]}
 	t.Cleanup(func() {
@@ -362,13 +369,40 @@ func TestPoller(t *testing.T) {
 	}
 }
 
+// TestNewPollerUnknown: a name this system has no poller for fails with
+// ErrUnknownPoller and a message listing what it has; epoll, outside Linux,
+// says why.
 func TestNewPollerUnknown(t *testing.T) {
-	p, err := NewPoller("bogus")
-	if !errors.Is(err, ErrUnknownPoller) {
-		t.Fatalf("NewPoller(bogus) error = %v, want ErrUnknownPoller", err)
+	cases := []struct{ name, want string }{
+		{"bogus", `reactor: unknown poller "bogus" (want epoll, poll or select)`},
+		{"kqueue", `reactor: unknown poller "kqueue" (want epoll, poll or select)`},
+		{"epoll", ""}, // known on Linux
 	}
-	if p != nil {
-		t.Fatalf("NewPoller(bogus) poller = %v, want nil", p)
+	if runtime.GOOS != "linux" {
+		cases = []struct{ name, want string }{
+			{"bogus", `reactor: unknown poller "bogus" (want poll or select)`},
+			{"epoll", `reactor: unknown poller "epoll" (want poll or select; epoll is Linux only)`},
+		}
+	}
+	for _, c := range cases {
+		p, err := NewPoller(c.name)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("NewPoller(%q): %v", c.name, err)
+			} else {
+				p.Close()
+			}
+			continue
+		}
+		if !errors.Is(err, ErrUnknownPoller) || err.Error() != c.want {
+			t.Errorf("NewPoller(%q) error = %v, want %s (ErrUnknownPoller)", c.name, err, c.want)
+		}
+		if p != nil {
+			t.Errorf("NewPoller(%q) poller = %v, want nil", c.name, p)
+		}
+	}
+	if PollerNames[0] != DefaultPoller {
+		t.Errorf("DefaultPoller %q is not PollerNames[0] (%v)", DefaultPoller, PollerNames)
 	}
 }
 
@@ -429,74 +463,16 @@ func TestPollerTimeoutRounding(t *testing.T) {
 		{math.MaxInt64, math.MaxInt32 / 1000 * 1000, 2147483, 0, "huge is capped, not wrapped"},
 	}
 	for _, c := range cases {
-		if got := epollMillis(c.in); got != c.ms {
-			t.Errorf("epollMillis(%v) = %d, want %d (%s)", c.in, got, c.ms, c.reason)
+		if got := waitMillis(c.in); got != c.ms {
+			t.Errorf("waitMillis(%v) = %d, want %d (%s)", c.in, got, c.ms, c.reason)
 		}
 		if c.in < 0 {
 			continue // select takes a nil Timeval for forever
 		}
-		if got := selectTimeval(c.in); got.Sec != c.sec || got.Usec != c.usec {
+		if got := selectTimeval(c.in); int64(got.Sec) != c.sec || int64(got.Usec) != c.usec {
 			t.Errorf("selectTimeval(%v) = %+v, want {Sec:%d Usec:%d} (%s)", c.in, got, c.sec, c.usec, c.reason)
 		}
 	}
-}
-
-// TestEpollPollerFallback runs the epoll_wait path, which kernels since 5.11
-// skip in favour of epoll_pwait2.
-func TestEpollPollerFallback(t *testing.T) {
-	p, err := NewEpollPoller()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	t.Logf("epoll_pwait2 available: %v", !epollPwait2Missing.Load())
-	p.pwait2 = false
-
-	pp := newPollerPipe(t)
-	mustAdd(t, p, pp.r, Readable)
-	for _, timeout := range []time.Duration{300 * time.Microsecond, 1500 * time.Microsecond, 20 * time.Millisecond} {
-		checkNotEarly(t, p, timeout)
-	}
-	pp.write(t)
-	if got := eventsFor(mustWait(t, p, time.Second), pp.r); got != Readable {
-		t.Fatalf("events = %v, want Readable", got)
-	}
-}
-
-// TestEpollPollerPwait2: where the kernel has epoll_pwait2 (a direct call
-// tells), Wait uses it and keeps using it, waits with nanosecond timeouts
-// and reports readiness; where it does not, the poller and the whole
-// process fall back for good.
-func TestEpollPollerPwait2(t *testing.T) {
-	p, err := NewEpollPoller()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	pp := newPollerPipe(t)
-	mustAdd(t, p, pp.r, Readable)
-	_, probe := epollPwait2(p.epfd, p.events, &unix.Timespec{})
-	available := probe == nil
-	if !available && probe != unix.ENOSYS && probe != unix.EPERM {
-		t.Fatalf("epoll_pwait2 with a zero timeout: %v", probe)
-	}
-	t.Logf("epoll_pwait2 available: %v", available)
-	check := func(after string) {
-		t.Helper()
-		if p.pwait2 != available || epollPwait2Missing.Load() == available {
-			t.Fatalf("after %s: pwait2 %v, missing for the process %v; want %v, %v",
-				after, p.pwait2, epollPwait2Missing.Load(), available, !available)
-		}
-	}
-	mustWait(t, p, 0)
-	check("Wait(0)")
-	checkNotEarly(t, p, 300*time.Microsecond)
-	check("Wait(300µs)")
-	pp.write(t)
-	if got := eventsFor(mustWait(t, p, time.Second), pp.r); got != Readable {
-		t.Fatalf("events = %v, want Readable", got)
-	}
-	check("a Wait that found the pipe readable")
 }
 
 func TestPollerWaitZeroAllocs(t *testing.T) {

@@ -2,6 +2,7 @@ package reactor
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -10,10 +11,11 @@ import (
 	"time"
 )
 
-// Config chooses how a Reactor is built. The zero value is a reactor on epoll
-// and the monotonic clock that writes callback panics to standard error.
+// Config chooses how a Reactor is built. The zero value is a reactor on the
+// DefaultPoller (epoll on Linux, poll elsewhere) and the monotonic clock that
+// writes callback panics to standard error.
 type Config struct {
-	// Poller is what the loop waits in; nil means a new epoll poller. The
+	// Poller is what the loop waits in; nil means a new DefaultPoller. The
 	// reactor owns it from then on and closes it when Run returns or on Close.
 	Poller Poller
 	// Clock is the time source; nil means NewMonotonicClock(). With a
@@ -36,6 +38,19 @@ type Config struct {
 	// Exit ends the process on a second signal; nil means os.Exit. It is
 	// for the watch HandleSignals makes: one from WatchSignals has its own.
 	Exit func(code int)
+	// StopGrace bounds the graceful stop a first signal starts: if Run has
+	// not returned that long after it (a callback is stuck, say), the
+	// process exits with 128+signal after a line on Stderr naming what
+	// holds the loop (see Busy). Zero means DefaultStopGrace; negative, no
+	// bound: only a second signal ends the wait.
+	StopGrace time.Duration
+	// Busy, if set, describes what holds the loop at the moment it is
+	// called, for that line: "callback function <x.lua:3>"; "" when it
+	// knows of nothing. It is called from the signal goroutine, so it must
+	// be safe for concurrent use.
+	Busy func() string
+	// Stderr receives that line; nil means os.Stderr.
+	Stderr io.Writer
 }
 
 // Lifecycle states of a reactor; a reactor only ever moves forward.
@@ -92,7 +107,7 @@ func New(cfg Config) (_ *Reactor, err error) {
 	r.virtual, _ = r.clock.(*VirtualClock)
 	r.timers.clock = r.clock
 	if r.poller == nil {
-		p, err := NewEpollPoller()
+		p, err := newDefaultPoller()
 		if err != nil {
 			return nil, err
 		}
@@ -114,7 +129,7 @@ func New(cfg Config) (_ *Reactor, err error) {
 		r.signals = WatchSignals(cfg.Exit)
 	}
 	if r.signals != nil {
-		r.signals.target.Store(r)
+		r.signals.attach(r, &cfg)
 	}
 	return r, nil
 }

@@ -770,8 +770,8 @@ func TestNameClockAndSeconds(t *testing.T) {
 		})
 	}
 	r, _ := newTestReactor(t, Config{})
-	if r.Name() != "epoll" {
-		t.Errorf("default Name() = %q, want epoll", r.Name())
+	if r.Name() != DefaultPoller {
+		t.Errorf("default Name() = %q, want %s", r.Name(), DefaultPoller)
 	}
 	if _, ok := r.Clock().(*MonotonicClock); !ok {
 		t.Errorf("default Clock() is %T, want *MonotonicClock", r.Clock())
@@ -883,7 +883,7 @@ func (p *failingPoller) Wait(timeout time.Duration) ([]Event, error) {
 // TestPollerFailureEndsRun: Run returns the poller's error, after the
 // shutdown triggers, and the reactor is then stopped for good.
 func TestPollerFailureEndsRun(t *testing.T) {
-	inner, err := NewEpollPoller()
+	inner, err := NewPoller(DefaultPoller)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,19 +1,30 @@
 package reactor
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
+
+// DefaultStopGrace is how long a graceful stop may take, from the first
+// signal to Run's return, when Config.StopGrace is zero.
+const DefaultStopGrace = 3 * time.Second
 
 // A SignalWatch catches SIGINT and SIGTERM for a reactor: the first one
 // while the reactor runs is a graceful Stop; one that arrives when it is
 // not running (stopping already, not started yet, or finished) exits at
 // once with 128+signal, the shell's convention, so a callback stuck in a
-// loop cannot hold the user hostage. Its goroutine never touches loop
-// state; Stop is safe from anywhere.
+// loop cannot hold the user hostage. So does a graceful stop that has not
+// taken effect within its grace (Config.StopGrace): one signal is enough to
+// end a loop stuck in a callback, after a line on standard error naming the
+// callback. Its goroutine never touches loop state; Stop is safe from
+// anywhere.
 //
 // Subscribing and unsubscribing are slow: os/signal hands each signal to a
 // dedicated, locked thread and waits for it, about a millisecond in all,
@@ -28,6 +39,12 @@ type SignalWatch struct {
 	release   chan struct{} // closed by Close
 	released  chan struct{} // closed once the signals are let go
 	closeOnce sync.Once
+
+	// Set by attach before target is stored, read by the goroutine only
+	// after it loads target: the atomic orders them.
+	grace  time.Duration // negative: no bound
+	busy   func() string
+	stderr io.Writer
 }
 
 // WatchSignals starts catching SIGINT and SIGTERM in the background. exit
@@ -43,24 +60,84 @@ func WatchSignals(exit func(code int)) *SignalWatch {
 		release:  make(chan struct{}),
 		released: make(chan struct{}),
 	}
-	go func() {
-		defer close(w.released)
-		ch := make(chan os.Signal, 2)
-		signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
-		close(w.armed)
-		defer signal.Stop(ch)
-		for {
-			select {
-			case sig := <-ch:
-				if r := w.target.Load(); r == nil || r.Stop() != nil {
-					exit(128 + int(sig.(syscall.Signal)))
-				}
-			case <-w.release:
-				return
-			}
+	go w.watch(exit)
+	return w
+}
+
+// attach makes r the reactor the watch stops, with the grace and reporting
+// of r's Config.
+func (w *SignalWatch) attach(r *Reactor, cfg *Config) {
+	w.grace, w.busy, w.stderr = cfg.StopGrace, cfg.Busy, cfg.Stderr
+	if w.grace == 0 {
+		w.grace = DefaultStopGrace
+	}
+	if w.stderr == nil {
+		w.stderr = os.Stderr
+	}
+	w.target.Store(r)
+}
+
+// watch is the watch's goroutine: it turns signals into Stop or exit until
+// Close.
+func (w *SignalWatch) watch(exit func(code int)) {
+	defer close(w.released)
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	close(w.armed)
+	defer signal.Stop(ch)
+	var grace *time.Timer          // runs while a graceful stop is under way
+	var graceOver <-chan time.Time // its channel, nil before
+	var stopping syscall.Signal    // the signal that started it
+	defer func() {
+		if grace != nil {
+			grace.Stop()
 		}
 	}()
-	return w
+	for {
+		select {
+		case sig := <-ch:
+			s := sig.(syscall.Signal)
+			r := w.target.Load()
+			if r == nil || r.Stop() != nil {
+				exit(128 + int(s))
+				continue
+			}
+			if w.grace > 0 { // only one Stop succeeds: one timer at most
+				grace = time.NewTimer(w.grace)
+				graceOver, stopping = grace.C, s
+			}
+		case <-graceOver:
+			graceOver = nil
+			select {
+			case <-w.release: // Run returned just in time
+				return
+			default:
+			}
+			io.WriteString(w.stderr, w.stuckMessage(stopping))
+			exit(128 + int(stopping))
+		case <-w.release:
+			return
+		}
+	}
+}
+
+// stuckMessage is the line written when a graceful stop did not take effect
+// within its grace: "loopscript: SIGTERM: callback function <x.lua:3> did
+// not return within 3s; exiting".
+func (w *SignalWatch) stuckMessage(sig syscall.Signal) string {
+	name := "SIGTERM"
+	if sig == syscall.SIGINT {
+		name = "SIGINT"
+	}
+	holder := ""
+	if w.busy != nil {
+		holder = w.busy()
+	}
+	what := "the reactor did not stop"
+	if holder != "" {
+		what = holder + " did not return"
+	}
+	return fmt.Sprintf("%s: %s: %s within %v; exiting\n", filepath.Base(os.Args[0]), name, what, w.grace)
 }
 
 // Close lets the signals go, without waiting: until that is done, a signal

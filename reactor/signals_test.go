@@ -3,6 +3,8 @@ package reactor
 import (
 	"os"
 	"os/signal"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -217,4 +219,92 @@ func TestSignalsIgnoredWithoutHandleSignals(t *testing.T) {
 	if len(exits) != 0 {
 		t.Errorf("Exit called")
 	}
+}
+
+// TestStopGrace: a graceful stop that has not taken effect within
+// StopGrace (a callback is stuck) exits with 128+signal after one line on
+// Stderr naming what Busy says holds the loop; one that takes effect in
+// time, or has no bound, exits nothing.
+func TestStopGrace(t *testing.T) {
+	guardSignals(t)
+	const grace = 200 * time.Millisecond
+	cases := []struct {
+		name     string
+		sig      syscall.Signal
+		grace    time.Duration
+		busy     func() string
+		stuck    bool // the callback spins until Exit (or a deadline)
+		wantCode int  // 0: no Exit
+		wantMsg  string
+	}{
+		{name: "stuck, SIGTERM", sig: syscall.SIGTERM, grace: grace, stuck: true,
+			busy:     func() string { return "callback spin" },
+			wantCode: 143, wantMsg: ": SIGTERM: callback spin did not return within 200ms; exiting\n"},
+		{name: "stuck, SIGINT, nothing known", sig: syscall.SIGINT, grace: grace, stuck: true,
+			wantCode: 130, wantMsg: ": SIGINT: the reactor did not stop within 200ms; exiting\n"},
+		{name: "stuck, no bound", sig: syscall.SIGTERM, grace: -1, stuck: true,
+			busy: func() string { return "callback spin" }},
+		{name: "stops in time", sig: syscall.SIGTERM, grace: grace,
+			busy: func() string { return "callback spin" }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			exits := make(exitRecorder, 4)
+			var stderr syncWriter
+			r, log := newTestReactor(t, Config{HandleSignals: true, Exit: exits.exit,
+				StopGrace: c.grace, Busy: c.busy, Stderr: &stderr})
+			code := 0
+			r.CallWhenRunning(func() {
+				kill(t, c.sig)
+				if !c.stuck {
+					return
+				}
+				// A Go callback that never returns by itself: it spins
+				// (the loop cannot run) until Exit, or for 4 graces.
+				deadline := time.Now().Add(4 * grace)
+				if c.wantCode != 0 {
+					deadline = time.Now().Add(runLimit)
+				}
+				for time.Now().Before(deadline) && code == 0 {
+					select {
+					case code = <-exits:
+					default:
+					}
+				}
+			})
+			mustRun(t, r)
+			noErrors(t, log)
+			waitReleased(t, r.signals)
+			time.Sleep(2 * grace) // a timer left running would fire by now
+			if code == 0 && len(exits) > 0 {
+				code = <-exits
+			}
+			if code != c.wantCode {
+				t.Errorf("Exit(%d), want %d (0: none)", code, c.wantCode)
+			}
+			got := stderr.String()
+			if c.wantMsg == "" && got != "" || c.wantMsg != "" && (!strings.HasSuffix(got, c.wantMsg) || strings.Count(got, "\n") != 1) {
+				t.Errorf("stderr %q, want one line ending in %q", got, c.wantMsg)
+			}
+		})
+	}
+}
+
+// syncWriter is a strings.Builder safe for the signal goroutine and the
+// test.
+type syncWriter struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }

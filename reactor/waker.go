@@ -9,41 +9,44 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// A waker lets any goroutine interrupt the loop's Wait. It is an eventfd the
-// loop watches for Readable, plus a flag that coalesces wakes: between two
+// A waker lets any goroutine interrupt the loop's Wait. It is a descriptor
+// the loop watches for Readable (an eventfd on Linux, the read end of a pipe
+// elsewhere; see newWakerFds), plus a flag that coalesces wakes: between two
 // drains, only the first wake makes a system call.
 type waker struct {
-	efd  int
+	rfd  int         // watched and drained by the loop
+	wfd  int         // written by wake; rfd itself for an eventfd
 	flag atomic.Bool // a wake is pending: set by wake, cleared by drain
 
-	// mu keeps close from closing efd while a wake is writing to it, so a
-	// late wake can never write into a reused descriptor number.
+	// mu keeps close from closing the descriptors while a wake is writing,
+	// so a late wake can never write into a reused descriptor number.
 	mu     sync.RWMutex
 	closed bool
 }
 
-// wakeValue is the 8-byte counter increment an eventfd write needs, in host
-// byte order.
+// wakeValue is what a wake writes: the 8-byte counter increment an eventfd
+// write needs, in host byte order (a pipe takes any bytes).
 var wakeValue = func() (b [8]byte) {
 	binary.NativeEndian.PutUint64(b[:], 1)
 	return b
 }()
 
-// newWaker returns a waker with a non-blocking, close-on-exec eventfd.
+// newWaker returns a waker whose descriptors are non-blocking and
+// close-on-exec.
 func newWaker() (*waker, error) {
-	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	rfd, wfd, err := newWakerFds()
 	if err != nil {
-		return nil, fmt.Errorf("reactor: eventfd: %w", err)
+		return nil, err
 	}
-	return &waker{efd: efd}, nil
+	return &waker{rfd: rfd, wfd: wfd}, nil
 }
 
-// fd returns the eventfd to watch for Readable.
-func (w *waker) fd() int { return w.efd }
+// fd returns the descriptor to watch for Readable.
+func (w *waker) fd() int { return w.rfd }
 
-// wake makes the eventfd readable and pending true, unless a wake is already
-// pending. It is safe from any goroutine, never blocks on the loop, and does
-// nothing after close.
+// wake makes the descriptor readable and pending true, unless a wake is
+// already pending. It is safe from any goroutine, never blocks on the loop,
+// and does nothing after close.
 func (w *waker) wake() {
 	if !w.flag.CompareAndSwap(false, true) {
 		return // an earlier wake has not been drained: the loop will see it
@@ -54,8 +57,9 @@ func (w *waker) wake() {
 		return
 	}
 	for {
-		_, err := unix.Write(w.efd, wakeValue[:])
-		// EAGAIN means the counter is at its maximum: already readable.
+		_, err := unix.Write(w.wfd, wakeValue[:])
+		// EAGAIN means the counter is at its maximum, or the pipe full:
+		// readable already.
 		if err != unix.EINTR {
 			return
 		}
@@ -69,20 +73,20 @@ func (w *waker) pending() bool { return w.flag.Load() }
 // drain consumes all pending wakes. Only the loop goroutine calls it, and
 // the loop looks for work only after drain returns.
 //
-// It empties the eventfd first and clears the flag after, as the Go runtime's
-// own netpoll break does. The other order loses wakes: a wake landing between
-// the clear and the read sets the flag and has its write consumed by that
-// read, leaving the flag set on an empty eventfd; every later wake then sees
-// the flag, skips its write, and the loop sleeps through them. In this order a
-// wake that finds the flag still set happened before the clear, so the loop
-// sees its work; one after the clear writes again.
+// It empties the descriptor first and clears the flag after, as the Go
+// runtime's own netpoll break does. The other order loses wakes: a wake
+// landing between the clear and the read sets the flag and has its write
+// consumed by that read, leaving the flag set on an empty descriptor; every
+// later wake then sees the flag, skips its write, and the loop sleeps through
+// them. In this order a wake that finds the flag still set happened before
+// the clear, so the loop sees its work; one after the clear writes again.
 func (w *waker) drain() {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	if !w.closed {
-		var buf [8]byte
+		var buf [64]byte
 		for {
-			_, err := unix.Read(w.efd, buf[:])
+			_, err := unix.Read(w.rfd, buf[:])
 			if err == unix.EINTR {
 				continue
 			}
@@ -94,8 +98,8 @@ func (w *waker) drain() {
 	w.flag.Store(false)
 }
 
-// close closes the eventfd. Wakes after close are ignored; a second close
-// returns nil.
+// close closes the descriptors. Wakes after close are ignored; a second
+// close returns nil.
 func (w *waker) close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -103,8 +107,14 @@ func (w *waker) close() error {
 		return nil
 	}
 	w.closed = true
-	if err := unix.Close(w.efd); err != nil {
-		return fmt.Errorf("reactor: close eventfd %d: %w", w.efd, err)
+	err := unix.Close(w.rfd)
+	if w.wfd != w.rfd {
+		if werr := unix.Close(w.wfd); err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("reactor: close waker fd %d: %w", w.rfd, err)
 	}
 	return nil
 }

@@ -162,12 +162,14 @@ reactor.run()`),
 			stdout: []check{is("number\ttrue\n")}},
 		{name: "second install", args: lua(`require("pollreactor").install()
 require("selectreactor").install()`), code: 1,
-			stderr: []check{firstLine("loopscript: (command line):2: reactor already installed")}},
+			stderr: []check{firstLine(`loopscript: (command line):2: reactor already installed (poll, by require("pollreactor").install() at (command line):1)`)}},
 		{name: "install after require reactor", args: lua(preamble + `
-require("epollreactor").install()`), code: 1,
-			stderr: []check{firstLine("loopscript: (command line):2: reactor already installed")}},
+require("selectreactor").install()`), code: 1,
+			stderr: []check{firstLine(`loopscript: (command line):2: reactor already installed (epoll, by require("reactor") at (command line):1)`)}},
+		{name: "install of the kind installed", args: lua(preamble + `
+require("epollreactor").install()`)},
 		{name: "install after --reactor", args: lua(`require("pollreactor").install()`, "--reactor", "select"), code: 1,
-			stderr: []check{firstLine("loopscript: (command line):1: reactor already installed")}},
+			stderr: []check{firstLine("loopscript: (command line):1: reactor already installed (select, by --reactor)")}},
 		{name: "error in a trigger is reported", args: lua(preamble + `
 reactor.add_system_event_trigger("after", "startup", function() error("trigger failed") end)
 reactor.call_when_running(reactor.stop)

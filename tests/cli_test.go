@@ -1,10 +1,14 @@
 package tests
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // cliCase is one run of loopscript and what it must print and return.
@@ -44,7 +48,15 @@ func TestCLI(t *testing.T) {
 	runCLICases(t, []cliCase{
 		{name: "-v", args: []string{"-v"},
 			stdout: []check{oneLine(), firstLinePrefix("loopscript ")}},
+		{name: "-v then the script", args: []string{"-v", script, "x"},
+			stdout: []check{firstLinePrefix("loopscript "), contains("\n" + script + "\tx\tnil\t1\tx\n")}},
+		{name: "-v then -e", args: []string{"-v", "-e", "print('e')"},
+			stdout: []check{firstLinePrefix("loopscript "), contains("\ne\n")}},
+		{name: "-v alone reads no stdin", args: []string{"-v"}, stdin: "print('piped')\n",
+			stdout: []check{oneLine(), firstLinePrefix("loopscript ")}},
 		{name: "--version", args: []string{"--version"},
+			stdout: []check{oneLine(), firstLinePrefix("loopscript ")}},
+		{name: "--version exits", args: []string{"--version", "-e", "print('e')"},
 			stdout: []check{oneLine(), firstLinePrefix("loopscript ")}},
 		{name: "-h", args: []string{"-h"},
 			stdout: []check{firstLinePrefix("usage: loopscript "), contains("-e ", "-l ", "--reactor", "-v", "-h", "--", "Exit status")}},
@@ -70,10 +82,12 @@ func TestCLI(t *testing.T) {
 			stdout: []check{is("42\n")}},
 		{name: "-e attached", args: []string{"-eprint('attached')"},
 			stdout: []check{is("attached\n")}},
-		{name: "-l task", args: []string{"-l", "task", "-e", "print(type(task.looping_call))"},
-			stdout: []check{is("function\n")}},
-		{name: "-l reactor", args: []string{"-l", "reactor", "-e", "print(reactor.name)"},
-			stdout: []check{is("epoll\n")}},
+		{name: "-l task", args: []string{"-l", "task", "-e", "print(task, type(package.loaded.task.looping_call))"},
+			stdout: []check{is("nil\tfunction\n")}},
+		{name: "-l reactor", args: []string{"-l", "reactor", "-e", "print(reactor, package.loaded.reactor.name)"},
+			stdout: []check{is("nil\tepoll\n")}},
+		{name: "-l name is not code", args: []string{"-l", `print("injected") --`}, code: 1,
+			stderr: []check{firstLine(`loopscript: module print("injected") -- not found:`)}},
 		{name: "-l unknown module", args: []string{"-l", "nosuchmodule"}, code: 1,
 			stderr: []check{firstLinePrefix("loopscript: "), contains("nosuchmodule")}},
 		{name: "modules are not globals", args: []string{"-e", "print(reactor, task)"},
@@ -83,6 +97,7 @@ func TestCLI(t *testing.T) {
 			stdout: []check{is("-\ta\tb\ta\tb\n")}},
 		{name: "stdin when no script", stdin: "print('piped')\n",
 			stdout: []check{is("piped\n")}},
+		{name: "stdin /dev/null when no script"}, // exec gives the child /dev/null
 		{name: "-- ends options", args: []string{"--", script, "-v", "--bogus"},
 			stdout: []check{is(script + "\t-v\t--bogus\t2\t-v\t--bogus\n")}},
 		{name: "arg table and ...", args: []string{script, "x", "y"},
@@ -182,4 +197,73 @@ func TestGoErrorHasPosition(t *testing.T) {
 	t.Parallel()
 	r := run(t, "-e", `local s = string.rep("x", 2^62)`)
 	expect(t, r, 1, nil, []check{firstLinePrefix("loopscript: (command line):1: ")})
+}
+
+// TestCommandLineLikeLua51 runs command lines through lua5.1 and loopscript,
+// in a folder holding the modules they load, and wants the same exit status
+// and standard output: -l passes its name to require and sets no global, and
+// an empty standard input (/dev/null) is an empty script.
+func TestCommandLineLikeLua51(t *testing.T) {
+	t.Parallel()
+	lua51, err := exec.LookPath("lua5.1")
+	if err != nil {
+		t.Skip("lua5.1 is not installed: nothing to compare with")
+	}
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"a/b.lua": `b = "set by a.b"; return "its value"`,
+		"mod.lua": `return {x = 1}`,
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{
+		{},
+		{"-l", "a.b", "-e", "print(b, a, package.loaded['a.b'])"},
+		{"-l", "mod", "-e", "print(mod, package.loaded.mod.x)"},
+		{"-l", `print("injected") --`},
+		{"-l", "nosuch"},
+		{"-e", "print(1)", "-l", "mod", "-e", "print(2)"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(lua51, args...)
+			cmd.Dir = dir
+			want, err := cmd.Output()
+			wantCode := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				wantCode = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			r := startWith(t, func(cmd *exec.Cmd) { cmd.Dir = dir }, args...).wait(30 * time.Second)
+			if r.code != wantCode || r.stdout != string(want) {
+				t.Errorf("loopscript: status %d, stdout %q; lua5.1: status %d, stdout %q\nloopscript's stderr:\n%s",
+					r.code, r.stdout, wantCode, want, r.stderr)
+			}
+		})
+	}
+}
+
+// TestReactorFlagAndScriptInstall: --reactor and the script's own install
+// agree when they ask for the same kind (simple-poll.lua then idles as
+// usual); when they do not, the error says which kind --reactor installed.
+func TestReactorFlagAndScriptInstall(t *testing.T) {
+	t.Parallel()
+	t.Run("same kind", func(t *testing.T) {
+		t.Parallel()
+		runIdle(t, syscall.SIGINT, "", "--reactor", "poll", "scripts/simple-poll.lua")
+	})
+	t.Run("another kind", func(t *testing.T) {
+		t.Parallel()
+		line := lineOf(t, "scripts/simple-poll.lua", `require("pollreactor").install()`)
+		r := run(t, "--reactor", "select", "scripts/simple-poll.lua")
+		expect(t, r, 1, nil, []check{firstLine(fmt.Sprintf(
+			"loopscript: scripts/simple-poll.lua:%d: reactor already installed (select, by --reactor)", line))})
+	})
 }

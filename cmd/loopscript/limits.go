@@ -14,10 +14,11 @@ import (
 type limitFlags struct {
 	warnSlow        *time.Duration // nil: the host's default
 	maxCallbackTime time.Duration
+	stopGrace       *time.Duration // nil: the host's default
 	sandbox         bool
 }
 
-// set records --warn-slow or --max-callback-time.
+// set records --warn-slow, --max-callback-time or --stop-grace.
 func (f *limitFlags) set(name, value string) error {
 	d, err := parseDuration(value)
 	if err != nil {
@@ -28,6 +29,8 @@ func (f *limitFlags) set(name, value string) error {
 		f.warnSlow = &d
 	case "--max-callback-time":
 		f.maxCallbackTime = d
+	case "--stop-grace":
+		f.stopGrace = &d
 	}
 	return nil
 }
@@ -43,6 +46,12 @@ func (f *limitFlags) apply(opts *host.Options, argv []string, script int) {
 		}
 	}
 	opts.MaxCallbackTime = f.maxCallbackTime
+	if f.stopGrace != nil {
+		opts.StopGrace = *f.stopGrace
+		if *f.stopGrace == 0 {
+			opts.StopGrace = -1 // no bound
+		}
+	}
 	if f.sandbox {
 		opts.Sandbox = &host.Sandbox{}
 		if script > 0 && argv[script] != "-" {

@@ -25,8 +25,9 @@ const usage = `usage: loopscript [options] [script [args...]]
 Runs a Lua script on a reactor (epoll, poll or select).
 Options:
   -e CHUNK           run the string CHUNK
-  -l NAME            require library NAME into global NAME
+  -l NAME            require(NAME), as lua 5.1 does (no global is set)
   --reactor KIND     install the reactor KIND (epoll, poll, select) first
+                     (default: epoll on Linux, poll elsewhere)
   --clock real|virtual
                      virtual: timers fire at once, in order, on a clock that
                      jumps to the next timer instead of waiting (default real)
@@ -36,10 +37,14 @@ Options:
   --max-callback-time D
                      interrupt a callback (or the main chunk outside
                      reactor.run) that runs longer than D; the loop goes on
+  --stop-grace D     after a first SIGINT or SIGTERM, exit if the reactor has
+                     not stopped within D (default 3 s; 0 waits for ever),
+                     naming the callback that holds it
   --sandbox          run the script as untrusted: safe libraries only,
                      require only beside the script, 1 s per callback
                      unless --max-callback-time says otherwise
-  -v, --version      print the version and exit
+  -v                 print the version, then run the rest (alone: exit)
+  --version          print the version and exit
   -h, --help         print this help and exit
   --                 stop handling options
   -                  run standard input and stop handling options
@@ -47,7 +52,8 @@ With no script, loopscript runs standard input when it is not a terminal.
 Durations: seconds (0.5, 2) or Go's syntax (200ms, 1.5s, 2m).
 Exit status: 0 when the script finishes (errors in callbacks are reported
 and survived), 1 for an error in the script itself or a script that cannot
-be read, 2 for bad usage, 128+N after a second signal N.
+be read, 2 for bad usage, 128+N after a second signal N, or after a
+signal N whose stop did not take effect within the --stop-grace.
 `
 
 func main() {
@@ -67,7 +73,8 @@ type invocation struct {
 	actions     []action
 	script      int // index in argv of the script ("-" for stdin), or 0
 	help        bool
-	version     bool
+	version     bool // --version: print it and exit
+	showVersion bool // -v: print it, then run what else was asked, as lua does
 	limits      limitFlags
 }
 
@@ -103,7 +110,9 @@ func parse(argv []string) (*invocation, error) {
 		switch name {
 		case "-h", "--help":
 			inv.help = true
-		case "-v", "--version":
+		case "-v":
+			inv.showVersion = true
+		case "--version":
 			inv.version = true
 		case "-e", "-l":
 			v, err := takeValue()
@@ -117,7 +126,7 @@ func parse(argv []string) (*invocation, error) {
 				return nil, err
 			}
 			if !slices.Contains(reactor.PollerNames, v) {
-				return nil, &usageError{fmt.Sprintf("unknown reactor '%s' (want epoll, poll or select)", v)}
+				return nil, &usageError{fmt.Sprintf("unknown reactor '%s' (want %s)", v, reactor.WantPollers(v))}
 			}
 			inv.reactorKind = v
 		case "--clock":
@@ -132,7 +141,7 @@ func parse(argv []string) (*invocation, error) {
 			inv.clock = clock
 		case "--trace":
 			inv.trace = true
-		case "--warn-slow", "--max-callback-time":
+		case "--warn-slow", "--max-callback-time", "--stop-grace":
 			v, err := takeValue()
 			if err != nil {
 				return nil, err
@@ -176,9 +185,11 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, usage)
 		return 0
 	}
-	if inv.version {
+	if inv.version || inv.showVersion {
 		fmt.Fprintln(stdout, version)
-		return 0
+	}
+	if inv.version || inv.showVersion && inv.script == 0 && len(inv.actions) == 0 {
+		return 0 // lua -v alone prints the version and reads no standard input
 	}
 	if inv.script == 0 && len(inv.actions) == 0 {
 		if isTerminal(stdin) {
@@ -201,7 +212,7 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer h.Close()
 	if inv.reactorKind != "" {
-		if err := h.Install(inv.reactorKind); err != nil {
+		if err := h.InstallBy(inv.reactorKind, "--reactor"); err != nil {
 			fmt.Fprintf(stderr, "loopscript: %v\n", err)
 			return 1
 		}
@@ -241,14 +252,4 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func report(stderr io.Writer, err error) int {
 	fmt.Fprintf(stderr, "loopscript: %s\n", errorText(err))
 	return 1
-}
-
-// isTerminal reports whether r is a character device such as a terminal.
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
