@@ -155,7 +155,7 @@ func TestCoroutines(t *testing.T) {
 		{"yield across pcall", `local co = coroutine.create(function() return pcall(function() coroutine.yield() end) end)
 local ok, pok, msg = coroutine.resume(co)
 print(ok, pok, msg)
-print(coroutine.resume(co))`, "true\tfalse\tlimits.lua:1: " + boundary + "\nfalse\tcan not resume a dead thread\n", ""},
+print(coroutine.resume(co))`, "true\tfalse\tlimits.lua:1: " + boundary + "\nfalse\tcannot resume dead coroutine\n", ""},
 		{"pcall(coroutine.yield)", `local co = coroutine.wrap(function() print(pcall(coroutine.yield, 1)) return "end" end) print(co())`,
 			"false\tlimits.lua:1: " + boundary + "\nend\n", ""},
 		{"yield in a sort comparator", `local co = coroutine.wrap(function() table.sort({3, 2, 1}, function(a, b) coroutine.yield() return a < b end) end) co()`, "", boundary},

@@ -29,20 +29,21 @@ func definitionName(L *lua.LState, fn *lua.LFunction) string {
 		}
 	}
 	seen := map[*lua.FunctionProto]bool{}
-	for level := 0; ; level++ {
-		dbg, ok := L.GetStack(level)
-		if !ok {
-			return ""
-		}
+	name := ""
+	nearLevels(L, 0, func(dbg *lua.Debug) bool {
 		f, _ := L.GetInfo("f", dbg, lua.LNil)
 		lf, ok := f.(*lua.LFunction)
 		if !ok || lf.IsG {
-			continue
+			return false
 		}
-		if parent, child := findParent(lf.Proto, fn.Proto, seen); parent != nil {
-			return closureName(parent, child)
+		parent, child := findParent(lf.Proto, fn.Proto, seen)
+		if parent == nil {
+			return false
 		}
-	}
+		name = closureName(parent, child)
+		return true
+	})
+	return name
 }
 
 // findParent searches the prototypes nested in p (p included) for the one

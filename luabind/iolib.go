@@ -347,7 +347,7 @@ func (rt *Runtime) flushFile(file lua.LValue) error {
 	}
 	L.Push(flush)
 	L.Push(file)
-	if err := pcall(L, 1, 2); err != nil {
+	if err := rt.pcall(L, 1, 2); err != nil {
 		return err
 	}
 	defer L.Pop(2)

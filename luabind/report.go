@@ -112,6 +112,30 @@ func (rt *Runtime) traceback(L *lua.LState, level int) string {
 	return "stack traceback:\n" + strings.Join(frames, "\n")
 }
 
+// nameSearchLevels is how many levels of the stack the searches for a
+// function's name visit at each end (see nearLevels).
+const nameSearchLevels = 64
+
+// nearLevels calls visit for the levels from level down, up to
+// nameSearchLevels of them, then for the bottom nameSearchLevels levels (the
+// main chunk and what it called), until visit returns true. Finding a level
+// takes time proportional to its depth, so visiting every level of a stack
+// 20,000 deep would take seconds; the names sought live near the function's
+// call or near the bottom, where it was made.
+func nearLevels(L *lua.LState, level int, visit func(dbg *lua.Debug) bool) {
+	depth := stackDepth(L)
+	for i := level; i < depth && i < level+nameSearchLevels; i++ {
+		if dbg, ok := L.GetStack(i); ok && visit(dbg) {
+			return
+		}
+	}
+	for i := max(level+nameSearchLevels, depth-nameSearchLevels); i < depth; i++ {
+		if dbg, ok := L.GetStack(i); ok && visit(dbg) {
+			return
+		}
+	}
+}
+
 // stackDepth is the number of levels L.GetStack finds.
 func stackDepth(L *lua.LState) int {
 	hi := 1
@@ -232,23 +256,24 @@ func (rt *Runtime) globalName(L *lua.LState, fn *lua.LFunction, level int) strin
 	if fn == nil {
 		return ""
 	}
-	for ; ; level++ {
-		dbg, ok := L.GetStack(level)
-		if !ok {
-			break
-		}
+	found := ""
+	nearLevels(L, level, func(dbg *lua.Debug) bool {
 		if f, _ := L.GetInfo("f", dbg, lua.LNil); f == nil || f.(*lua.LFunction).IsG {
-			continue
+			return false
 		}
 		for i := 1; ; i++ {
 			name, v := L.GetLocal(dbg, i)
 			if name == "" {
-				break
+				return false
 			}
 			if v == fn && name[0] != '(' {
-				return name
+				found = name
+				return true
 			}
 		}
+	})
+	if found != "" {
+		return found
 	}
 	name := ""
 	globals := L.G.Global

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -62,6 +63,23 @@ func TestIsTerminal(t *testing.T) {
 			t.Errorf("isTerminal(%s) = %v, want %v", c.name, got, c.want)
 		}
 	}
+}
+
+// writeLuaFiles creates files (name -> content) in a new temporary folder
+// and returns it.
+func writeLuaFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 // TestCommandLineAsLua: each case runs loopscript in process and checks
