@@ -78,6 +78,7 @@ type Reactor struct {
 	triggers triggers
 	signals  *SignalWatch // nil if signals are not handled
 
+	halted atomic.Bool  // see Halt
 	holds  atomic.Int64 // unreleased HoldPending calls (see pending.go)
 	onIdle func()       // SetIdleHook's hook, or nil
 
@@ -234,6 +235,10 @@ func (r *Reactor) ReportError(err error) {
 // returns another error only if the poller fails, after the shutdown
 // triggers.
 func (r *Reactor) Run() error {
+	if r.halted.Load() {
+		r.Close()
+		return nil
+	}
 	if !r.state.CompareAndSwap(stateIdle, stateRunning) {
 		if r.state.Load() == stateStopped {
 			return ErrNotRestartable
@@ -251,6 +256,7 @@ func (r *Reactor) Run() error {
 	err := r.loop()
 	r.state.Store(stateStopping) // the poller failed, if nothing else stopped us
 	r.fireSystemEvent(Shutdown, func() { r.running = false })
+	r.running = false // also when halted: no trigger ran
 	r.finish()
 	return err
 }
@@ -283,7 +289,7 @@ func (r *Reactor) loop() error {
 func (r *Reactor) runDueTimers() {
 	now, limit := r.clock.Now(), r.timers.nextSeq
 	r.seen = now
-	for {
+	for !r.halted.Load() {
 		run := r.timers.popDue(now, limit)
 		if run == nil {
 			return
@@ -365,7 +371,9 @@ func (r *Reactor) runPosted() {
 	r.postMu.Unlock()
 	for i, fn := range fns {
 		fns[i] = nil
-		r.invoke(Func(fn))
+		if !r.halted.Load() {
+			r.invoke(Func(fn))
+		}
 	}
 	r.spare = fns[:0]
 }

@@ -131,7 +131,7 @@ func (r *Reactor) fireSystemEvent(event string, enterDuring func()) {
 			if !ok {
 				break
 			}
-			if fn != nil {
+			if fn != nil && !r.halted.Load() {
 				r.invoke(Func(fn))
 			}
 		}
