@@ -18,7 +18,13 @@ func (h *Host) Call(fn lua.LValue, args ...lua.LValue) error {
 	if !IsCallable(h.L, fn) {
 		return &ScriptError{Message: "attempt to call a " + fn.Type().String() + " value"}
 	}
+	if exit := h.rt.Exited(); exit != nil {
+		return exit // the script has ended: nothing more runs
+	}
 	if err := h.rt.RunChunk(fn, args...); err != nil {
+		if exit, ok := err.(*ExitError); ok {
+			return exit
+		}
 		cbErr := err.(*CallbackError)
 		return &ScriptError{Message: cbErr.Message, Traceback: cbErr.Traceback}
 	}

@@ -119,7 +119,7 @@ func (rt *Runtime) runPCall(L *lua.LState) int {
 func (rt *Runtime) catchHook(L *lua.LState) {
 	rt.closeAtRaise(L)
 	errObj := L.Get(-1)
-	if c := rt.catches[len(rt.catches)-1]; c.handler != nil && c.L == L {
+	if c := rt.catches[len(rt.catches)-1]; c.handler != nil && c.L == L && rt.exit == nil {
 		errObj = rt.callHandler(L, c.handler, errObj)
 	}
 	panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: errObj, StackTrace: hookTrace})
@@ -204,6 +204,7 @@ func (rt *Runtime) scriptPCall(L *lua.LState, nargs int, handler lua.LValue) int
 		return fail(lua.LString(errCStack))
 	}
 	if err := rt.protect(L, nargs, lua.MultRet, rt.pcallRunner, handler); err != nil {
+		rt.raiseExit(L) // os.exit is not caught
 		return fail(errorValue(err))
 	}
 	L.Insert(lua.LTrue, 1)

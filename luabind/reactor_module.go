@@ -67,8 +67,12 @@ func (rt *Runtime) openInstaller(kind string) lua.LGFunction {
 
 func (rt *Runtime) luaRun(L *lua.LState) int {
 	leave := rt.enterLoop()
+	outer := rt.loopDepth
+	rt.loopDepth = len(rt.catches)
 	err := rt.r.Run()
+	rt.loopDepth = outer
 	leave()
+	rt.raiseExit(L) // a callback called os.exit: the script ends here
 	if err != nil {
 		raise(L, err)
 	}

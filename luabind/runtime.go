@@ -83,7 +83,12 @@ type Runtime struct {
 	delayedCallMeta *lua.LTable
 	loopingCallMeta *lua.LTable
 
-	io     *ioLib     // the io library's streams (see iolib.go); nil without io
+	io *ioLib // the io library's streams (see iolib.go); nil without io
+	// exit is set once the script calls os.exit (see exit.go); loopDepth
+	// is len(catches) where the running reactor.run() was called.
+	exit      *ExitError
+	loopDepth int
+
 	watch  watchdog   // enforces cfg.Limits
 	random *rand.Rand // math.random's generator (see safe_stdlib.go)
 }
@@ -111,6 +116,7 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 	rt.delayedCallMeta = rt.newDelayedCallMeta()
 	rt.loopingCallMeta = rt.newLoopingCallMeta()
 	rt.hardenStdlib()
+	rt.replaceExit()
 	rt.replaceIO()
 	L.PreloadModule("reactor", rt.openReactor)
 	L.PreloadModule("task", rt.openTask)
@@ -215,6 +221,9 @@ func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 	if apiErr == nil {
 		return nil
 	}
+	if rt.exit != nil {
+		return rt.exit
+	}
 	cbErr := &CallbackError{
 		Message:   rt.errorText(L, apiErr.Object),
 		Traceback: tidyGopherTraceback(apiErr.StackTrace),
@@ -226,6 +235,9 @@ func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 		_, cbErr.Traceback = goPanicMessage("", apiErr.StackTrace)
 	}
 	cbErr.Function, cbErr.Defined = rt.describe(L, fn)
+	if rt.exit != nil { // the error's __tostring called os.exit
+		return rt.exit
+	}
 	return cbErr
 }
 
@@ -262,11 +274,21 @@ const (
 
 // call runs a callback for the reactor and reports its error, if any. It
 // returns the error so a LoopingCall can stop on it.
+//
+// A callback that called os.exit is not reported. When it ran inline, from
+// Lua code still running above the reactor's loop (clock:advance, lc:start,
+// call_when_running), that code ends too: the exit is raised again there.
 func (rt *Runtime) call(kind CallKind, fn lua.LValue, args []lua.LValue) error {
 	rt.traceCall(kind, fn)
 	err := rt.PCallAsCallback(fn, args...)
-	if err != nil {
-		rt.report(err.(*CallbackError))
+	switch e := err.(type) {
+	case nil:
+	case *ExitError:
+		if len(rt.catches) > rt.loopDepth {
+			rt.raiseExit(rt.L.G.CurrentThread)
+		}
+	default:
+		rt.report(e.(*CallbackError))
 	}
 	return err
 }
@@ -283,6 +305,9 @@ func (rt *Runtime) report(e *CallbackError) {
 // *CallbackError goes as it is; anything else (a Go callback's panic, which
 // means a bug in Go code rather than in the script) is wrapped in one.
 func (rt *Runtime) ReportError(err error) {
+	if _, ok := err.(*ExitError); ok {
+		return // os.exit is no error to report
+	}
 	cbErr, ok := err.(*CallbackError)
 	if !ok {
 		cbErr = &CallbackError{Function: "Go callback", Message: fmt.Sprintf("internal error: %v", err)}

@@ -397,6 +397,7 @@ func (rt *Runtime) resumeNested(L, th *lua.LState, resume lua.LGFunction) int {
 	rt.catches = append(rt.catches, catchPoint{L: th})
 	n := resume(L)
 	rt.catches = rt.catches[:depth]
+	rt.raiseExit(L) // the coroutine called os.exit: so does its resumer
 	if th.Dead {
 		luastate.CloseUpvalues(th, 0)
 	}

@@ -61,7 +61,6 @@ func TestLoopscriptTestRequiresBesideTheFile(t *testing.T) {
 // fails that test or file, and the run goes on to its summary and an exit
 // status that counts it.
 func TestLoopscriptTestOSExit(t *testing.T) {
-	t.Skip("needs os.exit to return host.ExitError")
 	t.Parallel()
 	dir := writeTree(t, map[string]string{
 		"a_test.lua": `test("exits", function() print("bye") os.exit(0) end)

@@ -7,6 +7,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -248,8 +249,12 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // report prints an error of the script itself, as lua does, and returns the
-// exit status 1.
+// exit status 1; a script that called os.exit(N) ends with status N, silently.
 func report(stderr io.Writer, err error) int {
+	var exit *host.ExitError
+	if errors.As(err, &exit) {
+		return exit.Code
+	}
 	fmt.Fprintf(stderr, "loopscript: %s\n", errorText(err))
 	return 1
 }
