@@ -177,9 +177,9 @@ end) print(outer())`, "ab\n", ""},
 		{"resuming a normal coroutine", `local co1, co2
 co1 = coroutine.create(function() print(coroutine.resume(co2)) end)
 co2 = coroutine.create(function() print(coroutine.status(co1)) print(coroutine.resume(co1)) end)
-coroutine.resume(co1)`, "normal\nfalse\tcannot resume non-suspended coroutine\ntrue\n", ""},
+coroutine.resume(co1)`, "normal\nfalse\tcannot resume normal coroutine\ntrue\n", ""},
 		{"resuming a running coroutine", `local co co = coroutine.create(function() return coroutine.resume(co) end) print(coroutine.resume(co))`,
-			"true\tfalse\tcan not resume a running thread\n", ""},
+			"true\tfalse\tcannot resume running coroutine\n", ""},
 		{"wrap of a non-function", `coroutine.wrap(1)`, "", "bad argument #1 to 'wrap' (function expected, got number)"},
 		{"resume of a non-coroutine", `coroutine.resume({})`, "", "bad argument #1 to 'resume' (coroutine expected, got table)"},
 		{"reactor.run inside a coroutine", `local r = require("reactor")

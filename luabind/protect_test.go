@@ -143,3 +143,24 @@ print(pcall(function() return xpcall(print) end))`)
 		t.Error("a runner shows through")
 	}
 }
+
+// debug.traceback's level counts the script's frames as Lua 5.1 does:
+// luabind's runners, which tracebacks hide, take no level (expected output
+// from lua5.1, without its last "[C]: ?", the interpreter's own frame).
+func TestTracebackLevels(t *testing.T) {
+	res := runLua(t, `local function level4() error("error!") end
+local function level3() level4() end
+local function level2() level3() end
+local function level1() level2() end
+for _, lv in ipairs({6, 7, 8, 9}) do
+  local ok, result = xpcall(level1, function(err) return debug.traceback("msg", lv) end)
+  print(lv, result)
+end`)
+	want := "6\tmsg\nstack traceback:\n\ttest.lua:4: in function 'level1'\n\t[C]: in function 'xpcall'\n\ttest.lua:6: in main chunk\n" +
+		"7\tmsg\nstack traceback:\n\t[C]: in function 'xpcall'\n\ttest.lua:6: in main chunk\n" +
+		"8\tmsg\nstack traceback:\n\ttest.lua:6: in main chunk\n" +
+		"9\tmsg\nstack traceback:\n"
+	if res.err != nil || res.out != want {
+		t.Fatalf("output:\n%s\nerror %v; want:\n%s", res.out, res.err, want)
+	}
+}

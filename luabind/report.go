@@ -91,7 +91,17 @@ func (rt *Runtime) traceback(L *lua.LState, level int) string {
 		}
 		return rt.frameLine(L, i, dbg, fn)
 	}
-	i := level
+	// level counts the script's frames: the runners hidden below take no
+	// level, so debug.traceback(msg, n) starts where Lua 5.1's would.
+	i := 0
+	for shown := 0; i < depth; i++ {
+		if !rt.runnerAt(L, i) {
+			if shown == level {
+				break
+			}
+			shown++
+		}
+	}
 	for ; i < depth && len(frames) <= tracebackHead+tracebackTail; i++ {
 		if line := frame(i); line != "" {
 			frames = append(frames, line)
@@ -108,6 +118,9 @@ func (rt *Runtime) traceback(L *lua.LState, level int) string {
 		for k := len(tail) - 1; k >= 0; k-- {
 			frames = append(frames, tail[k])
 		}
+	}
+	if len(frames) == 0 {
+		return "stack traceback:"
 	}
 	return "stack traceback:\n" + strings.Join(frames, "\n")
 }
@@ -134,6 +147,17 @@ func nearLevels(L *lua.LState, level int, visit func(dbg *lua.Debug) bool) {
 			return
 		}
 	}
+}
+
+// runnerAt reports whether the function at level i is one of luabind's
+// runners.
+func (rt *Runtime) runnerAt(L *lua.LState, i int) bool {
+	dbg, ok := L.GetStack(i)
+	if !ok {
+		return false
+	}
+	fn, err := L.GetInfo("f", dbg, lua.LNil)
+	return err == nil && rt.isRunner(fn)
 }
 
 // stackDepth is the number of levels L.GetStack finds.

@@ -254,13 +254,7 @@ func (rt *Runtime) hardenCoroutines(L *lua.LState, co *lua.LTable) {
 	// ours keeps it there too, and calls gopher-lua's with it.
 	var wrapaux lua.LGFunction
 	wrapped := func(L *lua.LState) int {
-		th := L.ToThread(lua.UpvalueIndex(1))
-		if active(L, th) {
-			L.RaiseError("cannot resume non-suspended coroutine")
-		}
-		prepareResume(L, th)
-		luastate.SetWrapped(th, true)
-		return rt.resumeNested(L, th, wrapaux)
+		return rt.resumeNested(L, L.ToThread(lua.UpvalueIndex(1)), true, wrapaux)
 	}
 	co.RawSetString("wrap", L.NewFunction(func(L *lua.LState) int {
 		checkFunction(L, 1, fnWrap)
@@ -283,14 +277,7 @@ func (rt *Runtime) hardenCoroutines(L *lua.LState, co *lua.LTable) {
 		if !ok {
 			typeError(L, 1, fname{name: "resume"}, "coroutine")
 		}
-		if active(L, th) {
-			L.Push(lua.LFalse)
-			L.Push(lua.LString("cannot resume non-suspended coroutine"))
-			return 2
-		}
-		prepareResume(L, th)
-		luastate.SetWrapped(th, false)
-		return rt.resumeNested(L, th, resume)
+		return rt.resumeNested(L, th, false, resume)
 	}))
 	co.RawSetString("status", L.NewFunction(func(L *lua.LState) int {
 		th, ok := L.Get(1).(*lua.LState)
@@ -370,29 +357,33 @@ func prepareResume(L, th *lua.LState) {
 	}
 }
 
-const errDeadCoroutine = "cannot resume dead coroutine"
-
-// resumeNested runs resume (gopher-lua's coroutine.resume, or the function
-// coroutine.wrap made) on th, counting it as one more level of nesting (see
-// maxCNesting). Errors th does not catch end at this resume: its upvalues
-// are closed as it dies (see protect.go).
-func (rt *Runtime) resumeNested(L, th *lua.LState, resume lua.LGFunction) int {
-	if len(rt.catches) >= maxCNesting {
-		if luastate.Wrapped(th) {
-			L.RaiseError(errCStack)
+// resumeNested resumes th with resume (gopher-lua's coroutine.resume, or
+// the function coroutine.wrap made, when wrapped), counting it as one more
+// level of nesting (see maxCNesting). It refuses, in Lua 5.1's words, a
+// coroutine that is dead, running or has resumed another (running it twice
+// would corrupt it). Errors th does not catch end at this resume: its
+// upvalues are closed as it dies (see protect.go).
+func (rt *Runtime) resumeNested(L, th *lua.LState, wrapped bool, resume lua.LGFunction) int {
+	refuse := func(msg string) int {
+		if wrapped {
+			L.RaiseError("%s", msg)
 		}
 		L.Push(lua.LFalse)
-		L.Push(lua.LString(errCStack))
+		L.Push(lua.LString(msg))
 		return 2
 	}
-	if th.Dead { // gopher-lua's own words are not Lua's
-		if luastate.Wrapped(th) {
-			L.RaiseError(errDeadCoroutine)
-		}
-		L.Push(lua.LFalse)
-		L.Push(lua.LString(errDeadCoroutine))
-		return 2
+	switch {
+	case th.Dead:
+		return refuse("cannot resume dead coroutine")
+	case L.G.CurrentThread == th:
+		return refuse("cannot resume running coroutine")
+	case active(L, th):
+		return refuse("cannot resume normal coroutine")
+	case len(rt.catches) >= maxCNesting:
+		return refuse(errCStack)
 	}
+	prepareResume(L, th)
+	luastate.SetWrapped(th, wrapped)
 	depth := len(rt.catches)
 	rt.catches = append(rt.catches, catchPoint{L: th})
 	n := resume(L)
