@@ -315,7 +315,7 @@ func (h *Host) print(L *lua.LState) int {
 		if i > 1 {
 			b = append(b, '\t')
 		}
-		b = append(b, L.ToStringMeta(L.Get(i)).String()...)
+		b = append(b, luabind.ToString(L, L.Get(i))...)
 	}
 	b = append(b, '\n')
 	if _, err := h.stdout.Write(b); err != nil {

@@ -124,7 +124,7 @@ func writeArgs(L *lua.LState, w io.Writer, first int, f fname) int {
 		}
 	}
 	for i := first; i <= top; i++ {
-		if _, err := io.WriteString(w, lua.LVAsString(L.Get(i))); err != nil {
+		if _, err := io.WriteString(w, valueText(L.Get(i))); err != nil {
 			L.Push(lua.LNil)
 			L.Push(lua.LString(err.Error()))
 			return 2

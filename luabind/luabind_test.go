@@ -46,7 +46,7 @@ func runLua(t *testing.T, code string) result {
 	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
 		parts := make([]string, L.GetTop())
 		for i := range parts {
-			parts[i] = L.ToStringMeta(L.Get(i + 1)).String()
+			parts[i] = ToString(L, L.Get(i+1))
 		}
 		out.WriteString(strings.Join(parts, "\t") + "\n")
 		return 0

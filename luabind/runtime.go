@@ -117,6 +117,7 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 	rt.loopingCallMeta = rt.newLoopingCallMeta()
 	rt.hardenStdlib()
 	rt.replaceExit()
+	L.SetGlobal("tostring", L.NewFunction(luaToString))
 	rt.replaceIO()
 	L.PreloadModule("reactor", rt.openReactor)
 	L.PreloadModule("task", rt.openTask)
