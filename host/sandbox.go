@@ -183,7 +183,8 @@ func searchDirs(L *lua.LState, dirs []string) int {
 			}
 			fn, err := luabind.Load(L, bytes.NewReader(code), path)
 			if err != nil {
-				L.RaiseError("error loading module '%s' from file '%s':\n\t%s", name, path, syntaxMessage(path, err))
+				// No position, as Lua's: the message names the file.
+				L.Error(lua.LString(fmt.Sprintf("error loading module '%s' from file '%s':\n\t%v", name, path, err)), 0)
 			}
 			L.Push(fn)
 			return 1

@@ -133,7 +133,7 @@ func TestSandboxRequire(t *testing.T) {
 	runScriptCases(t, Options{Sandbox: &Sandbox{AllowedDirs: []string{dir}}}, []scriptCase{
 		{"a module", `print(require("greet").hello())`, "hello\n", ""},
 		{"a package", `print(require("pkg"), require("pkg.sub"))`, "pkg\tpkg.sub\n", ""},
-		{"a syntax error", `require("broken")`, "", "broken.lua: syntax error near <eof>"},
+		{"a syntax error", `require("broken")`, "", "broken.lua':\n\t" + filepath.Join(dir, "broken.lua") + ":1: unexpected symbol near '<eof>'"},
 		{"missing", `require("nope")`, "", "no file '" + filepath.Join(dir, "nope.lua") + "'"},
 		{"a symbolic link out", `require("link")`, "", "module link not found"},
 		{"a folder linked out", `require("linkdir.evil")`, "", "module linkdir.evil not found"},

@@ -6,111 +6,65 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/ast"
 	"github.com/yuin/gopher-lua/parse"
 )
 
-// MaxSyntaxDepth is how deeply a chunk's syntax may nest (an expression in
-// an expression, a block in a block) before loading it fails with "chunk
-// has too many syntax levels". gopher-lua's compiler recurses in Go once per
-// level, and a Go stack overflow is fatal, not an error: a million nested
-// "not" took the process down. Reference Lua allows 200 levels; this is
-// generous enough for generated code (a long chain of a + b + ... nests one
-// level per operator here).
-const MaxSyntaxDepth = 10000
+// MaxSyntaxDepth is how deep the syntax tree of a chunk may be before
+// loading it fails with "chunk has too many syntax levels". gopher-lua's
+// compiler recurses in Go once per node of the tree, and a Go stack
+// overflow is fatal, not an error. Lua 5.1's own limit of 200 levels holds
+// too, but it does not count the nodes that left-associative chains build
+// (a + b + ..., a.b.c..., f()()..., elseif ...): this bounds those. A tree
+// this deep takes the compiler up to about 32 MB of Go stack.
+const MaxSyntaxDepth = 50000
 
-// Load compiles the chunk read from r as gopher-lua's LState.Load does, but
-// refuses a chunk nested deeper than MaxSyntaxDepth instead of overflowing
-// the Go stack. Errors are *lua.ApiError of type ApiErrorSyntax, as Load's.
+// Load compiles the chunk read from r. Its syntax is checked first, as Lua
+// 5.1 checks it (see checker): a syntax error reads as Lua's, and a chunk
+// nested past Lua's limits, or deeper than MaxSyntaxDepth, is refused
+// before gopher-lua's parser sees it. Messages and tracebacks call the
+// chunk name, as it is: the host names its chunks, where Lua would cut a
+// long file name. Errors are *lua.ApiError of type ApiErrorSyntax, whose
+// message is complete: "NAME:LINE: MESSAGE near 'TOKEN'".
 func Load(L *lua.LState, r io.Reader, name string) (*lua.LFunction, error) {
-	src := &countingReader{r: r}
-	chunk, err := parse.Parse(src, name)
+	code, err := io.ReadAll(r)
 	if err != nil {
-		return nil, syntaxError(err)
+		return nil, err
 	}
-	if line, deep := tooDeep(chunk, src.n); deep {
-		return nil, syntaxError(fmt.Errorf("%s:%d: chunk has too many syntax levels", name, line))
+	return compile(L, code, name, name, scriptLevels)
+}
+
+// loadChunk is Load for the functions scripts load code with: chunkname is
+// as in Lua, "@file" for a file, "=name" for another name, else the source
+// itself, and messages and tracebacks show it as Lua 5.1 does.
+func loadChunk(L *lua.LState, code []byte, chunkname string) (*lua.LFunction, error) {
+	return compile(L, code, chunkID(chunkname, runtimeIDSize), chunkID(chunkname, syntaxIDSize), loadLevels)
+}
+
+// compile compiles code, which runtime errors will call name and syntax
+// errors syntaxName, with levels of Lua's C levels already in use.
+func compile(L *lua.LState, code []byte, name, syntaxName string, levels int) (*lua.LFunction, error) {
+	if serr := checkSyntax(code, levels, MaxSyntaxDepth); serr != nil {
+		return nil, loadError(fmt.Sprintf("%s:%d: %s", syntaxName, serr.line, serr.msg), nil)
+	}
+	chunk, err := parse.Parse(bytes.NewReader(code), name)
+	if err != nil {
+		return nil, loadError(gopherMessage(syntaxName, code, err), err)
 	}
 	proto, err := lua.Compile(chunk, name)
 	if err != nil {
-		return nil, syntaxError(err)
+		return nil, loadError(gopherMessage(syntaxName, code, err), err)
 	}
 	return L.NewFunctionFromProto(proto), nil
 }
 
-func syntaxError(err error) error {
-	return &lua.ApiError{Type: lua.ApiErrorSyntax, Object: lua.LString(err.Error()), Cause: err}
-}
-
-var (
-	exprType = reflect.TypeFor[ast.Expr]()
-	stmtType = reflect.TypeFor[ast.Stmt]()
-)
-
-// tooDeep reports whether the syntax tree of a source of size bytes nests
-// more than MaxSyntaxDepth expressions and statements, and the line where it
-// first does.
-//
-// Every level of nesting takes at least one token of its own, except a call
-// statement, which shares its call's: a tree is at most twice as deep as its
-// source is long. So a source of up to MaxSyntaxDepth/2 bytes, which is
-// almost every script, is not walked at all; the walk cost as much as
-// parsing a small script. (TestSyntaxDepthBound holds the parser to this.)
-func tooDeep(chunk []ast.Stmt, size int64) (line int, deep bool) {
-	if 2*size <= MaxSyntaxDepth {
-		return 0, false
+func loadError(msg string, cause error) error {
+	if cause == nil {
+		cause = errors.New(msg)
 	}
-	return deeperThan(chunk, MaxSyntaxDepth)
-}
-
-// deeperThan reports whether the syntax tree nests more than limit levels,
-// and the line where it first does. It walks the tree by reflection, which
-// sees every field of every node type, and stops descending at the limit,
-// so its own recursion stays shallow.
-func deeperThan(chunk []ast.Stmt, limit int) (line int, deep bool) {
-	var walk func(v reflect.Value, depth int) bool
-	walk = func(v reflect.Value, depth int) bool {
-		switch v.Kind() {
-		case reflect.Interface:
-			if v.IsNil() {
-				return false
-			}
-			return walk(v.Elem(), depth)
-		case reflect.Pointer:
-			if v.IsNil() {
-				return false
-			}
-			if t := v.Type(); t.Implements(exprType) || t.Implements(stmtType) {
-				depth++
-				if depth > limit {
-					if p, ok := v.Interface().(ast.PositionHolder); ok {
-						line = p.Line()
-					}
-					return true
-				}
-			}
-			return walk(v.Elem(), depth)
-		case reflect.Struct:
-			for i := 0; i < v.NumField(); i++ {
-				if v.Type().Field(i).IsExported() && walk(v.Field(i), depth) {
-					return true
-				}
-			}
-		case reflect.Slice:
-			for i := 0; i < v.Len(); i++ {
-				if walk(v.Index(i), depth) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	deep = walk(reflect.ValueOf(chunk), 0)
-	return line, deep
+	return &lua.ApiError{Type: lua.ApiErrorSyntax, Object: lua.LString(msg), Cause: cause}
 }
 
 // hardenLoading makes every way a script compiles code go through Load:
@@ -152,7 +106,7 @@ func luaLoad(L *lua.LState) int {
 	if !ok {
 		typeError(L, 1, fname{name: "load"}, "function")
 	}
-	name := "?"
+	name := "=(load)"
 	if s, ok := L.Get(2).(lua.LString); ok {
 		name = string(s)
 	}
@@ -174,18 +128,18 @@ func luaLoad(L *lua.LState) int {
 		}
 		code.WriteString(s)
 	}
-	fn, err := Load(L, strings.NewReader(code.String()), name)
+	fn, err := loadChunk(L, []byte(code.String()), name)
 	return loadResult(L, fn, err)
 }
 
 // loadstring(s [, chunkname])
 func luaLoadString(L *lua.LState) int {
 	code := checkStringArg(L, 1, fname{name: "loadstring"})
-	name := "<string>"
+	name := code
 	if s, ok := L.Get(2).(lua.LString); ok {
 		name = string(s)
 	}
-	fn, err := Load(L, strings.NewReader(code), name)
+	fn, err := loadChunk(L, []byte(code), name)
 	return loadResult(L, fn, err)
 }
 
@@ -194,9 +148,9 @@ func luaLoadString(L *lua.LState) int {
 func loadFile(L *lua.LState, path string) (*lua.LFunction, error) {
 	var code []byte
 	var err error
-	name := path
+	name, chunkname := path, "@"+path
 	if path == "" {
-		name = "stdin"
+		name, chunkname = "stdin", "=stdin"
 		code, err = io.ReadAll(os.Stdin)
 	} else {
 		code, err = os.ReadFile(path)
@@ -215,7 +169,7 @@ func loadFile(L *lua.LState, path string) (*lua.LFunction, error) {
 			code = nil
 		}
 	}
-	return Load(L, bytes.NewReader(code), name)
+	return loadChunk(L, code, chunkname)
 }
 
 // optPath reads the optional file name of loadfile and dofile: "", meaning
@@ -238,7 +192,7 @@ func luaLoadFile(L *lua.LState) int {
 func luaDoFile(L *lua.LState) int {
 	fn, err := loadFile(L, optPath(L, fname{name: "dofile"}))
 	if err != nil {
-		raise(L, err)
+		L.Error(lua.LString(err.Error()), 0) // the message names the file: no position, as Lua's
 	}
 	top := L.GetTop()
 	L.Push(fn)
@@ -271,7 +225,7 @@ func searchPackagePath(L *lua.LState) int {
 		}
 		fn, err := loadFile(L, candidate)
 		if err != nil {
-			L.RaiseError("error loading module '%s' from file '%s':\n\t%v", name, candidate, err)
+			L.Error(lua.LString(fmt.Sprintf("error loading module '%s' from file '%s':\n\t%v", name, candidate, err)), 0)
 		}
 		L.Push(fn)
 		return 1
@@ -279,16 +233,4 @@ func searchPackagePath(L *lua.LState) int {
 	// require joins the searchers' messages with "\n\t".
 	L.Push(lua.LString(strings.Join(tried, "\n\t")))
 	return 1
-}
-
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }

@@ -165,7 +165,7 @@ func TestHostileScripts(t *testing.T) {
 		{"deeply nested script", []string{deep}, 1, nil,
 			[]check{is("loopscript: " + deep + ":1: chunk has too many syntax levels\n")}},
 		{"deeply nested string", []string{"-e", `print(loadstring("return " .. string.rep("not ", 1e6) .. "1"))`}, 0,
-			[]check{is("nil\t<string>:1: chunk has too many syntax levels\n")}, nil},
+			[]check{is("nil\t[string \"return not not not not not not not not not not not not not not ...\"]:1: chunk has too many syntax levels\n")}, nil},
 		{"huge string.rep", []string{"-e", `local s = string.rep("x", 1e15)`}, 1, nil,
 			[]check{firstLine("loopscript: (command line):1: resulting string too large")}},
 		{"huge format width", []string{"-e", `string.format("%999999999d", 1)`}, 1, nil,
