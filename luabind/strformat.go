@@ -180,7 +180,8 @@ func scanFormatSpec(L *lua.LState, s string) (formatSpec, int) {
 	return spec, i
 }
 
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+// isDigit reports whether c is an ASCII decimal digit; the lexer passes ints.
+func isDigit[C byte | int](c C) bool { return '0' <= c && c <= '9' }
 
 // formatNumberArg reads argument n as luaL_checknumber does: a number, or a
 // string that converts to one.
@@ -617,7 +618,7 @@ func scanStrtod(s string) (int, float64) {
 	}
 	hex := i+1 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X')
 	start := i
-	digit, exponent := isDigit, byte('e')
+	digit, exponent := isDigit[byte], byte('e')
 	if hex {
 		i += 2
 		digit, exponent = isHexDigit, 'p'

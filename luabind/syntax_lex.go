@@ -140,7 +140,6 @@ func (l *lexer) current() int {
 }
 
 func isNewline(c int) bool { return c == '\n' || c == '\r' }
-func isDigit(c int) bool   { return '0' <= c && c <= '9' }
 func isAlpha(c int) bool   { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' }
 func isAlnum(c int) bool   { return isAlpha(c) || isDigit(c) }
 func isHex(c int) bool     { return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
@@ -402,7 +401,7 @@ func strtodLength(s []byte) int {
 		}
 		return -1
 	}
-	digits := isDigit
+	digits := isDigit[int]
 	exponent := func(c int) bool { return c == 'e' || c == 'E' }
 	i := 0
 	if at(0) == '0' && (at(1) == 'x' || at(1) == 'X') {

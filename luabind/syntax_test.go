@@ -140,8 +140,8 @@ func luaQuote(s string) string {
 	return b.String()
 }
 
-// runLua51 runs code under lua5.1 and returns its output.
-func runLua51(t *testing.T, code string) string {
+// lua51Output runs code under lua5.1 and returns its output.
+func lua51Output(t *testing.T, code string) string {
 	t.Helper()
 	lua51, err := exec.LookPath("lua5.1")
 	if err != nil {
@@ -161,7 +161,7 @@ func TestLoadMessagesMatchLua51(t *testing.T) {
 	for _, tc := range loadMessages {
 		fmt.Fprintf(&code, "io.write(select(2, loadstring(%s)) or '', '\\0')\n", luaQuote(tc.src))
 	}
-	got := strings.Split(runLua51(t, code.String()), "\x00")
+	got := strings.Split(lua51Output(t, code.String()), "\x00")
 	for i, tc := range loadMessages {
 		// loopscript spells control bytes of a quoted token as <\27>.
 		if want := printableNear(got[i]); want != tc.want {
@@ -229,7 +229,7 @@ false	error loading module 'bad_mod' from file './bad_mod.lua':
 		}
 	})
 	t.Run("lua5.1", func(t *testing.T) {
-		if got := runLua51(t, chunkNameScript); got != want {
+		if got := lua51Output(t, chunkNameScript); got != want {
 			t.Errorf("lua5.1 prints\n%s\nthe test wants\n%s", got, want)
 		}
 	})

@@ -25,7 +25,14 @@ func luaToString(L *lua.LState) int {
 	if L.GetTop() == 0 {
 		argError(L, 1, fname{name: "tostring"}, "value expected")
 	}
-	L.Push(lua.LString(ToString(L, L.Get(1))))
+	v := L.Get(1)
+	if mm := L.GetMetaField(v, "__tostring"); mm != lua.LNil {
+		L.Push(mm) // its result as it is, even if not a string, as in Lua 5.1
+		L.Push(v)
+		L.Call(1, 1)
+		return 1
+	}
+	L.Push(lua.LString(ToString(L, v)))
 	return 1
 }
 

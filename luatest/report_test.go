@@ -47,7 +47,7 @@ not ok 3 - diff
   ...
 not ok 4 - b_test.lua
   ---
-  message: "b_test.lua:1: syntax error near '='"
+  message: "b_test.lua:1: '<name>' expected near '='"
   at: "b_test.lua"
   ...
 1..4
@@ -128,7 +128,7 @@ func TestJUnit(t *testing.T) {
 		diff.Failure.Text != "a_test.lua:7: output differs (- expected, + got):\n- a\n+ b" {
 		t.Errorf("diff case %+v", diff.Failure)
 	}
-	if c := b.Cases[0]; c.Name != "b_test.lua" || c.Error == nil || !strings.Contains(c.Error.Message, "syntax error") {
+	if c := b.Cases[0]; c.Name != "b_test.lua" || c.Error == nil || !strings.Contains(c.Error.Message, "expected near '='") {
 		t.Errorf("load failure %+v", c)
 	}
 }

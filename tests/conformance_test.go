@@ -30,7 +30,13 @@ var conformanceFiles = []struct {
 	patches   []patch // turn gopher-lua's expectations into Lua 5.1's
 }{
 	{dir: "_lua5.1-tests", file: "attrib.lua"},     // require "io"
-	{dir: "_lua5.1-tests", file: "calls.lua"},      // debug.getinfo
+	{dir: "_lua5.1-tests", file: "calls.lua", // debug.getinfo
+		fails: "loopscript: calls.lua:241: assertion failed!",
+		patches: []patch{
+			// A chunk's source is the name its messages show (Lua's
+			// short_src), not the chunk name it was loaded with.
+			{old: `debug.getinfo(a).source == "modname"`, new: `debug.getinfo(a).source == '[string "modname"]'`},
+		}},
 	{dir: "_lua5.1-tests", file: "closure.lua"},    // debug.getinfo
 	{dir: "_lua5.1-tests", file: "constructs.lua"}, // debug.getinfo
 	{dir: "_lua5.1-tests", file: "events.lua"},     // debug.setmetatable
@@ -66,7 +72,12 @@ var conformanceFiles = []struct {
 	{dir: "_glua-tests", file: "os.lua"}, // os.getenv
 	{dir: "_glua-tests", file: "strings.lua", sandbox: true},
 	{dir: "_glua-tests", file: "table.lua", sandbox: true},
-	{dir: "_glua-tests", file: "vm.lua", sandbox: true},
+	{dir: "_glua-tests", file: "vm.lua", sandbox: true,
+		fails: "loopscript: vm.lua:129: assertion failed!",
+		patches: []patch{
+			// Too many locals: Lua 5.1's message, not gopher-lua's.
+			{old: `string.find(msg, "register overflow")`, new: `string.find(msg, "has more than 200 local variables")`},
+		}},
 }
 
 // patch replaces old with new once in a file, or cuts the text from cutFrom
