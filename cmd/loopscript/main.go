@@ -21,7 +21,7 @@ import (
 const version = "loopscript 0.1.0 (Lua 5.1 via gopher-lua v1.1.2)"
 
 const usage = `usage: loopscript [options] [script [args...]]
-       loopscript test [-v] [--run REGEXP] [--timeout D] [PATH...]
+       loopscript test [-v] [--run REGEXP] [--timeout D] [--format F] [PATH...]
                      (see loopscript test -h)
 Runs a Lua script on a reactor (epoll, poll or select).
 Options:
