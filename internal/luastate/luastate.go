@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"reflect"
 	"runtime/debug"
-	"sync"
 	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
@@ -42,7 +41,11 @@ type layout struct {
 	uvClosed uintptr // Upvalue.closed bool
 }
 
-var theLayout = sync.OnceValues(findLayout)
+// lay is found once, at start-up: the functions below run on every
+// protected call, where even a sync.Once costs.
+var lay, layErr = findLayout()
+
+func theLayout() (layout, error) { return lay, layErr }
 
 func findLayout() (layout, error) {
 	var l layout
