@@ -3,6 +3,8 @@ package luatest
 import (
 	"regexp"
 	"testing"
+
+	"github.com/loopscript/loopscript/internal/testfiles"
 )
 
 // TestAssertEq: assert_eq passes on equal values and otherwise fails at the
@@ -41,7 +43,7 @@ assert_eq(setmetatable({}, mt), setmetatable({}, mt))`, ""},
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			file := `test("it", function() ` + tt.body + ` end)`
-			dir := writeLuaFiles(t, map[string]string{"a_test.lua": file})
+			dir := testfiles.Write(t, map[string]string{"a_test.lua": file})
 			c := &collector{}
 			rn := Runner{Reporter: c}
 			t.Chdir(dir)

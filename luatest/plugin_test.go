@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/loopscript/loopscript/host"
+	"github.com/loopscript/loopscript/internal/testfiles"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -44,7 +45,7 @@ func workerPlugin(h *host.Host) host.Plugin {
 // TestSetupPlugins: Setup adds plugins that need the host; work a plugin
 // announces keeps the reactor from counting as idle until it has arrived.
 func TestSetupPlugins(t *testing.T) {
-	dir := writeLuaFiles(t, map[string]string{"a_test.lua": `
+	dir := testfiles.Write(t, map[string]string{"a_test.lua": `
 local reactor = require("reactor")
 local worker = require("worker")
 test("work from a goroutine", function()
@@ -80,7 +81,7 @@ end)`})
 
 // TestSetupError: an error from Setup fails the file.
 func TestSetupError(t *testing.T) {
-	dir := writeLuaFiles(t, map[string]string{"a_test.lua": `test("x", function() end)`})
+	dir := testfiles.Write(t, map[string]string{"a_test.lua": `test("x", function() end)`})
 	t.Chdir(dir)
 	var out strings.Builder
 	rn := Runner{Setup: func(*host.Host) error { return errors.New("no database") }, Reporter: Human(&out, false)}
@@ -99,7 +100,7 @@ func TestRunnersInParallel(t *testing.T) {
 	for i := range 4 {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			t.Parallel()
-			dir := writeLuaFiles(t, map[string]string{
+			dir := testfiles.Write(t, map[string]string{
 				"sub/helper.lua": fmt.Sprintf("return {id = %d}\n", i),
 				"sub/a_test.lua": fmt.Sprintf(`test("own helper", function() assert_eq(require("helper").id, %d) end)`, i),
 			})

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loopscript/loopscript/internal/testfiles"
 )
 
 // reportFiles are test files whose report shows each kind of result.
@@ -21,7 +23,7 @@ end)`,
 }
 
 func TestTAP(t *testing.T) {
-	dir := writeLuaFiles(t, reportFiles)
+	dir := testfiles.Write(t, reportFiles)
 	t.Chdir(dir)
 	var out strings.Builder
 	rn := Runner{Reporter: TAP(&out)}
@@ -95,7 +97,7 @@ func TestYAMLField(t *testing.T) {
 // TestJUnit: the report is well-formed XML that reads back as the results,
 // whatever characters the messages and outputs hold.
 func TestJUnit(t *testing.T) {
-	dir := writeLuaFiles(t, reportFiles)
+	dir := testfiles.Write(t, reportFiles)
 	t.Chdir(dir)
 	var out strings.Builder
 	rn := Runner{Reporter: JUnit(&out)}

@@ -3,32 +3,14 @@ package luatest
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/loopscript/loopscript/host"
+	"github.com/loopscript/loopscript/internal/testfiles"
 )
-
-// writeLuaFiles creates files (name -> content) in a new temporary folder
-// and returns it.
-func writeLuaFiles(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 // runLuaTests runs the tests under paths (default ".") from dir with the
 // runner, reporting in the human format, and returns the summary, the report
@@ -336,7 +318,7 @@ reactor.run()`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := writeLuaFiles(t, tt.files)
+			dir := testfiles.Write(t, tt.files)
 			sum, report, err := runLuaTests(t, dir, tt.runner, tt.verbose, tt.paths...)
 			if err != nil {
 				t.Fatalf("Run: %v\nreport:\n%s", err, report)
@@ -368,7 +350,7 @@ reactor.run()`},
 // TestNoTestFiles: Run refuses paths with no test file, before reporting
 // anything, and paths that do not exist.
 func TestNoTestFiles(t *testing.T) {
-	dir := writeLuaFiles(t, map[string]string{"notatest.lua": "error('must not run')"})
+	dir := testfiles.Write(t, map[string]string{"notatest.lua": "error('must not run')"})
 	_, report, err := runLuaTests(t, dir, Runner{}, false)
 	if !errors.Is(err, ErrNoTestFiles) || err.Error() != "no *_test.lua files in ." || report != "" {
 		t.Errorf("Run: %v, report %q; want %v, no report", err, report, ErrNoTestFiles)

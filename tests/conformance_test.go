@@ -29,7 +29,7 @@ var conformanceFiles = []struct {
 	fails     string  // the first line of the error the unpatched file stops with
 	patches   []patch // turn gopher-lua's expectations into Lua 5.1's
 }{
-	{dir: "_lua5.1-tests", file: "attrib.lua"},     // require "io"
+	{dir: "_lua5.1-tests", file: "attrib.lua"}, // require "io"
 	{dir: "_lua5.1-tests", file: "calls.lua", // debug.getinfo
 		fails: "loopscript: calls.lua:241: assertion failed!",
 		patches: []patch{

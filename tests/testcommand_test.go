@@ -2,31 +2,15 @@ package tests
 
 import (
 	"encoding/xml"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-)
 
-// writeTree writes files (name -> content) under a new temporary folder and
-// returns it.
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
+	"github.com/loopscript/loopscript/internal/testfiles"
+)
 
 // runTestIn runs "loopscript test ARGS..." from dir.
 func runTestIn(t *testing.T, dir string, args ...string) result {
@@ -38,7 +22,7 @@ func runTestIn(t *testing.T, dir string, args ...string) result {
 // it passes from the parent folder as from its own.
 func TestLoopscriptTestRequiresBesideTheFile(t *testing.T) {
 	t.Parallel()
-	dir := writeTree(t, map[string]string{
+	dir := testfiles.Write(t, map[string]string{
 		"sub/counter.lua":      "return {start = 3}\n",
 		"sub/counter_test.lua": `test("starts at 3", function() assert_eq(require("counter").start, 3) end)`,
 	})
@@ -62,7 +46,7 @@ func TestLoopscriptTestRequiresBesideTheFile(t *testing.T) {
 // status that counts it.
 func TestLoopscriptTestOSExit(t *testing.T) {
 	t.Parallel()
-	dir := writeTree(t, map[string]string{
+	dir := testfiles.Write(t, map[string]string{
 		"a_test.lua": `test("exits", function() print("bye") os.exit(0) end)
 test("after", function() end)`,
 		"b_test.lua": "os.exit(3)\ntest('never declared', function() end)\n",
@@ -82,7 +66,7 @@ test("after", function() end)`,
 // same run for machines; the exit status stays that of the run.
 func TestLoopscriptTestFormats(t *testing.T) {
 	t.Parallel()
-	dir := writeTree(t, map[string]string{
+	dir := testfiles.Write(t, map[string]string{
 		"a_test.lua": `test("passes", function() end)
 test("fails", function() assert_eq("1", 1, "types") end)
 test("diff", function() expect_output(function() print("x") end, "y") end)`,

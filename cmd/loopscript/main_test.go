@@ -3,9 +3,10 @@ package main
 import (
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/loopscript/loopscript/internal/testfiles"
 )
 
 // runCLI runs loopscript with args in process, from dir, stdin feeding its
@@ -65,27 +66,10 @@ func TestIsTerminal(t *testing.T) {
 	}
 }
 
-// writeLuaFiles creates files (name -> content) in a new temporary folder
-// and returns it.
-func writeLuaFiles(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // TestCommandLineAsLua: each case runs loopscript in process and checks
 // what lua5.1 does with the same command line.
 func TestCommandLineAsLua(t *testing.T) {
-	dir := writeLuaFiles(t, map[string]string{
+	dir := testfiles.Write(t, map[string]string{
 		"a/b.lua":   `b = "set by a.b"; return "its value"`,
 		"mod.lua":   `return {x = 1}`,
 		"s.lua":     `print("script", ...)`,

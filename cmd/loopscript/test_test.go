@@ -1,28 +1,18 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loopscript/loopscript/internal/testfiles"
 )
 
 // runLuaTests runs "loopscript test ARGS..." from a new folder holding
 // files (name -> content) and returns its exit status and output.
 func runLuaTests(t *testing.T, files map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Chdir(dir)
+	t.Chdir(testfiles.Write(t, files))
 	var out, errOut strings.Builder
 	code = run(append([]string{"loopscript", "test"}, args...), nil, &out, &errOut)
 	return code, out.String(), errOut.String()
