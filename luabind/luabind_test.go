@@ -408,9 +408,9 @@ false	string
 	}
 }
 
-// A local shared by a closure must stay shared after an error is caught
-// (see upvalues.go): each script prints 1 when it is, nil when the closure
-// and the local were cut apart.
+// Upvalues across caught errors behave as in Lua 5.1 (see protect.go): a
+// local shared by a closure stays shared after an error is caught, and a
+// closure made in a frame the error ended keeps that frame's values.
 func TestUpvaluesSurviveCaughtErrors(t *testing.T) {
 	tests := []struct {
 		name, code, want string
@@ -477,6 +477,69 @@ end)
 print(pcall(w))
 local a, b, c, d, e = 1, 2, 3, 4, 5
 print(g(), h())`, "false\ttest.lua:5: x\nfalse\ttest.lua:11: w\n5\t7\n", 0},
+		// Closures made in the frames an error ends keep the values those
+		// frames had, wherever the error is caught (lua5.1's output).
+		{"issue example: pcall then reused slots", `local reactor = require("reactor")
+local function connect(name)
+  local greeting = "hello " .. name
+  reactor.call_later(0.1, function() print("callback sees:", greeting) reactor.stop() end)
+  error("validation failed after scheduling")
+end
+print(pcall(connect, "alice"))
+local function unrelated() local t = {1, 2, 3}; local s = "zzz"; return #t end
+unrelated()
+reactor.run()`, "false\ttest.lua:5: validation failed after scheduling\ncallback sees:\thello alice\n", 0},
+		{"closures share the closed upvalue", `local get, set
+local function f()
+  local v = 1
+  get = function() return v end
+  set = function(x) v = x end
+  error("e")
+end
+pcall(f)
+local a, b, c = 7, 8, 9
+set(42)
+print(get(), a, b, c)`, "42\t7\t8\t9\n", 0},
+		{"xpcall's handler sees the live frame", `local get
+local ok, msg = xpcall(function()
+  local v = "kept"
+  get = function() return v end
+  error("e")
+end, function(m) return "handled: " .. m end)
+local x, y, z = 1, 2, 3
+print(ok, msg, get())`, "false\thandled: test.lua:5: e\tkept\n", 0},
+		{"frames below the pcall keep sharing", `local x
+local get = function() return x end
+local function f() pcall(error, "e"); x = "set after the pcall" end
+f()
+print(x, get())`, "set after the pcall\tset after the pcall\n", 0},
+		{"callback that fails after scheduling", `local reactor = require("reactor")
+reactor.call_later(0, function()
+  local v = "from the failed callback"
+  reactor.call_later(1, function() print(v) end)
+  error("fails")
+end)
+reactor.call_later(0.5, function() local p, q, r = 1, 2, 3 end)
+reactor.call_later(2, reactor.stop)
+reactor.run()`, "from the failed callback\n", 1},
+		{"coroutine that dies of an error", `local f
+local co = coroutine.create(function() local x = 42; f = function() return x end; error("boom") end)
+print(coroutine.resume(co))
+print(f())`, "false\ttest.lua:2: boom\n42\n", 0},
+		{"coroutine that dies of an error in Go code", `local g
+local co = coroutine.create(function() local y = 7; g = function() return y end; local t = nil; return t.x end)
+print((coroutine.resume(co)))
+print(g())`, "false\n7\n", 0},
+		{"pcall inside a coroutine", `local h
+local co = coroutine.create(function()
+  local outer = "outer"
+  pcall(function() local inner = "inner"; h = function() return inner, outer end; error("e") end)
+  outer = "changed"
+  coroutine.yield()
+end)
+coroutine.resume(co)
+local a, b, c = 1, 2, 3
+print(h())`, "inner\tchanged\n", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
