@@ -77,41 +77,51 @@ const (
 // deep is measured by bisection and only the frames shown are described:
 // describing every level would take time quadratic in the depth.
 func (rt *Runtime) traceback(L *lua.LState, level int) string {
-	depth := stackDepth(L) // levels 0 .. depth-1 exist
 	frames := make([]string, 0, 8)
-	// frame describes level i; "" for loopscript's own plumbing.
-	frame := func(i int) string {
+	// frame describes level i: "" for loopscript's own plumbing, and ok
+	// false past the bottom of the stack.
+	frame := func(i int) (line string, ok bool) {
 		dbg, ok := L.GetStack(i)
 		if !ok {
-			return ""
+			return "", false
 		}
 		fn, err := L.GetInfo("Slnf", dbg, lua.LNil)
 		if err != nil || rt.isRunner(fn) {
-			return ""
+			return "", true
 		}
-		return rt.frameLine(L, i, dbg, fn)
+		return rt.frameLine(L, i, dbg, fn), true
 	}
 	// level counts the script's frames: the runners hidden below take no
 	// level, so debug.traceback(msg, n) starts where Lua 5.1's would.
 	i := 0
-	for shown := 0; i < depth; i++ {
-		if !rt.runnerAt(L, i) {
+	for shown := 0; ; i++ {
+		dbg, ok := L.GetStack(i)
+		if !ok {
+			break
+		}
+		if fn, err := L.GetInfo("f", dbg, lua.LNil); err != nil || !rt.isRunner(fn) {
 			if shown == level {
 				break
 			}
 			shown++
 		}
 	}
-	for ; i < depth && len(frames) <= tracebackHead+tracebackTail; i++ {
-		if line := frame(i); line != "" {
+	complete := false
+	for ; len(frames) <= tracebackHead+tracebackTail; i++ {
+		line, ok := frame(i)
+		if !ok {
+			complete = true
+			break
+		}
+		if line != "" {
 			frames = append(frames, line)
 		}
 	}
-	if i < depth { // too many: keep the first and the last frames
+	if !complete { // too many: keep the first and the last frames
 		frames = append(frames[:tracebackHead], "\t...")
 		var tail []string
-		for j := depth - 1; j >= i && len(tail) < tracebackTail; j-- {
-			if line := frame(j); line != "" {
+		for j := stackDepth(L) - 1; j >= i && len(tail) < tracebackTail; j-- {
+			if line, _ := frame(j); line != "" {
 				tail = append(tail, line)
 			}
 		}
@@ -136,28 +146,21 @@ const nameSearchLevels = 64
 // 20,000 deep would take seconds; the names sought live near the function's
 // call or near the bottom, where it was made.
 func nearLevels(L *lua.LState, level int, visit func(dbg *lua.Debug) bool) {
-	depth := stackDepth(L)
-	for i := level; i < depth && i < level+nameSearchLevels; i++ {
-		if dbg, ok := L.GetStack(i); ok && visit(dbg) {
+	for i := level; i < level+nameSearchLevels; i++ {
+		dbg, ok := L.GetStack(i)
+		if !ok {
+			return // the whole stack was seen
+		}
+		if visit(dbg) {
 			return
 		}
 	}
+	depth := stackDepth(L)
 	for i := max(level+nameSearchLevels, depth-nameSearchLevels); i < depth; i++ {
 		if dbg, ok := L.GetStack(i); ok && visit(dbg) {
 			return
 		}
 	}
-}
-
-// runnerAt reports whether the function at level i is one of luabind's
-// runners.
-func (rt *Runtime) runnerAt(L *lua.LState, i int) bool {
-	dbg, ok := L.GetStack(i)
-	if !ok {
-		return false
-	}
-	fn, err := L.GetInfo("f", dbg, lua.LNil)
-	return err == nil && rt.isRunner(fn)
 }
 
 // stackDepth is the number of levels L.GetStack finds.
