@@ -77,6 +77,12 @@ const hookTrace = "-"
 // any, is PCall's.
 func (rt *Runtime) protect(L *lua.LState, nargs, nret int, runner *lua.LFunction, handler lua.LValue) *lua.ApiError {
 	L.Insert(runner, L.GetTop()-nargs)
+	return rt.protectRunner(L, nargs, nret, handler)
+}
+
+// protectRunner is protect for a caller that pushed the runner itself,
+// below the function and its nargs arguments.
+func (rt *Runtime) protectRunner(L *lua.LState, nargs, nret int, handler lua.LValue) *lua.ApiError {
 	base := luastate.Top(L) - nargs - 2
 	outer := luastate.ErrorFuncActive(L)
 	depth := len(rt.catches)

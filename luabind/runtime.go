@@ -214,11 +214,12 @@ func (rt *Runtime) Close() error {
 // error ends (see protect.go).
 func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 	L := rt.L
+	L.Push(rt.runner)
 	L.Push(fn)
 	for _, a := range args {
 		L.Push(a)
 	}
-	apiErr := rt.protect(L, len(args), 0, rt.runner, nil)
+	apiErr := rt.protectRunner(L, len(args), 0, nil)
 	if apiErr == nil {
 		return nil
 	}
