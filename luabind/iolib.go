@@ -125,13 +125,10 @@ func writeArgs(L *lua.LState, w io.Writer, first int, f fname) int {
 	}
 	for i := first; i <= top; i++ {
 		if _, err := io.WriteString(w, valueText(L.Get(i))); err != nil {
-			L.Push(lua.LNil)
-			L.Push(lua.LString(err.Error()))
-			return 2
+			return pushResult(L, err)
 		}
 	}
-	L.Push(lua.LTrue)
-	return 1
+	return pushResult(L, nil)
 }
 
 // file:write(...)
@@ -156,6 +153,8 @@ func flushWriter(w io.Writer) error {
 	return nil
 }
 
+// pushResult pushes what io's functions return: true, or nil and the
+// error's message.
 func pushResult(L *lua.LState, err error) int {
 	if err != nil {
 		L.Push(lua.LNil)
