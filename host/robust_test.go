@@ -106,7 +106,7 @@ func TestNonStringErrors(t *testing.T) {
 		{"__tostring returns a table", `error(setmetatable({}, {__tostring = function() return {} end}))`, "(error object is a table value)"},
 		{"__tostring loops", `error(setmetatable({}, {__tostring = function() while true do end end}))`, "(error object is a table value)"},
 		{"nil", `error(nil)`, "(error object is a nil value)"},
-		{"no value", `error()`, "bad argument #1 to error (value expected)"},
+		{"no value", `error()`, "(error object is a nil value)"},
 		{"number", `error(42)`, "42"},
 		{"boolean", `error(false)`, "(error object is a boolean value)"},
 		{"userdata", `error(newproxy())`, "(error object is a userdata value)"},
@@ -157,9 +157,9 @@ func TestCoroutines(t *testing.T) {
 		{"yield across pcall", `local co = coroutine.create(function() return pcall(function() coroutine.yield() end) end)
 local ok, pok, msg = coroutine.resume(co)
 print(ok, pok, msg)
-print(coroutine.resume(co))`, "true\tfalse\tlimits.lua:1: " + boundary + "\nfalse\tcannot resume dead coroutine\n", ""},
+print(coroutine.resume(co))`, "true\tfalse\t" + boundary + "\nfalse\tcannot resume dead coroutine\n", ""},
 		{"pcall(coroutine.yield)", `local co = coroutine.wrap(function() print(pcall(coroutine.yield, 1)) return "end" end) print(co())`,
-			"false\tlimits.lua:1: " + boundary + "\nend\n", ""},
+			"false\t" + boundary + "\nend\n", ""},
 		{"yield in a sort comparator", `local co = coroutine.wrap(function() table.sort({3, 2, 1}, function(a, b) coroutine.yield() return a < b end) end) co()`, "", boundary},
 		{"yield in a metamethod", `local t = setmetatable({}, {__index = function() coroutine.yield() end}) coroutine.wrap(function() return t.x end)()`, "", boundary},
 		{"yield in gsub", `coroutine.wrap(function() string.gsub("a", ".", function() coroutine.yield() end) end)()`, "", boundary},
@@ -169,7 +169,7 @@ r.call_when_running(function()
 	print(coroutine.resume(co))
 	r.stop()
 end)
-r.run()`, "false\tlimits.lua:3: " + boundary + "\n", ""},
+r.run()`, "false\t" + boundary + "\n", ""},
 		{"yield from the main thread", `coroutine.yield()`, "", "can not yield from outside of a coroutine"},
 		{"generators still work", `local gen = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end) print(gen(), gen(), gen())`, "1\t2\t3\n", ""},
 		{"nested coroutines still work", `local outer = coroutine.wrap(function()

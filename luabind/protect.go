@@ -1,6 +1,8 @@
 package luabind
 
 import (
+	"strconv"
+
 	"github.com/loopscript/loopscript/internal/luastate"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -222,10 +224,64 @@ func (rt *Runtime) replaceProtectedCalls() {
 	rt.pcallRunner = rt.L.NewFunction(rt.runPCall)
 	rt.L.SetGlobal("pcall", rt.L.NewFunction(rt.luaPCall))
 	rt.L.SetGlobal("xpcall", rt.L.NewFunction(rt.luaXPCall))
+	rt.L.SetGlobal("error", rt.L.NewFunction(rt.luaError))
 }
 
 // isRunner reports whether fn is one of luabind's runners, which tracebacks
 // leave out: loopscript's plumbing, not the script's.
 func (rt *Runtime) isRunner(fn lua.LValue) bool {
 	return fn == rt.runner || fn == rt.pcallRunner
+}
+
+// luaError is the base library's error([message [, level]]), as Lua 5.1's:
+// a string or number message gets the position of the function level
+// levels up (1, the default: the function that called error; 2: its
+// caller; 0: none), counted as Lua counts them, luabind's runners taking
+// no level; any other value is raised as it is, and so is no value (nil).
+// gopher-lua's refused error() and put level 2 on the wrong frame.
+func (rt *Runtime) luaError(L *lua.LState) int {
+	msg := L.Get(1)
+	level := 1
+	if L.GetTop() >= 2 {
+		level = int(checkInteger(L, 2, fname{name: "error"}))
+	}
+	switch v := msg.(type) {
+	case lua.LString:
+		if level > 0 {
+			msg = lua.LString(rt.where(L, level) + string(v))
+		}
+	case lua.LNumber:
+		if level > 0 {
+			msg = lua.LString(rt.where(L, level) + valueText(v))
+		}
+	}
+	L.Error(msg, 0)
+	return 0
+}
+
+// where is Lua 5.1's luaL_where: "FILE:LINE: " for the Lua function level
+// levels up the stack (0 is the running Go function), "" for a Go function
+// or past the bottom.
+func (rt *Runtime) where(L *lua.LState, level int) string {
+	for i, seen := 0, 0; ; i++ {
+		dbg, ok := L.GetStack(i)
+		if !ok {
+			return ""
+		}
+		fn, err := L.GetInfo("Slf", dbg, lua.LNil)
+		if err != nil {
+			return ""
+		}
+		if i > 0 && rt.isRunner(fn) {
+			continue
+		}
+		if seen < level {
+			seen++
+			continue
+		}
+		if dbg.CurrentLine <= 0 {
+			return ""
+		}
+		return dbg.Source + ":" + strconv.Itoa(dbg.CurrentLine) + ": "
+	}
 }

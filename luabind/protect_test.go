@@ -82,3 +82,32 @@ end`)
 		t.Fatalf("output:\n%s\nerror %v; want:\n%s", res.out, res.err, want)
 	}
 }
+
+// error's level names the function Lua 5.1 names (lua5.1's output): 1 the
+// caller of error, 2 its caller, and so on, luabind's runners taking no
+// level; numbers get the position too; no value raises nil.
+func TestErrorLevels(t *testing.T) {
+	res := runLua(t, `local function f() error("in f", 2) end
+local function g() f() end
+print(pcall(g))
+local function deep() error("deep", 3) end
+local function mid() deep() end
+local function top() mid() end
+print(pcall(top))
+print(pcall(error, 42))
+print(pcall(function() error(42) end))
+print(pcall(function() error("x", 0) end))
+print(pcall(function() error() end))
+local t = {}
+print(select(2, pcall(error, t)) == t)`)
+	want := "false\ttest.lua:2: in f\n" +
+		"false\ttest.lua:6: deep\n" +
+		"false\t42\n" +
+		"false\ttest.lua:9: 42\n" +
+		"false\tx\n" +
+		"false\tnil\n" +
+		"true\n"
+	if res.err != nil || res.out != want {
+		t.Fatalf("output:\n%s\nerror %v; want:\n%s", res.out, res.err, want)
+	}
+}

@@ -295,7 +295,7 @@ func (rt *Runtime) hardenCoroutines(L *lua.LState, co *lua.LTable) {
 		// The main thread (where callbacks run, too) has no parent: yield
 		// itself says it is outside a coroutine.
 		if L.Parent != nil && yieldCrossesGo() {
-			L.RaiseError("attempt to yield across metamethod/C-call boundary")
+			L.Error(lua.LString("attempt to yield across metamethod/C-call boundary"), 0) // no position, as Lua's
 		}
 		return yield(L)
 	}))
