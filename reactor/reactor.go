@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Config chooses how a Reactor is built. The zero value is a reactor on the
@@ -368,6 +371,9 @@ func (r *Reactor) poll(timeout time.Duration) (bool, error) {
 	}
 	events, err := r.poller.Wait(timeout)
 	if err != nil {
+		if errors.Is(err, unix.EBADF) && r.preen(err) {
+			return true, nil
+		}
 		return false, err
 	}
 	for _, ev := range events {

@@ -78,6 +78,18 @@ func (w *watch) events() Events {
 	return ev
 }
 
+// watchers lists the reader and the writer, a watcher that is both once.
+func (w *watch) watchers() []FileDescriptor {
+	var fds []FileDescriptor
+	if w.reader != nil {
+		fds = append(fds, w.reader)
+	}
+	if w.writer != nil && (w.reader == nil || FileDescriptor(w.reader) != FileDescriptor(w.writer)) {
+		fds = append(fds, w.writer)
+	}
+	return fds
+}
+
 // readyWatch is one entry of an iteration's ready list: the watch as it
 // stood when the poller reported it.
 type readyWatch struct {
@@ -181,12 +193,7 @@ func (r *Reactor) RemoveWriter(wr WriteDescriptor) {
 func (r *Reactor) RemoveAll() []FileDescriptor {
 	var all []FileDescriptor
 	for _, w := range r.watches {
-		if w.reader != nil {
-			all = append(all, w.reader)
-		}
-		if w.writer != nil && (w.reader == nil || FileDescriptor(w.reader) != FileDescriptor(w.writer)) {
-			all = append(all, w.writer)
-		}
+		all = append(all, w.watchers()...)
 		w.reader, w.writer, w.readSeq, w.writeSeq = nil, nil, 0, 0
 		r.narrowWatch(w)
 	}
@@ -295,10 +302,8 @@ func (r *Reactor) updateWatch(w *watch) error {
 func (r *Reactor) narrowWatch(w *watch) {
 	if w.reader != nil || w.writer != nil {
 		if err := r.updateWatch(w); err != nil {
-			for _, fd := range []FileDescriptor{w.reader, w.writer} {
-				if fd != nil {
-					r.lost = append(r.lost, lostWatch{fd, err})
-				}
+			for _, fd := range w.watchers() {
+				r.lost = append(r.lost, lostWatch{fd, err})
 			}
 			w.reader, w.writer, w.readSeq, w.writeSeq = nil, nil, 0, 0
 		}
@@ -419,4 +424,30 @@ func (r *Reactor) disconnect(fd FileDescriptor, reason error) {
 		r.RemoveWriter(wr)
 	}
 	r.invoke(Func(func() { fd.ConnectionLost(reason) }))
+}
+
+// preen drops the watchers whose descriptors were closed behind the
+// reactor's back, which makes select(2) fail with EBADF for every watched
+// descriptor, and queues their ConnectionLost with the poller's error
+// (Twisted's _preenDescriptors). It reports whether it found any: if not,
+// the error is the reactor's own and Run returns it.
+func (r *Reactor) preen(waitErr error) bool {
+	found := false
+	for _, w := range r.watches {
+		if !w.inPoller {
+			continue
+		}
+		if _, err := unix.FcntlInt(uintptr(w.fd), unix.F_GETFD, 0); err != unix.EBADF {
+			continue
+		}
+		found = true
+		reason := fmt.Errorf("reactor: fd %d was closed while watched: %w", w.fd, waitErr)
+		for _, fd := range w.watchers() {
+			r.lost = append(r.lost, lostWatch{fd, reason})
+		}
+		w.reader, w.writer, w.readSeq, w.writeSeq = nil, nil, 0, 0
+		r.dropIfEmpty(w)
+	}
+	r.ready = r.ready[:0]
+	return found
 }

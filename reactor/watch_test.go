@@ -525,6 +525,51 @@ func TestWatchIdleAndListing(t *testing.T) {
 	})
 }
 
+// A descriptor closed without RemoveReader makes select(2) fail with EBADF
+// and poll(2) report POLLNVAL: either way the watcher (reader and writer
+// alike, told once) is dropped with an error and the loop goes on. epoll
+// forgets a closed descriptor silently, so it is left out.
+func TestWatchClosedBehindTheReactor(t *testing.T) {
+	eachReactor(t, func(t *testing.T, r *Reactor, log *errorLog) {
+		if r.Name() == "epoll" {
+			t.Skip("epoll drops a closed descriptor from its set without an event")
+		}
+		pp := newPollerPipe(t)
+		w := &testWatcher{fd: pp.r, onRead: func(w *testWatcher) error {
+			_, err := readAll(w.fd)
+			return err
+		}}
+		lost := make(chan struct{})
+		mustAddReader(t, r, w)
+		mustAddWriter(t, r, w)
+		r.CallLater(0, pp.closeR)
+		r.CallLater(0, func() {
+			var check func()
+			check = func() {
+				if len(w.lost) > 0 {
+					close(lost)
+					r.Stop()
+					return
+				}
+				r.CallLater(0, check)
+			}
+			check()
+		})
+		run(t, r)
+		select {
+		case <-lost:
+		default:
+			t.Fatal("ConnectionLost never came")
+		}
+		if len(w.lost) != 1 || !errors.Is(w.lost[0], unix.EBADF) {
+			t.Fatalf("lost %v, want one error wrapping EBADF", w.lost)
+		}
+		if len(r.Readers())+len(r.Writers()) != 0 {
+			t.Fatalf("still watched: %v %v", r.Readers(), r.Writers())
+		}
+	})
+}
+
 // BenchmarkPipeEcho measures one round trip through the reactor: a byte
 // written on one pipe, read by one watcher, written back on a second pipe,
 // read by the other.
