@@ -36,7 +36,8 @@ func (r *Reactor) HoldPending() (release func()) {
 // Idle reports whether the reactor has nothing to do and nothing announced
 // to wait for: no timed call scheduled, no function posted with
 // CallFromGoroutine still to run, no when-running callback waiting for Run
-// to start (nor a startup trigger), and no hold taken with HoldPending still unreleased. A reactor
+// to start (nor a startup trigger), no hold taken with HoldPending still
+// unreleased, and no reader or writer watched (AddReader, AddWriter). A reactor
 // that is idle while it runs waits until Stop, a signal, or work nobody
 // announced arrives.
 //
@@ -45,7 +46,7 @@ func (r *Reactor) Idle() bool {
 	// The holds are read before the posted functions: a goroutine posts
 	// before it releases, so a release seen here means its function is seen
 	// below (or has already run).
-	if r.holds.Load() > 0 || r.timers.len() > 0 || r.triggers.pending(Startup) {
+	if r.holds.Load() > 0 || r.timers.len() > 0 || r.triggers.pending(Startup) || r.watching() || len(r.lost) > 0 {
 		return false
 	}
 	r.postMu.Lock()

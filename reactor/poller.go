@@ -72,8 +72,9 @@ func waitMillis(timeout time.Duration) int {
 }
 
 // ErrFdOutOfRange is returned by the select poller for a descriptor select(2)
-// cannot represent (fd >= FD_SETSIZE, 1024).
-var ErrFdOutOfRange = errors.New("reactor: file descriptor out of range for select (FD_SETSIZE is 1024)")
+// cannot represent (fd >= FD_SETSIZE, 1024), wrapped in an error that names
+// the descriptor.
+var ErrFdOutOfRange = errors.New("descriptor out of range for select: FD_SETSIZE is 1024; use the poll or epoll poller")
 
 // ErrUnknownPoller is returned by NewPoller for a name it does not know.
 var ErrUnknownPoller = errors.New("reactor: unknown poller")

@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Config chooses how a Reactor is built. The zero value is a reactor on the
@@ -81,6 +84,14 @@ type Reactor struct {
 	halted atomic.Bool  // see Halt
 	holds  atomic.Int64 // unreleased HoldPending calls (see pending.go)
 	onIdle func()       // SetIdleHook's hook, or nil
+
+	// The user's descriptors (see watch.go): by number, the iteration's
+	// ready list, and the registration counter.
+	watches     map[int]*watch
+	ready       []readyWatch
+	lost        []lostWatch
+	watchSeq    uint64
+	alwaysReady int // watches the poller refused with EPERM
 
 	// posted holds functions handed over by other goroutines. The mutex also
 	// orders the final state change against CallFromGoroutine: a function it
@@ -280,6 +291,7 @@ func (r *Reactor) loop() error {
 		if err := r.wait(); err != nil {
 			return err
 		}
+		r.dispatchIO()
 	}
 }
 
@@ -298,8 +310,10 @@ func (r *Reactor) runDueTimers() {
 	}
 }
 
-// wait blocks in the poller until the next timer is due or the loop is woken.
-// On a virtual clock it looks at the descriptors without blocking and, when
+// wait blocks in the poller until the next timer is due, a watched
+// descriptor is ready or the loop is woken, and collects the ready
+// descriptors for dispatchIO; it does not block at all while an always-ready
+// descriptor is watched. On a virtual clock it looks at the descriptors without blocking and, when
 // nothing is ready, moves the clock to the next timer instead of waiting.
 func (r *Reactor) wait() error {
 	next := r.timers.peek()
@@ -311,6 +325,9 @@ func (r *Reactor) wait() error {
 		next = r.timers.peek() // the hook may have scheduled a call
 	}
 	timeout := r.timeUntil(next)
+	if r.readyNow() {
+		timeout = 0
+	}
 	if r.virtual == nil && r.yieldBefore(timeout) {
 		timeout = r.timeUntil(next) // the yield took a little time
 	}
@@ -339,19 +356,24 @@ func (r *Reactor) timeUntil(call *DelayedCall) time.Duration {
 	return max(call.when-r.clock.Now(), 0)
 }
 
-// poll waits up to timeout and reports whether anything woke it.
+// poll waits up to timeout, collects the ready user descriptors, and
+// reports whether anything woke it or is ready.
 func (r *Reactor) poll(timeout time.Duration) (bool, error) {
 	if timeout == 0 && r.poller.Len() == 1 {
 		// Only the waker is watched, and its flag says all that a system call
 		// would: skip the call, which halves the cost of a busy iteration.
+		r.collectReady(nil)
 		if !r.waker.pending() {
-			return false, nil
+			return len(r.ready) > 0, nil
 		}
 		r.waker.drain()
 		return true, nil
 	}
 	events, err := r.poller.Wait(timeout)
 	if err != nil {
+		if errors.Is(err, unix.EBADF) && r.preen(err) {
+			return true, nil
+		}
 		return false, err
 	}
 	for _, ev := range events {
@@ -359,7 +381,8 @@ func (r *Reactor) poll(timeout time.Duration) (bool, error) {
 			r.waker.drain()
 		}
 	}
-	return len(events) > 0, nil
+	r.collectReady(events)
+	return len(events) > 0 || len(r.ready) > 0, nil
 }
 
 // runPosted runs the functions posted so far. The two buffers swap: while
