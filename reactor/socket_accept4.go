@@ -1,0 +1,16 @@
+//go:build linux || freebsd
+
+package reactor
+
+import "golang.org/x/sys/unix"
+
+// newSocket makes a non-blocking, close-on-exec socket in one call, so a
+// child started meanwhile cannot inherit it.
+func newSocket(family, typ int) (int, error) {
+	return unix.Socket(family, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+}
+
+// acceptConn accepts one connection as a non-blocking, close-on-exec socket.
+func acceptConn(fd int) (int, unix.Sockaddr, error) {
+	return unix.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+}

@@ -1,0 +1,395 @@
+package reactor
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"runtime/debug"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Protocol is the Go side of a stream connection, after Twisted's
+// IProtocol. The transport calls it on the loop's goroutine, in this order:
+// ConnectionMade once, DataReceived any number of times, ConnectionLost
+// exactly once. A panic in ConnectionMade or DataReceived is reported to
+// the error hook and closes the connection, with the *PanicError as the
+// reason ConnectionLost gets.
+type Protocol interface {
+	// ConnectionMade is called once the connection is up, before any
+	// DataReceived; t is the transport to write to and close.
+	ConnectionMade(t *StreamTransport)
+	// DataReceived is called with what one read returned: a chunk of
+	// arbitrary size (at most 64 KiB), not a message. data is the
+	// transport's reused read buffer and is valid only during the call:
+	// copy what must outlive it.
+	DataReceived(data []byte)
+	// ConnectionLost is called once, when the connection has closed:
+	// ErrConnectionDone for a clean close (either side), ErrConnectionAborted
+	// after AbortConnection, a *ConnectionLostError wrapping the errno for a
+	// failure (ECONNRESET, EPIPE...), or a *PanicError.
+	ConnectionLost(reason error)
+}
+
+// Reasons a connection ends with, as Twisted's internet/error.py names and
+// words them; test with errors.Is and errors.As.
+var (
+	ErrConnectionDone    = errors.New("Connection was closed cleanly.")
+	ErrConnectionAborted = errors.New("Connection was aborted locally using ITCPTransport.abortConnection.")
+)
+
+// ConnectionLostError is the reason of a connection that ended in a
+// non-clean fashion; Err is the errno (EPIPE, ECONNRESET, ...).
+type ConnectionLostError struct{ Err error }
+
+func (e *ConnectionLostError) Error() string {
+	return "Connection to the other side was lost in a non-clean fashion: " + errnoText(e.Err) + "."
+}
+
+func (e *ConnectionLostError) Unwrap() error { return e.Err }
+
+// errnoText is an error's text as Python's os.strerror words it: Go's
+// errno strings are glibc's with the first letter in lower case.
+func errnoText(err error) string {
+	s := err.Error()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// errnoNumber is the number of an errno wrapped in err, -1 if none.
+func errnoNumber(err error) int {
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		return int(errno)
+	}
+	return -1
+}
+
+// readBufferSize is the size of a transport's read buffer and so the
+// largest chunk DataReceived gets, as Twisted's 65536.
+const readBufferSize = 64 << 10
+
+// writeChunk is the size up to which small writes are copied into the
+// last pending piece instead of a piece of their own, so many small writes
+// cost few iovecs.
+const writeChunk = 16 << 10
+
+// maxIovecs bounds the pieces one writev passes (IOV_MAX is 1024).
+const maxIovecs = 1024
+
+// StreamTransport is a buffered, non-blocking stream connection (TCP or
+// UNIX) watched by the reactor, after Twisted's abstract.FileDescriptor and
+// tcp.Connection. Writes are copied into a buffer and sent when the socket
+// is writable; reads go into one 64 KiB buffer reused for the transport's
+// whole life. Its methods belong to the loop's goroutine; none blocks.
+//
+// The transport is the reactor's ReadDescriptor and WriteDescriptor for its
+// socket: Fd, DoRead, DoWrite and ConnectionLost are for the reactor, not
+// for the program.
+type StreamTransport struct {
+	r     *Reactor
+	fd    int // -1 once closed
+	proto Protocol
+	isTCP bool
+	host  net.Addr
+	peer  net.Addr
+
+	readBuf []byte
+	out     [][]byte // pieces still to send; out[0][outOff:] goes first
+	outOff  int
+	outLen  int // bytes still to send
+
+	reading       bool // registered as reader
+	writing       bool // registered as writer
+	paused        bool // PauseProducing: do not read until ResumeProducing
+	disconnecting bool // LoseConnection (or EOF with output pending): close once flushed
+	disconnected  bool // the socket is closed; ConnectionLost has run or is scheduled
+
+	// onLost runs after the protocol's ConnectionLost: the Connector's
+	// ClientConnectionLost, the Port's bookkeeping.
+	onLost func(reason error)
+}
+
+// newStreamTransport wraps a connected non-blocking socket, starts reading
+// and tells p ConnectionMade, all in the current turn, so ConnectionMade
+// precedes every DataReceived. A panic in ConnectionMade closes the
+// connection (ConnectionLost on a later turn, with the *PanicError).
+func newStreamTransport(r *Reactor, fd int, isTCP bool, host, peer net.Addr, p Protocol, onLost func(error)) *StreamTransport {
+	t := &StreamTransport{r: r, fd: fd, proto: p, isTCP: isTCP, host: host, peer: peer, onLost: onLost}
+	t.startReading()
+	if err := t.callProtocol(func() { p.ConnectionMade(t) }); err != nil {
+		t.closeLater(err)
+	}
+	return t
+}
+
+// callProtocol runs f, turning a panic into a reported *PanicError.
+func (t *StreamTransport) callProtocol(f func()) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			p := &PanicError{Value: v, Stack: debug.Stack()}
+			t.r.ReportError(p)
+			err = p
+		}
+	}()
+	f()
+	return nil
+}
+
+// Fd is the socket's descriptor, -1 once closed.
+func (t *StreamTransport) Fd() int { return t.fd }
+
+// Protocol returns the protocol the transport calls.
+func (t *StreamTransport) Protocol() Protocol { return t.proto }
+
+// GetHost is the local address: a *net.TCPAddr or a *net.UnixAddr.
+func (t *StreamTransport) GetHost() net.Addr { return t.host }
+
+// GetPeer is the remote address: a *net.TCPAddr or a *net.UnixAddr.
+func (t *StreamTransport) GetPeer() net.Addr { return t.peer }
+
+// Connected reports whether the socket is open and LoseConnection has not
+// been called.
+func (t *StreamTransport) Connected() bool { return !t.disconnected && !t.disconnecting }
+
+// BufferedLen is the number of written bytes not yet sent.
+func (t *StreamTransport) BufferedLen() int { return t.outLen }
+
+// Write queues a copy of data, to be sent when the socket is writable; it
+// never sends inside the call. Empty data does nothing. Writes made after
+// LoseConnection and before the close are still sent; once the connection
+// is closed they are dropped silently, as Twisted does. A send error is
+// not returned: it closes the connection and is ConnectionLost's reason.
+func (t *StreamTransport) Write(data []byte) {
+	if len(data) == 0 || t.disconnected {
+		return
+	}
+	if n := len(t.out); n > 0 && len(t.out[n-1])+len(data) <= writeChunk {
+		t.out[n-1] = append(t.out[n-1], data...)
+	} else {
+		piece := make([]byte, len(data), max(len(data), min(writeChunk, 2*len(data))))
+		copy(piece, data)
+		t.out = append(t.out, piece)
+	}
+	t.outLen += len(data)
+	t.startWriting()
+}
+
+// WriteSequence writes each piece in turn, as Twisted's writeSequence.
+func (t *StreamTransport) WriteSequence(pieces [][]byte) {
+	for _, p := range pieces {
+		t.Write(p)
+	}
+}
+
+// LoseConnection stops reading at once and closes the connection once the
+// buffered output is sent; ConnectionLost(ErrConnectionDone) follows on a
+// later turn (or the send's error, if the flush fails). A second call, or a
+// call after the close, does nothing.
+func (t *StreamTransport) LoseConnection() {
+	if t.disconnected || t.disconnecting {
+		return
+	}
+	t.disconnecting = true
+	t.stopReading()
+	// An empty buffer closes at the next writable event: a later turn.
+	t.startWriting()
+}
+
+// AbortConnection closes the connection at once, dropping buffered output;
+// a TCP socket is closed with SO_LINGER 0, so the peer gets a reset.
+// ConnectionLost(ErrConnectionAborted) follows on a later turn. It does
+// nothing once the connection is closed.
+func (t *StreamTransport) AbortConnection() {
+	if t.disconnected {
+		return
+	}
+	if t.isTCP {
+		// An error leaves an ordinary close, which is all that is left to do.
+		_ = unix.SetsockoptLinger(t.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+	}
+	t.closeLater(ErrConnectionAborted)
+}
+
+// PauseProducing stops reading until ResumeProducing: no DataReceived,
+// and the peer is slowed by TCP's flow control once the kernel's buffer
+// fills. End of file and resets are noticed only once reading resumes.
+func (t *StreamTransport) PauseProducing() {
+	t.paused = true
+	t.stopReading()
+}
+
+// ResumeProducing starts reading again after PauseProducing (not after
+// LoseConnection).
+func (t *StreamTransport) ResumeProducing() {
+	t.paused = false
+	if !t.disconnected && !t.disconnecting {
+		t.startReading()
+	}
+}
+
+func (t *StreamTransport) startReading() {
+	if t.reading || t.disconnected {
+		return
+	}
+	if err := t.r.AddReader(t); err != nil {
+		t.closeLater(&ConnectionLostError{Err: err})
+		return
+	}
+	t.reading = true
+}
+
+func (t *StreamTransport) stopReading() {
+	if t.reading {
+		t.r.RemoveReader(t)
+		t.reading = false
+	}
+}
+
+func (t *StreamTransport) startWriting() {
+	if t.writing || t.disconnected {
+		return
+	}
+	if err := t.r.AddWriter(t); err != nil {
+		t.closeLater(&ConnectionLostError{Err: err})
+		return
+	}
+	t.writing = true
+}
+
+func (t *StreamTransport) stopWriting() {
+	if t.writing {
+		t.r.RemoveWriter(t)
+		t.writing = false
+	}
+}
+
+// DoRead reads once into the transport's buffer and hands the data to
+// the protocol. At end of file with output still buffered, the output is
+// sent before the close (a deliberate difference from Twisted 22.4, its
+// issue 9236).
+func (t *StreamTransport) DoRead() error {
+	if t.readBuf == nil {
+		t.readBuf = make([]byte, readBufferSize)
+	}
+	for {
+		n, err := unix.Read(t.fd, t.readBuf)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return nil
+		case err != nil:
+			return &ConnectionLostError{Err: err}
+		case n == 0:
+			if t.outLen > 0 {
+				t.disconnecting = true
+				t.stopReading()
+				return nil
+			}
+			return ErrConnectionDone
+		}
+		t.proto.DataReceived(t.readBuf[:n])
+		return nil
+	}
+}
+
+// DoWrite sends as much of the buffer as the socket takes, several pieces
+// with one writev. Once the buffer is empty it stops watching for
+// writability, and closes a disconnecting connection.
+func (t *StreamTransport) DoWrite() error {
+	for t.outLen > 0 {
+		var n int
+		var err error
+		if len(t.out) == 1 {
+			n, err = unix.Write(t.fd, t.out[0][t.outOff:])
+		} else {
+			iov := t.out[:min(len(t.out), maxIovecs)]
+			first := iov[0]
+			iov[0] = first[t.outOff:]
+			n, err = writePieces(t.fd, iov)
+			iov[0] = first
+		}
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return nil
+		case err != nil:
+			return &ConnectionLostError{Err: err}
+		}
+		t.consume(n)
+	}
+	t.stopWriting()
+	if t.disconnecting {
+		return ErrConnectionDone
+	}
+	return nil
+}
+
+// consume drops the first n buffered bytes, which were sent.
+func (t *StreamTransport) consume(n int) {
+	t.outLen -= n
+	for n > 0 {
+		rest := len(t.out[0]) - t.outOff
+		if n < rest {
+			t.outOff += n
+			return
+		}
+		n -= rest
+		t.out[0] = nil
+		t.out = t.out[1:]
+		t.outOff = 0
+	}
+	if len(t.out) == 0 {
+		t.out = nil // let a large backing array go
+	}
+}
+
+// ConnectionLost is the reactor's notice that it dropped the transport
+// (DoRead or DoWrite returned reason, or panicked): the socket is closed
+// and the protocol told, once.
+func (t *StreamTransport) ConnectionLost(reason error) {
+	if t.disconnected {
+		return
+	}
+	t.reading, t.writing = false, false
+	t.closeNow()
+	t.lost(reason)
+}
+
+// closeLater closes the socket now and tells the protocol on a later turn.
+func (t *StreamTransport) closeLater(reason error) {
+	t.stopReading()
+	t.stopWriting()
+	t.closeNow()
+	t.r.CallLater(0, func() { t.lost(reason) })
+}
+
+// closeNow closes the socket and drops the buffers.
+func (t *StreamTransport) closeNow() {
+	t.disconnected = true
+	t.out, t.outOff, t.outLen = nil, 0, 0
+	t.readBuf = nil
+	if t.fd >= 0 {
+		// close(2) frees the descriptor even when it reports an error.
+		_ = unix.Close(t.fd)
+		t.fd = -1
+	}
+}
+
+// lost tells the protocol, then the owner; a panic in the first is
+// reported and does not keep the second from running.
+func (t *StreamTransport) lost(reason error) {
+	_ = t.callProtocol(func() { t.proto.ConnectionLost(reason) })
+	if t.onLost != nil {
+		t.onLost(reason)
+	}
+}
+
+func (t *StreamTransport) String() string {
+	return fmt.Sprintf("StreamTransport(fd=%d, host=%v, peer=%v)", t.fd, t.host, t.peer)
+}

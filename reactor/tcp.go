@@ -1,0 +1,400 @@
+package reactor
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// CannotListenError is ListenTCP's and ListenUNIX's error when the socket
+// cannot be made, bound or put to listen; its message is Twisted's:
+// "Couldn't listen on 127.0.0.1:8000: [Errno 98] Address already in use.".
+type CannotListenError struct {
+	Interface string // "" for all interfaces (printed as "any")
+	Port      string // the port number, or the UNIX socket's path
+	Err       error
+}
+
+func (e *CannotListenError) Error() string {
+	iface := e.Interface
+	if iface == "" {
+		iface = "any"
+	}
+	reason := e.Err.Error()
+	if n := errnoNumber(e.Err); n >= 0 {
+		reason = fmt.Sprintf("[Errno %d] %s", n, errnoText(unix.Errno(n)))
+	}
+	return fmt.Sprintf("Couldn't listen on %s:%s: %s.", iface, e.Port, reason)
+}
+
+func (e *CannotListenError) Unwrap() error { return e.Err }
+
+// defaultBacklog is listen(2)'s backlog when the caller gives none, as
+// Twisted's listenTCP.
+const defaultBacklog = 50
+
+// maxAcceptsPerRead bounds the connections one readable event accepts,
+// so that a flood of connections cannot starve the loop's other work.
+const maxAcceptsPerRead = 100
+
+// acceptPause is how long a port stops accepting when the process is out
+// of descriptors and no spare one is left to refuse connections with.
+const acceptPause = time.Second
+
+// Port is a listening stream socket (TCP or UNIX) watched by the reactor,
+// after Twisted's tcp.Port. Each accepted connection gets the Protocol the
+// factory builds for its peer's address and a StreamTransport; returning
+// nil from the factory closes the connection at once.
+//
+// Running out of descriptors (EMFILE, ENFILE) must not make the loop spin
+// on a backlog it cannot accept: each Port keeps one spare descriptor (on
+// /dev/null), as Twisted's _reservedFD, which it closes to accept and at
+// once close the waiting connections, then opens again; the peers see their
+// connection closed. If the spare cannot be opened again, the port stops
+// accepting for a second at a time instead. Either way the error is
+// reported once per shortage, not once per connection.
+//
+// Its methods belong to the loop's goroutine. The port is the reactor's
+// ReadDescriptor for its socket: Fd, DoRead and ConnectionLost are for the
+// reactor, not for the program.
+type Port struct {
+	r         *Reactor
+	fd        int // -1 once closed
+	isTCP     bool
+	addr      net.Addr
+	unixPath  string // removed when the port stops listening
+	factory   func(addr net.Addr) Protocol
+	spare     int  // the reserved descriptor, -1 if none
+	reading   bool // registered as reader
+	resume    *DelayedCall
+	reported  bool // the current descriptor shortage was reported
+	connected int  // connections accepted and still open
+}
+
+// ListenTCP listens on port (0 picks a free one) of interface, an IP
+// address ("127.0.0.1", "::1"; "localhost" means 127.0.0.1; "" means all
+// IPv4 interfaces, as Twisted's default), with backlog (0 or less: 50),
+// and returns at once. Binding sets SO_REUSEADDR, as Twisted does. A
+// failure is a *CannotListenError.
+func (r *Reactor) ListenTCP(port int, iface string, backlog int, factory func(addr net.Addr) Protocol) (*Port, error) {
+	fail := func(err error) (*Port, error) {
+		return nil, &CannotListenError{Interface: iface, Port: strconv.Itoa(port), Err: err}
+	}
+	if port < 0 || port > 65535 {
+		return fail(fmt.Errorf("port %d out of range 0-65535", port))
+	}
+	ip, err := listenIP(iface)
+	if err != nil {
+		return fail(err)
+	}
+	sa, family := ipSockaddr(ip, port)
+	fd, err := newSocket(family, unix.SOCK_STREAM)
+	if err != nil {
+		return fail(err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		unix.Close(fd)
+		return fail(err)
+	}
+	p, err := r.listen(fd, sa, backlog, true, factory)
+	if err != nil {
+		return fail(err)
+	}
+	return p, nil
+}
+
+// listenIP turns ListenTCP's interface into an address to bind.
+func listenIP(iface string) (net.IP, error) {
+	switch iface {
+	case "":
+		return net.IPv4zero, nil
+	case "localhost":
+		return net.IPv4(127, 0, 0, 1), nil
+	}
+	ip := net.ParseIP(iface)
+	if ip == nil {
+		return nil, fmt.Errorf("interface %q is not an IP address", iface)
+	}
+	return ip, nil
+}
+
+// listen binds fd, listens and starts accepting; on failure it closes fd.
+func (r *Reactor) listen(fd int, sa unix.Sockaddr, backlog int, isTCP bool, factory func(net.Addr) Protocol) (*Port, error) {
+	if backlog <= 0 {
+		backlog = defaultBacklog
+	}
+	err := unix.Bind(fd, sa)
+	if err == nil {
+		err = unix.Listen(fd, backlog)
+	}
+	var local unix.Sockaddr
+	if err == nil {
+		local, err = unix.Getsockname(fd)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	p := &Port{r: r, fd: fd, isTCP: isTCP, addr: sockaddrToAddr(local), factory: factory, spare: openSpare()}
+	if ua, ok := sa.(*unix.SockaddrUnix); ok {
+		p.unixPath = ua.Name
+		p.addr = &net.UnixAddr{Name: ua.Name, Net: "unix"}
+	}
+	if err := p.startReading(); err != nil {
+		p.close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// openSpare opens the descriptor a port keeps in reserve, -1 if it cannot.
+func openSpare() int {
+	fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+}
+
+// Addr is the address the port listens on, with the port picked for 0: a
+// *net.TCPAddr or a *net.UnixAddr (Twisted's getHost).
+func (p *Port) Addr() net.Addr { return p.addr }
+
+// Fd is the listening socket, -1 once closed.
+func (p *Port) Fd() int { return p.fd }
+
+// Listening reports whether the port is open (StopListening not called).
+func (p *Port) Listening() bool { return p.fd >= 0 }
+
+// StopListening closes the listening socket (and removes a UNIX socket's
+// file); connections already accepted stay open. A second call does
+// nothing.
+func (p *Port) StopListening() {
+	p.close()
+}
+
+func (p *Port) close() {
+	if p.fd < 0 {
+		return
+	}
+	if p.reading {
+		p.r.RemoveReader(p)
+		p.reading = false
+	}
+	if p.resume != nil {
+		_ = p.resume.Cancel() // fails only if it ran: nothing to undo
+		p.resume = nil
+	}
+	_ = unix.Close(p.fd)
+	p.fd = -1
+	if p.spare >= 0 {
+		_ = unix.Close(p.spare)
+		p.spare = -1
+	}
+	if p.unixPath != "" {
+		_ = unix.Unlink(p.unixPath) // gone already is fine
+	}
+}
+
+func (p *Port) startReading() error {
+	if p.reading || p.fd < 0 {
+		return nil
+	}
+	if err := p.r.AddReader(p); err != nil {
+		return err
+	}
+	p.reading = true
+	return nil
+}
+
+// DoRead accepts the waiting connections, at most maxAcceptsPerRead.
+func (p *Port) DoRead() error {
+	for range maxAcceptsPerRead {
+		fd, sa, err := acceptConn(p.fd)
+		switch err {
+		case nil:
+			p.reported = false
+			p.serve(fd, sa)
+			continue
+		case unix.EINTR, unix.ECONNABORTED, unix.EPERM:
+			// The connection went away before it was accepted, or a
+			// firewall refused it: the next one may do.
+			continue
+		case unix.EAGAIN:
+			return nil
+		case unix.EMFILE, unix.ENFILE:
+			p.shortage(err)
+			return nil
+		case unix.ENOBUFS, unix.ENOMEM:
+			p.report(err)
+			p.pause()
+			return nil
+		default:
+			return fmt.Errorf("reactor: accept on %v: %w", p.addr, err)
+		}
+	}
+	return nil
+}
+
+// serve builds the protocol of an accepted connection and starts it.
+func (p *Port) serve(fd int, sa unix.Sockaddr) {
+	peer := sockaddrToAddr(sa)
+	if !p.isTCP {
+		// An unbound UNIX client has no name; Twisted reports "".
+		peer = &net.UnixAddr{Net: "unix"}
+	}
+	var host net.Addr = p.addr
+	if p.isTCP {
+		if local, err := unix.Getsockname(fd); err == nil {
+			host = sockaddrToAddr(local)
+		}
+	}
+	var proto Protocol
+	panicked := true
+	func() {
+		defer func() {
+			if panicked {
+				p.r.ReportError(&PanicError{Value: recover(), Stack: debug.Stack()})
+			}
+		}()
+		proto = p.factory(peer)
+		panicked = false
+	}()
+	if proto == nil {
+		_ = unix.Close(fd)
+		return
+	}
+	p.connected++
+	newStreamTransport(p.r, fd, p.isTCP, host, peer, proto, func(error) { p.connected-- })
+}
+
+// shortage handles EMFILE and ENFILE: refuse the waiting connections with
+// the spare descriptor, or pause accepting when there is none.
+func (p *Port) shortage(err error) {
+	p.report(err)
+	if p.spare < 0 {
+		p.spare = openSpare()
+	}
+	if p.spare < 0 {
+		p.pause()
+		return
+	}
+	_ = unix.Close(p.spare)
+	for range maxAcceptsPerRead {
+		fd, _, err := acceptConn(p.fd)
+		if err == unix.EINTR || err == unix.ECONNABORTED {
+			continue
+		}
+		if err != nil {
+			break
+		}
+		_ = unix.Close(fd)
+	}
+	p.spare = openSpare()
+}
+
+// pause stops accepting for acceptPause.
+func (p *Port) pause() {
+	if p.resume != nil || !p.reading {
+		return
+	}
+	p.r.RemoveReader(p)
+	p.reading = false
+	p.resume = p.r.CallLater(acceptPause, func() {
+		p.resume = nil
+		if err := p.startReading(); err != nil {
+			p.ConnectionLost(err)
+		}
+	})
+}
+
+// report passes an accept error to the error hook once per shortage.
+func (p *Port) report(err error) {
+	if p.reported {
+		return
+	}
+	p.reported = true
+	name := err.Error()
+	if errno, ok := err.(unix.Errno); ok {
+		name = unix.ErrnoName(errno)
+	}
+	p.r.ReportError(fmt.Errorf("reactor: could not accept new connection on %v (%s): %w", p.addr, name, err))
+}
+
+// ConnectionLost is the reactor's notice that it dropped the port: an
+// accept error it cannot go on from. The port closes; the error goes to
+// the error hook.
+func (p *Port) ConnectionLost(reason error) {
+	p.reading = false
+	if p.fd >= 0 {
+		p.r.ReportError(fmt.Errorf("reactor: stopped listening on %v: %w", p.addr, reason))
+	}
+	p.close()
+}
+
+func (p *Port) String() string { return fmt.Sprintf("Port(%v)", p.addr) }
+
+// ipSockaddr is the socket address and family of ip:port.
+func ipSockaddr(ip net.IP, port int) (unix.Sockaddr, int) {
+	if ip4 := ip.To4(); ip4 != nil {
+		sa := &unix.SockaddrInet4{Port: port}
+		copy(sa.Addr[:], ip4)
+		return sa, unix.AF_INET
+	}
+	sa := &unix.SockaddrInet6{Port: port}
+	copy(sa.Addr[:], ip.To16())
+	return sa, unix.AF_INET6
+}
+
+// sockaddrToAddr converts a socket address to Go's net types.
+func sockaddrToAddr(sa unix.Sockaddr) net.Addr {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IPv4(a.Addr[0], a.Addr[1], a.Addr[2], a.Addr[3]), Port: a.Port}
+	case *unix.SockaddrInet6:
+		ip := make(net.IP, net.IPv6len)
+		copy(ip, a.Addr[:])
+		var zone string
+		if a.ZoneId != 0 {
+			if ifi, err := net.InterfaceByIndex(int(a.ZoneId)); err == nil {
+				zone = ifi.Name
+			}
+		}
+		return &net.TCPAddr{IP: ip, Port: a.Port, Zone: zone}
+	case *unix.SockaddrUnix:
+		return &net.UnixAddr{Name: a.Name, Net: "unix"}
+	}
+	return nil
+}
+
+// errConnNotTCP guards the TCP-only transport options.
+var errConnNotTCP = errors.New("reactor: not a TCP connection")
+
+// SetTCPNoDelay sets TCP_NODELAY (Twisted's setTcpNoDelay).
+func (t *StreamTransport) SetTCPNoDelay(on bool) error {
+	return t.setTCPOption(unix.IPPROTO_TCP, unix.TCP_NODELAY, on)
+}
+
+// SetTCPKeepAlive sets SO_KEEPALIVE (Twisted's setTcpKeepAlive).
+func (t *StreamTransport) SetTCPKeepAlive(on bool) error {
+	return t.setTCPOption(unix.SOL_SOCKET, unix.SO_KEEPALIVE, on)
+}
+
+func (t *StreamTransport) setTCPOption(level, opt int, on bool) error {
+	if !t.isTCP {
+		return errConnNotTCP
+	}
+	if t.fd < 0 {
+		return fmt.Errorf("reactor: set socket option: %w", unix.EBADF)
+	}
+	v := 0
+	if on {
+		v = 1
+	}
+	return unix.SetsockoptInt(t.fd, level, opt, v)
+}
