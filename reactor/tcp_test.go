@@ -1,0 +1,361 @@
+package reactor
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// freePort is a loopback TCP port nothing listens on (it did a moment ago).
+func freePort(t *testing.T, r *Reactor) int {
+	t.Helper()
+	p, err := r.ListenTCP(0, "127.0.0.1", 0, func(net.Addr) Protocol { return nil })
+	if err != nil {
+		t.Fatalf("ListenTCP: %v", err)
+	}
+	port := p.Addr().(*net.TCPAddr).Port
+	p.StopListening()
+	return port
+}
+
+func TestConnectRefusedFailsOnALaterTurn(t *testing.T) {
+	for _, host := range []string{"127.0.0.1", "localhost"} {
+		t.Run(host, func(t *testing.T) {
+			eachReactor(t, func(t *testing.T, r *Reactor, log *errorLog) {
+				port := freePort(t, r)
+				client := &testClient{proto: &testProto{}}
+				client.onFailed = func(error) { r.Stop() }
+				client.onLost = func(error) { r.Stop() }
+				r.CallWhenRunning(func() {
+					c, err := r.ConnectTCP(host, port, 5*time.Second, client)
+					if err != nil {
+						t.Errorf("ConnectTCP: %v", err)
+						r.Stop()
+						return
+					}
+					if len(client.failed) != 0 {
+						t.Errorf("failed inside ConnectTCP")
+					}
+					if d := c.GetDestination(); d.Host != host || d.Port != port {
+						t.Errorf("destination %v", d)
+					}
+				})
+				run(t, r)
+
+				if client.built != 0 || len(client.failed) != 1 || len(client.lost) != 0 {
+					t.Fatalf("built %d, failed %v, lost %v", client.built, client.failed, client.lost)
+				}
+				reason := client.failed[0]
+				var ce *ConnectError
+				if !errors.As(reason, &ce) || !errors.Is(reason, unix.ECONNREFUSED) {
+					t.Fatalf("reason %v (%T), want a ConnectError with ECONNREFUSED", reason, reason)
+				}
+				want := fmt.Sprintf("Connection was refused by other side: %d: Connection refused.", int(unix.ECONNREFUSED))
+				if reason.Error() != want {
+					t.Fatalf("message %q, want %q", reason.Error(), want)
+				}
+			})
+		})
+	}
+}
+
+func TestListenAddressInUseReadsLikeTwisted(t *testing.T) {
+	r, _ := newTestReactor(t, Config{})
+	nop := func(net.Addr) Protocol { return nil }
+	first, err := r.ListenTCP(0, "127.0.0.1", 0, nop)
+	if err != nil {
+		t.Fatalf("ListenTCP: %v", err)
+	}
+	defer first.StopListening()
+	port := first.Addr().(*net.TCPAddr).Port
+	path := filepath.Join(t.TempDir(), "sock")
+	firstUNIX, err := r.ListenUNIX(path, 0, nop)
+	if err != nil {
+		t.Fatalf("ListenUNIX: %v", err)
+	}
+	defer firstUNIX.StopListening()
+
+	inUse := fmt.Sprintf("[Errno %d] Address already in use.", int(unix.EADDRINUSE))
+	tests := []struct {
+		name   string
+		listen func() (*Port, error)
+		want   string
+	}{
+		{"tcp", func() (*Port, error) { return r.ListenTCP(port, "127.0.0.1", 0, nop) },
+			fmt.Sprintf("Couldn't listen on 127.0.0.1:%d: %s", port, inUse)},
+		{"unix", func() (*Port, error) { return r.ListenUNIX(path, 0, nop) },
+			fmt.Sprintf("Couldn't listen on any:%s: %s", path, inUse)},
+		{"bad interface", func() (*Port, error) { return r.ListenTCP(0, "no.such.host", 0, nop) },
+			`Couldn't listen on no.such.host:0: interface "no.such.host" is not an IP address.`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := tc.listen()
+			if err == nil {
+				p.StopListening()
+				t.Fatal("listened twice on the same address")
+			}
+			var cle *CannotListenError
+			if !errors.As(err, &cle) || err.Error() != tc.want {
+				t.Fatalf("error %q (%T), want %q", err, err, tc.want)
+			}
+		})
+	}
+	if r.Idle() {
+		t.Fatal("idle while ports listen")
+	}
+}
+
+func TestListeningPortKeepsReactorBusy(t *testing.T) {
+	r, _ := newTestReactor(t, Config{})
+	if !r.Idle() {
+		t.Fatal("a fresh reactor is not idle")
+	}
+	p, err := r.ListenTCP(0, "127.0.0.1", 0, func(net.Addr) Protocol { return nil })
+	if err != nil {
+		t.Fatalf("ListenTCP: %v", err)
+	}
+	if r.Idle() {
+		t.Fatal("idle while a port listens")
+	}
+	p.StopListening()
+	p.StopListening()
+	if !r.Idle() || p.Listening() {
+		t.Fatalf("after StopListening: idle %v, listening %v", r.Idle(), p.Listening())
+	}
+}
+
+func TestStopConnectingThenConnectAgain(t *testing.T) {
+	eachReactor(t, func(t *testing.T, r *Reactor, log *errorLog) {
+		var servers []*testProto
+		done := stopAfter(r, 2)
+		port := endpoints[0].listen(t, r, echoServer(&servers, done))
+		cp := &testProto{onMade: func(p *testProto) { p.t.LoseConnection() }}
+		client := &testClient{proto: cp, onLost: func(error) { done() }}
+		var c *Connector
+		client.onFailed = func(reason error) {
+			if reason != ErrUserAborted || len(client.failed) > 1 {
+				r.Stop()
+				return
+			}
+			if err := c.Connect(); err != nil {
+				t.Errorf("Connect again: %v", err)
+				r.Stop()
+			}
+		}
+		r.CallWhenRunning(func() {
+			c = endpoints[0].connect(t, r, port, client)
+			c.StopConnecting()
+			if len(client.failed) != 0 {
+				t.Error("StopConnecting failed the attempt in the call")
+			}
+		})
+		run(t, r)
+
+		if len(client.failed) != 1 || client.failed[0] != ErrUserAborted || client.built != 1 || len(client.lost) != 1 {
+			t.Fatalf("failed %v, built %d, lost %v", client.failed, client.built, client.lost)
+		}
+		cp.checkOnce(t, "client", isDone)
+		servers[0].checkOnce(t, "server", isDone)
+	})
+}
+
+func TestConnectTimeout(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("relies on Linux dropping SYNs to a listener with a full accept queue")
+	}
+	eachReactor(t, func(t *testing.T, r *Reactor, log *errorLog) {
+		// A listener that never accepts, its queue filled by two connects:
+		// a third gets no answer.
+		lfd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(lfd)
+		sa := &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}
+		if err := unix.Bind(lfd, sa); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Listen(lfd, 0); err != nil {
+			t.Fatal(err)
+		}
+		local, _ := unix.Getsockname(lfd)
+		port := local.(*unix.SockaddrInet4).Port
+		for range 2 {
+			fd, err := newSocket(unix.AF_INET, unix.SOCK_STREAM)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(fd)
+			unix.Connect(fd, &unix.SockaddrInet4{Addr: sa.Addr, Port: port})
+		}
+		client := &testClient{proto: &testProto{}}
+		client.onFailed = func(error) { r.Stop() }
+		client.onLost = func(error) { r.Stop() }
+		if _, err := r.ConnectTCP("127.0.0.1", port, 200*time.Millisecond, client); err != nil {
+			t.Fatal(err)
+		}
+		run(t, r)
+		if client.built != 0 || len(client.failed) != 1 || client.failed[0] != ErrConnectTimeout {
+			t.Fatalf("built %d, failed %v", client.built, client.failed)
+		}
+	})
+}
+
+func TestConnectBadPortFailsAtOnce(t *testing.T) {
+	r, _ := newTestReactor(t, Config{})
+	for _, port := range []int{0, -1, 65536, 99999} {
+		if c, err := r.ConnectTCP("127.0.0.1", port, time.Second, &testClient{}); err == nil || c != nil {
+			t.Errorf("port %d: connector %v, error %v", port, c, err)
+		}
+	}
+	if !r.Idle() {
+		t.Fatal("a refused ConnectTCP left work behind")
+	}
+}
+
+func TestAcceptUnderEMFILEDoesNotSpin(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("uses /proc/self/fd-free descriptor exhaustion tuned on Linux")
+	}
+	eachReactor(t, func(t *testing.T, r *Reactor, log *errorLog) {
+		var servers []*testProto
+		port := endpoints[0].listen(t, r, echoServer(&servers, func() {}))
+		addr := port.Addr().(*net.TCPAddr)
+		dest := &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: addr.Port}
+
+		// Clients made before the shortage, connected by the kernel into
+		// the port's backlog.
+		var clients []int
+		for range 3 {
+			fd, err := newSocket(unix.AF_INET, unix.SOCK_STREAM)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clients = append(clients, fd)
+			defer unix.Close(fd)
+			unix.Connect(fd, dest)
+		}
+		// Use up every descriptor under a lowered limit.
+		var old unix.Rlimit
+		if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
+			t.Fatal(err)
+		}
+		lowered := old
+		lowered.Cur = min(old.Cur, 512)
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lowered); err != nil {
+			t.Skipf("setrlimit: %v", err)
+		}
+		var fillers []int
+		release := func() {
+			for _, fd := range fillers {
+				unix.Close(fd)
+			}
+			fillers = nil
+			unix.Setrlimit(unix.RLIMIT_NOFILE, &old)
+		}
+		defer release()
+		for {
+			fd, err := unix.Dup(clients[0])
+			if err != nil {
+				break
+			}
+			fillers = append(fillers, fd)
+		}
+
+		// Each client must see its connection closed by the port (which
+		// refuses with its spare descriptor) while the loop goes on.
+		closed := make([]bool, len(clients))
+		polls := 0
+		var check func()
+		check = func() {
+			polls++
+			all := true
+			buf := make([]byte, 16)
+			for i, fd := range clients {
+				if closed[i] {
+					continue
+				}
+				n, err := unix.Read(fd, buf)
+				if n == 0 && err == nil || err == unix.ECONNRESET {
+					closed[i] = true
+				} else {
+					all = false
+				}
+			}
+			if all {
+				r.Stop()
+				return
+			}
+			r.CallLater(5*time.Millisecond, check)
+		}
+		r.CallWhenRunning(check)
+		run(t, r)
+		release()
+
+		for i, c := range closed {
+			if !c {
+				t.Fatalf("client %d was not closed under EMFILE (%d polls)", i, polls)
+			}
+		}
+		errs := log.list()
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), "(EMFILE)") {
+			t.Fatalf("reported %v, want one EMFILE report", errs)
+		}
+		if !port.Listening() || len(servers) != 0 {
+			t.Fatalf("listening %v, served %d", port.Listening(), len(servers))
+		}
+	})
+}
+
+// BenchmarkTCPEcho: one op is a 64-byte message sent to an echo server
+// over loopback TCP and read back, on the default poller.
+func BenchmarkTCPEcho(b *testing.B) {
+	r, _ := newTestReactor(b, Config{})
+	var servers []*testProto
+	port, err := r.ListenTCP(0, "127.0.0.1", 0, echoServer(&servers, func() {}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg := make([]byte, 64)
+	received, sent := 0, 0
+	cp := &testProto{
+		onMade: func(p *testProto) {
+			p.t.SetTCPNoDelay(true)
+			b.ResetTimer()
+			p.t.Write(msg)
+			sent++
+		},
+		onData: func(p *testProto, data []byte) {
+			received += len(data)
+			p.data.Reset()
+			if received < sent*len(msg) {
+				return
+			}
+			if sent == b.N {
+				b.StopTimer()
+				p.t.LoseConnection()
+				return
+			}
+			p.t.Write(msg)
+			sent++
+		},
+	}
+	client := &testClient{proto: cp, onLost: func(error) { r.Stop() }, onFailed: func(error) { r.Stop() }}
+	if _, err := r.ConnectTCP("127.0.0.1", port.Addr().(*net.TCPAddr).Port, 0, client); err != nil {
+		b.Fatal(err)
+	}
+	if err := r.Run(); err != nil {
+		b.Fatal(err)
+	}
+	if sent != b.N || received != b.N*len(msg) {
+		b.Fatalf("sent %d, received %d bytes, want %d", sent, received, b.N*len(msg))
+	}
+}
