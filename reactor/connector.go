@@ -141,6 +141,7 @@ func (c *Connector) Connect() error {
 	c.state = connecting
 	c.attempt++
 	attempt := c.attempt
+	c.r.trackIO(c)
 	if c.timeout > 0 {
 		c.timer = c.r.CallLater(c.timeout, func() {
 			c.timer = nil
@@ -230,6 +231,7 @@ func (c *Connector) dial(attempt uint64, sa unix.Sockaddr, family int) {
 func (c *Connector) connected(fd int) {
 	c.stopTimer()
 	c.state = connected
+	c.r.untrackIO(c)
 	var host, peer net.Addr
 	if sa, err := unix.Getsockname(fd); err == nil {
 		host = sockaddrToAddr(sa)
@@ -268,6 +270,7 @@ func (c *Connector) fail(attempt uint64, reason error) {
 // abandon drops the attempt under way: its timer, its lookup, its socket.
 func (c *Connector) abandon() {
 	c.state = disconnected
+	c.r.untrackIO(c)
 	c.attempt++
 	c.stopTimer()
 	if c.cancelDNS != nil {
@@ -284,6 +287,14 @@ func (c *Connector) stopTimer() {
 	if c.timer != nil {
 		_ = c.timer.Cancel() // fails only once it has run
 		c.timer = nil
+	}
+}
+
+// shutdown fails a connect still under way when the reactor stops, with a
+// *ConnectionLostError ("Connection lost."), as Twisted.
+func (c *Connector) shutdown() {
+	if c.state == connecting {
+		c.fail(c.attempt, &ConnectionLostError{Err: errShutdownLost})
 	}
 }
 

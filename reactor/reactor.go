@@ -91,7 +91,8 @@ type Reactor struct {
 	ready       []readyWatch
 	lost        []lostWatch
 	watchSeq    uint64
-	alwaysReady int // watches the poller refused with EPERM
+	alwaysReady int    // watches the poller refused with EPERM
+	openIO      openIO // transports, ports and connects to end at shutdown (shutdown.go)
 
 	// posted holds functions handed over by other goroutines. The mutex also
 	// orders the final state change against CallFromGoroutine: a function it

@@ -28,7 +28,9 @@ type Protocol interface {
 	// ConnectionLost is called once, when the connection has closed:
 	// ErrConnectionDone for a clean close (either side), ErrConnectionAborted
 	// after AbortConnection, a *ConnectionLostError wrapping the errno for a
-	// failure (ECONNRESET, EPIPE...), or a *PanicError.
+	// failure (ECONNRESET, EPIPE...), or a *PanicError. A connection still
+	// open when the reactor stops is lost in the shutdown's "during" phase,
+	// before Run returns, with a *ConnectionLostError ("Connection lost.").
 	ConnectionLost(reason error)
 }
 
@@ -102,11 +104,13 @@ type StreamTransport struct {
 	outOff  int
 	outLen  int // bytes still to send
 
-	reading       bool // registered as reader
-	writing       bool // registered as writer
-	paused        bool // PauseProducing: do not read until ResumeProducing
-	disconnecting bool // LoseConnection (or EOF with output pending): close once flushed
-	disconnected  bool // the socket is closed; ConnectionLost has run or is scheduled
+	reading       bool  // registered as reader
+	writing       bool  // registered as writer
+	paused        bool  // PauseProducing: do not read until ResumeProducing
+	disconnecting bool  // LoseConnection (or EOF with output pending): close once flushed
+	disconnected  bool  // the socket is closed; ConnectionLost has run or is scheduled
+	told          bool  // the protocol has been told ConnectionLost
+	pending       error // the reason closeLater will deliver
 
 	// onLost runs after the protocol's ConnectionLost: the Connector's
 	// ClientConnectionLost, the Port's bookkeeping.
@@ -119,6 +123,7 @@ type StreamTransport struct {
 // connection (ConnectionLost on a later turn, with the *PanicError).
 func newStreamTransport(r *Reactor, fd int, isTCP bool, host, peer net.Addr, p Protocol, onLost func(error)) *StreamTransport {
 	t := &StreamTransport{r: r, fd: fd, proto: p, isTCP: isTCP, host: host, peer: peer, onLost: onLost}
+	r.trackIO(t)
 	t.startReading()
 	if err := t.callProtocol(func() { p.ConnectionMade(t) }); err != nil {
 		t.closeLater(err)
@@ -366,7 +371,24 @@ func (t *StreamTransport) closeLater(reason error) {
 	t.stopReading()
 	t.stopWriting()
 	t.closeNow()
+	t.pending = reason
 	t.r.CallLater(0, func() { t.lost(reason) })
+}
+
+// shutdown ends the connection when the reactor stops: ConnectionLost now,
+// with the reason a close already under way has, or a *ConnectionLostError
+// ("Connection lost").
+func (t *StreamTransport) shutdown() {
+	if t.disconnected {
+		if t.pending != nil {
+			t.lost(t.pending)
+		}
+		return
+	}
+	t.stopReading()
+	t.stopWriting()
+	t.closeNow()
+	t.lost(&ConnectionLostError{Err: errShutdownLost})
 }
 
 // closeNow closes the socket and drops the buffers.
@@ -384,6 +406,11 @@ func (t *StreamTransport) closeNow() {
 // lost tells the protocol, then the owner; a panic in the first is
 // reported and does not keep the second from running.
 func (t *StreamTransport) lost(reason error) {
+	if t.told {
+		return
+	}
+	t.told = true
+	t.r.untrackIO(t)
 	_ = t.callProtocol(func() { t.proto.ConnectionLost(reason) })
 	if t.onLost != nil {
 		t.onLost(reason)

@@ -367,7 +367,8 @@ func TestStreamPanicInDataReceivedClosesThatConnection(t *testing.T) {
 			return p
 		})
 		cp := &testProto{onMade: func(p *testProto) { p.t.Write([]byte("x")) }}
-		client := &testClient{proto: cp, onLost: func(error) { done() }, onFailed: func(error) { r.Stop() }}
+		listening := false
+		client := &testClient{proto: cp, onLost: func(error) { listening = port.Listening(); done() }, onFailed: func(error) { r.Stop() }}
 		e.connect(t, r, port, client)
 		run(t, r)
 
@@ -376,8 +377,8 @@ func TestStreamPanicInDataReceivedClosesThatConnection(t *testing.T) {
 			return errors.As(err, &pe) && pe.Value == "boom"
 		})
 		cp.checkOnce(t, "client", isDone)
-		if len(log.list()) != 1 || !port.Listening() {
-			t.Fatalf("reported %v, port listening %v", log.list(), port.Listening())
+		if len(log.list()) != 1 || !listening {
+			t.Fatalf("reported %v, port listening %v", log.list(), listening)
 		}
 	})
 }

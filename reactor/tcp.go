@@ -149,6 +149,7 @@ func (r *Reactor) listen(fd int, sa unix.Sockaddr, backlog int, isTCP bool, fact
 		p.close()
 		return nil, err
 	}
+	r.trackIO(p)
 	return p, nil
 }
 
@@ -173,7 +174,7 @@ func (p *Port) Listening() bool { return p.fd >= 0 }
 
 // StopListening closes the listening socket (and removes a UNIX socket's
 // file); connections already accepted stay open. A second call does
-// nothing.
+// nothing. The reactor closes the ports still open when it stops.
 func (p *Port) StopListening() {
 	p.close()
 }
@@ -192,6 +193,7 @@ func (p *Port) close() {
 	}
 	_ = unix.Close(p.fd)
 	p.fd = -1
+	p.r.untrackIO(p)
 	if p.spare >= 0 {
 		_ = unix.Close(p.spare)
 		p.spare = -1
@@ -336,6 +338,9 @@ func (p *Port) ConnectionLost(reason error) {
 	}
 	p.close()
 }
+
+// shutdown closes the port when the reactor stops, as StopListening.
+func (p *Port) shutdown() { p.close() }
 
 func (p *Port) String() string { return fmt.Sprintf("Port(%v)", p.addr) }
 

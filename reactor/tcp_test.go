@@ -174,7 +174,7 @@ func TestConnectTimeout(t *testing.T) {
 	eachReactor(t, func(t *testing.T, r *Reactor, log *errorLog) {
 		// A listener that never accepts, its queue filled by two connects:
 		// a third gets no answer.
-		lfd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		lfd, err := newSocket(unix.AF_INET, unix.SOCK_STREAM)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -273,6 +273,7 @@ func TestAcceptUnderEMFILEDoesNotSpin(t *testing.T) {
 		// Each client must see its connection closed by the port (which
 		// refuses with its spare descriptor) while the loop goes on.
 		closed := make([]bool, len(clients))
+		listening := false
 		polls := 0
 		var check func()
 		check = func() {
@@ -291,6 +292,7 @@ func TestAcceptUnderEMFILEDoesNotSpin(t *testing.T) {
 				}
 			}
 			if all {
+				listening = port.Listening()
 				r.Stop()
 				return
 			}
@@ -309,8 +311,8 @@ func TestAcceptUnderEMFILEDoesNotSpin(t *testing.T) {
 		if len(errs) != 1 || !strings.Contains(errs[0].Error(), "(EMFILE)") {
 			t.Fatalf("reported %v, want one EMFILE report", errs)
 		}
-		if !port.Listening() || len(servers) != 0 {
-			t.Fatalf("listening %v, served %d", port.Listening(), len(servers))
+		if !listening || len(servers) != 0 {
+			t.Fatalf("listening %v, served %d", listening, len(servers))
 		}
 	})
 }
@@ -358,4 +360,59 @@ func BenchmarkTCPEcho(b *testing.B) {
 	if sent != b.N || received != b.N*len(msg) {
 		b.Fatalf("sent %d, received %d bytes, want %d", sent, received, b.N*len(msg))
 	}
+}
+
+func TestStopLosesOpenConnectionsBeforeRunReturns(t *testing.T) {
+	eachReactor(t, func(t *testing.T, r *Reactor, log *errorLog) {
+		var servers []*testProto
+		port := endpoints[0].listen(t, r, echoServer(&servers, func() {}))
+		addr := port.Addr().(*net.TCPAddr)
+		// One client paused (not watched at all), one whose abort is still
+		// to be told, one still connecting when the reactor stops.
+		paused := &testProto{onMade: func(p *testProto) { p.t.PauseProducing(); p.t.Write([]byte("x")) }}
+		aborting := &testProto{onMade: func(p *testProto) { p.t.Write([]byte("y")) }}
+		pausedClient := &testClient{proto: paused}
+		abortingClient := &testClient{proto: aborting}
+		late := &testClient{proto: &testProto{}}
+		var check func()
+		check = func() {
+			if len(servers) == 2 && servers[0].data.Len() > 0 && servers[1].data.Len() > 0 {
+				aborting.t.AbortConnection()
+				if _, err := r.ConnectTCP("127.0.0.1", addr.Port, 0, late); err != nil {
+					t.Error(err)
+				}
+				r.Stop()
+				return
+			}
+			r.CallLater(time.Millisecond, check)
+		}
+		r.CallWhenRunning(func() {
+			for _, c := range []*testClient{pausedClient, abortingClient} {
+				if _, err := r.ConnectTCP("127.0.0.1", addr.Port, 0, c); err != nil {
+					t.Error(err)
+				}
+			}
+			check()
+		})
+		run(t, r)
+
+		isShutdown := func(err error) bool {
+			var cl *ConnectionLostError
+			return errors.As(err, &cl) && err.Error() == "Connection to the other side was lost in a non-clean fashion: Connection lost."
+		}
+		paused.checkOnce(t, "paused client", isShutdown)
+		aborting.checkOnce(t, "aborting client", func(err error) bool { return err == ErrConnectionAborted })
+		for i, s := range servers {
+			s.checkOnce(t, fmt.Sprintf("server %d", i), isShutdown)
+		}
+		if len(pausedClient.lost) != 1 || len(abortingClient.lost) != 1 {
+			t.Fatalf("client factories lost %v and %v", pausedClient.lost, abortingClient.lost)
+		}
+		if late.built != 0 || len(late.failed) != 1 || !isShutdown(late.failed[0]) {
+			t.Fatalf("connect under way: built %d, failed %v", late.built, late.failed)
+		}
+		if port.Listening() {
+			t.Fatal("the port still listens after Run")
+		}
+	})
 }
