@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -52,9 +53,10 @@ func (e *DNSLookupError) Unwrap() error { return e.Err }
 // ClientFactory. Its methods run on the loop's goroutine, each on a later
 // turn than the call that caused it: BuildProtocol when the connection is
 // up (nil closes it at once: ClientConnectionLost then gets
-// ErrConnectionDone), and then exactly one of ClientConnectionFailed (no
-// protocol was built) or, after the protocol's ConnectionLost,
-// ClientConnectionLost. Either may call c.Connect to try again.
+// ErrConnectionDone; a panic is reported and is ClientConnectionFailed's
+// reason), and then exactly one of ClientConnectionFailed (no protocol was
+// built) or, after the protocol's ConnectionLost, ClientConnectionLost.
+// Either may call c.Connect to try again.
 type ClientFactory interface {
 	BuildProtocol(addr net.Addr) Protocol
 	ClientConnectionFailed(c *Connector, reason error)
@@ -242,7 +244,13 @@ func (c *Connector) connected(fd int) {
 	if c.dest.Net == "unix" {
 		host, peer = &net.UnixAddr{Net: "unix"}, &net.UnixAddr{Name: c.dest.Host, Net: "unix"}
 	}
-	proto := c.factory.BuildProtocol(peer)
+	proto, err := c.buildProtocol(peer)
+	if err != nil {
+		_ = unix.Close(fd)
+		c.state = disconnected
+		c.factory.ClientConnectionFailed(c, err)
+		return
+	}
 	refused := proto == nil
 	if refused {
 		proto = nopProtocol{}
@@ -255,6 +263,19 @@ func (c *Connector) connected(fd int) {
 	if refused {
 		c.transport.LoseConnection()
 	}
+}
+
+// buildProtocol asks the factory for a protocol; a panic is reported and
+// returned as a *PanicError.
+func (c *Connector) buildProtocol(peer net.Addr) (proto Protocol, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			p := &PanicError{Value: v, Stack: debug.Stack()}
+			c.r.ReportError(p)
+			err = p
+		}
+	}()
+	return c.factory.BuildProtocol(peer), nil
 }
 
 // fail ends attempt, if it is still the one under way, and tells the

@@ -416,3 +416,23 @@ func TestStopLosesOpenConnectionsBeforeRunReturns(t *testing.T) {
 		}
 	})
 }
+
+// panicClient is a ClientFactory whose BuildProtocol panics.
+type panicClient struct{ testClient }
+
+func (c *panicClient) BuildProtocol(net.Addr) Protocol { panic("no protocol") }
+
+func TestConnectPanicInBuildProtocolFailsTheConnect(t *testing.T) {
+	eachReactor(t, func(t *testing.T, r *Reactor, log *errorLog) {
+		var servers []*testProto
+		port := endpoints[0].listen(t, r, echoServer(&servers, func() {}))
+		client := &panicClient{}
+		client.onFailed = func(error) { r.Stop() }
+		endpoints[0].connect(t, r, port, client)
+		run(t, r)
+		var pe *PanicError
+		if len(client.failed) != 1 || !errors.As(client.failed[0], &pe) || len(log.list()) != 1 {
+			t.Fatalf("failed %v, reported %v", client.failed, log.list())
+		}
+	})
+}
