@@ -34,6 +34,20 @@ type Protocol interface {
 	ConnectionLost(reason error)
 }
 
+// HalfCloseableProtocol is a Protocol that goes on with one direction of
+// the connection closed, after Twisted's IHalfCloseableProtocol. Once both
+// directions are closed the connection closes by itself, and
+// ConnectionLost(ErrConnectionDone) follows.
+type HalfCloseableProtocol interface {
+	Protocol
+	// ReadConnectionLost is called at end of file: the peer will send
+	// nothing more, and writing still works.
+	ReadConnectionLost()
+	// WriteConnectionLost is called once LoseWriteConnection has flushed
+	// the buffer and shut the write side down.
+	WriteConnectionLost()
+}
+
 // Reasons a connection ends with, as Twisted's internet/error.py names and
 // words them; test with errors.Is and errors.As.
 var (
@@ -109,6 +123,9 @@ type StreamTransport struct {
 	paused        bool  // PauseProducing: do not read until ResumeProducing
 	disconnecting bool  // LoseConnection (or EOF with output pending): close once flushed
 	disconnected  bool  // the socket is closed; ConnectionLost has run or is scheduled
+	readClosed    bool  // end of file seen by a HalfCloseableProtocol
+	loseWrite     bool  // LoseWriteConnection: shut the write side once flushed
+	writeClosed   bool  // the write side is shut down
 	told          bool  // the protocol has been told ConnectionLost
 	pending       error // the reason closeLater will deliver
 
@@ -165,11 +182,12 @@ func (t *StreamTransport) BufferedLen() int { return t.outLen }
 
 // Write queues a copy of data, to be sent when the socket is writable; it
 // never sends inside the call. Empty data does nothing. Writes made after
-// LoseConnection and before the close are still sent; once the connection
-// is closed they are dropped silently, as Twisted does. A send error is
+// LoseConnection (or LoseWriteConnection) and before the close are still
+// sent; once the connection (or its write side) is closed they are dropped
+// silently, as Twisted does. A send error is
 // not returned: it closes the connection and is ConnectionLost's reason.
 func (t *StreamTransport) Write(data []byte) {
-	if len(data) == 0 || t.disconnected {
+	if len(data) == 0 || t.disconnected || t.writeClosed {
 		return
 	}
 	if n := len(t.out); n > 0 && len(t.out[n-1])+len(data) <= writeChunk {
@@ -204,6 +222,19 @@ func (t *StreamTransport) LoseConnection() {
 	t.startWriting()
 }
 
+// LoseWriteConnection shuts down the write side (shutdown(2) SHUT_WR) once
+// the buffer is sent, and reading goes on: the peer sees end of file. A
+// HalfCloseableProtocol is then told WriteConnectionLost; when its read
+// side is closed too, the connection closes (ConnectionLost with
+// ErrConnectionDone). A call after LoseConnection does nothing.
+func (t *StreamTransport) LoseWriteConnection() {
+	if t.disconnected || t.disconnecting || t.loseWrite {
+		return
+	}
+	t.loseWrite = true
+	t.startWriting()
+}
+
 // AbortConnection closes the connection at once, dropping buffered output;
 // a TCP socket is closed with SO_LINGER 0, so the peer gets a reset.
 // ConnectionLost(ErrConnectionAborted) follows on a later turn. It does
@@ -231,7 +262,7 @@ func (t *StreamTransport) PauseProducing() {
 // LoseConnection).
 func (t *StreamTransport) ResumeProducing() {
 	t.paused = false
-	if !t.disconnected && !t.disconnecting {
+	if !t.disconnected && !t.disconnecting && !t.readClosed {
 		t.startReading()
 	}
 }
@@ -290,6 +321,14 @@ func (t *StreamTransport) DoRead() error {
 		case err != nil:
 			return &ConnectionLostError{Err: err}
 		case n == 0:
+			if hc, ok := t.proto.(HalfCloseableProtocol); ok && !t.disconnecting {
+				t.readClosed = true
+				t.stopReading()
+				if err := t.callProtocol(hc.ReadConnectionLost); err != nil || !t.writeClosed {
+					return err
+				}
+				return ErrConnectionDone
+			}
 			if t.outLen > 0 {
 				t.disconnecting = true
 				t.stopReading()
@@ -330,6 +369,26 @@ func (t *StreamTransport) DoWrite() error {
 	}
 	t.stopWriting()
 	if t.disconnecting {
+		return ErrConnectionDone
+	}
+	if t.loseWrite && !t.writeClosed {
+		return t.shutdownWrite()
+	}
+	return nil
+}
+
+// shutdownWrite shuts the flushed write side down and tells the protocol.
+func (t *StreamTransport) shutdownWrite() error {
+	t.writeClosed = true
+	if err := unix.Shutdown(t.fd, unix.SHUT_WR); err != nil {
+		return &ConnectionLostError{Err: err}
+	}
+	if hc, ok := t.proto.(HalfCloseableProtocol); ok {
+		if err := t.callProtocol(hc.WriteConnectionLost); err != nil {
+			return err
+		}
+	}
+	if t.readClosed {
 		return ErrConnectionDone
 	}
 	return nil
