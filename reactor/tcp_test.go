@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -433,6 +434,57 @@ func TestConnectPanicInBuildProtocolFailsTheConnect(t *testing.T) {
 		var pe *PanicError
 		if len(client.failed) != 1 || !errors.As(client.failed[0], &pe) || len(log.list()) != 1 {
 			t.Fatalf("failed %v, reported %v", client.failed, log.list())
+		}
+	})
+}
+
+// openFds counts the process's open descriptors, -1 where /proc is missing.
+func openFds() int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(entries)
+}
+
+func TestConnectionsLeaveNoDescriptorBehind(t *testing.T) {
+	if openFds() < 0 {
+		t.Skip("no /proc/self/fd")
+	}
+	eachReactor(t, func(t *testing.T, r *Reactor, log *errorLog) {
+		before := openFds()
+		const conns = 20
+		var servers []*testProto
+		// Counted when the last connection is lost: only the port's
+		// socket and its spare descriptor are left.
+		after := -1
+		stop := stopAfter(r, 2*conns)
+		lost := 0
+		done := func() {
+			if lost++; lost == 2*conns {
+				after = openFds()
+			}
+			stop()
+		}
+		port := endpoints[0].listen(t, r, echoServer(&servers, done))
+		for i := range conns {
+			cp := &testProto{onMade: func(p *testProto) {
+				// Every way to end: clean close, abort, abort after a reset.
+				switch i % 3 {
+				case 0:
+					p.t.Write([]byte("x"))
+					p.t.LoseConnection()
+				case 1:
+					p.t.AbortConnection()
+				case 2:
+					p.t.LoseWriteConnection()
+				}
+			}}
+			endpoints[0].connect(t, r, port, &testClient{proto: cp, onLost: func(error) { done() }, onFailed: func(error) { done() }})
+		}
+		run(t, r)
+		if after != before+2 {
+			t.Fatalf("%d descriptors open before, %d after %d connections", before, after, conns)
 		}
 	})
 }
