@@ -48,6 +48,16 @@ type HalfCloseableProtocol interface {
 	WriteConnectionLost()
 }
 
+// Producer is what a transport consumes from, after Twisted's IProducer:
+// a streaming (push) producer writes when it likes and is paused while the
+// transport's buffer is full; a pull producer writes once each time it is
+// resumed. StreamTransport is itself a producer of what it reads.
+type Producer interface {
+	PauseProducing()
+	ResumeProducing()
+	StopProducing()
+}
+
 // Reasons a connection ends with, as Twisted's internet/error.py names and
 // words them; test with errors.Is and errors.As.
 var (
@@ -129,6 +139,10 @@ type StreamTransport struct {
 	told          bool  // the protocol has been told ConnectionLost
 	pending       error // the reason closeLater will deliver
 
+	producer       Producer
+	streaming      bool // producer is a push producer
+	producerPaused bool // we paused it because the buffer was full
+
 	// onLost runs after the protocol's ConnectionLost: the Connector's
 	// ClientConnectionLost, the Port's bookkeeping.
 	onLost func(reason error)
@@ -199,6 +213,46 @@ func (t *StreamTransport) Write(data []byte) {
 	}
 	t.outLen += len(data)
 	t.startWriting()
+	if t.producer != nil && t.streaming && !t.producerPaused && t.outLen > producerBufferSize {
+		t.producerPaused = true
+		t.producer.PauseProducing()
+	}
+}
+
+// producerBufferSize is how much buffered output pauses a streaming
+// producer, as Twisted's bufferSize.
+const producerBufferSize = 64 << 10
+
+// RegisterProducer makes the transport consume from p, as Twisted's
+// registerProducer: a streaming producer is paused while more than 64 KiB
+// is buffered and resumed once the buffer is sent; a pull producer is
+// resumed now and each time the buffer is sent. While a producer is
+// registered, LoseConnection waits for UnregisterProducer before it
+// closes. On a closed transport p is told StopProducing at once; a second
+// producer is an error. A producer still registered at the close is told
+// StopProducing.
+func (t *StreamTransport) RegisterProducer(p Producer, streaming bool) error {
+	if t.producer != nil {
+		return fmt.Errorf("reactor: cannot register producer %v, because producer %v was never unregistered", p, t.producer)
+	}
+	if t.disconnected {
+		p.StopProducing()
+		return nil
+	}
+	t.producer, t.streaming, t.producerPaused = p, streaming, false
+	if !streaming {
+		p.ResumeProducing()
+	}
+	return nil
+}
+
+// UnregisterProducer stops consuming from the producer, without closing;
+// a LoseConnection made meanwhile goes on.
+func (t *StreamTransport) UnregisterProducer() {
+	t.producer = nil
+	if !t.disconnected && t.disconnecting {
+		t.startWriting()
+	}
 }
 
 // WriteSequence writes each piece in turn, as Twisted's writeSequence.
@@ -368,7 +422,15 @@ func (t *StreamTransport) DoWrite() error {
 		t.consume(n)
 	}
 	t.stopWriting()
+	if p := t.producer; p != nil && (!t.streaming || t.producerPaused) {
+		t.producerPaused = false
+		p.ResumeProducing()
+		return nil
+	}
 	if t.disconnecting {
+		if t.producer != nil {
+			return nil // UnregisterProducer resumes the close
+		}
 		return ErrConnectionDone
 	}
 	if t.loseWrite && !t.writeClosed {
@@ -470,6 +532,10 @@ func (t *StreamTransport) lost(reason error) {
 	}
 	t.told = true
 	t.r.untrackIO(t)
+	if p := t.producer; p != nil {
+		t.producer = nil
+		_ = t.callProtocol(p.StopProducing)
+	}
 	_ = t.callProtocol(func() { t.proto.ConnectionLost(reason) })
 	if t.onLost != nil {
 		t.onLost(reason)

@@ -489,3 +489,91 @@ func TestStreamHalfClose(t *testing.T) {
 		})
 	}
 }
+
+// testProducer writes want to t in chunks: a push producer while it is
+// not paused, a pull producer one chunk per ResumeProducing. Once all is
+// written it unregisters and loses the connection.
+type testProducer struct {
+	t         *StreamTransport
+	want      []byte
+	chunk     int
+	streaming bool
+	sent      int
+	paused    bool
+	pauses    int
+	resumes   int
+	stopped   int
+	maxBuffer int
+}
+
+func (p *testProducer) PauseProducing() { p.paused = true; p.pauses++ }
+
+func (p *testProducer) ResumeProducing() {
+	p.paused = false
+	p.resumes++
+	for p.sent < len(p.want) {
+		end := min(p.sent+p.chunk, len(p.want))
+		p.t.Write(p.want[p.sent:end])
+		p.sent = end
+		p.maxBuffer = max(p.maxBuffer, p.t.BufferedLen())
+		if !p.streaming || p.paused {
+			return
+		}
+	}
+	p.t.UnregisterProducer()
+	p.t.LoseConnection()
+}
+
+func (p *testProducer) StopProducing() { p.stopped++ }
+
+func TestStreamProducers(t *testing.T) {
+	const size, chunk = 2 << 20, 16 << 10
+	want := pattern(size)
+	for _, streaming := range []bool{true, false} {
+		name := map[bool]string{true: "push", false: "pull"}[streaming]
+		t.Run(name, func(t *testing.T) {
+			eachReactor(t, func(t *testing.T, r *Reactor, log *errorLog) {
+				done := stopAfter(r, 2)
+				prod := &testProducer{want: want, chunk: chunk, streaming: streaming}
+				var server *testProto
+				port := endpoints[0].listen(t, r, func(net.Addr) Protocol {
+					server = lostStops(&testProto{onMade: func(p *testProto) {
+						prod.t = p.t
+						if err := p.t.RegisterProducer(prod, streaming); err != nil {
+							t.Error(err)
+						}
+						if err := p.t.RegisterProducer(prod, streaming); err == nil {
+							t.Error("a second producer was registered")
+						}
+						if streaming {
+							prod.ResumeProducing()
+						}
+					}}, done)
+					return server
+				})
+				cp := &testProto{onData: func(p *testProto, _ []byte) {
+					p.t.PauseProducing()
+					r.CallLater(time.Millisecond, p.t.ResumeProducing)
+				}}
+				endpoints[0].connect(t, r, port, &testClient{proto: cp, onLost: func(error) { done() }, onFailed: func(error) { r.Stop() }})
+				run(t, r)
+
+				if !bytes.Equal(cp.data.Bytes(), want) {
+					t.Fatalf("client got %d bytes, want %d", cp.data.Len(), size)
+				}
+				cp.checkOnce(t, "client", isDone)
+				server.checkOnce(t, "server", isDone)
+				if prod.stopped != 0 {
+					t.Fatalf("StopProducing %d times after an unregister", prod.stopped)
+				}
+				if streaming {
+					if prod.pauses == 0 || prod.maxBuffer > producerBufferSize+chunk {
+						t.Fatalf("push producer: %d pauses, up to %d bytes buffered", prod.pauses, prod.maxBuffer)
+					}
+				} else if prod.resumes != size/chunk+1 || prod.maxBuffer > chunk {
+					t.Fatalf("pull producer: %d resumes for %d chunks, up to %d bytes buffered", prod.resumes, size/chunk, prod.maxBuffer)
+				}
+			})
+		})
+	}
+}
