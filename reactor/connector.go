@@ -260,8 +260,10 @@ func (c *Connector) connected(fd int) {
 		c.state = disconnected
 		c.factory.ClientConnectionLost(c, reason)
 	})
+	t := c.transport // the protocol may lose it before start returns
+	t.start()
 	if refused {
-		c.transport.LoseConnection()
+		t.LoseConnection()
 	}
 }
 

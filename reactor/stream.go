@@ -148,18 +148,23 @@ type StreamTransport struct {
 	onLost func(reason error)
 }
 
-// newStreamTransport wraps a connected non-blocking socket, starts reading
-// and tells p ConnectionMade, all in the current turn, so ConnectionMade
-// precedes every DataReceived. A panic in ConnectionMade closes the
-// connection (ConnectionLost on a later turn, with the *PanicError).
+// newStreamTransport wraps a connected non-blocking socket; start starts
+// it.
 func newStreamTransport(r *Reactor, fd int, isTCP bool, host, peer net.Addr, p Protocol, onLost func(error)) *StreamTransport {
 	t := &StreamTransport{r: r, fd: fd, proto: p, isTCP: isTCP, host: host, peer: peer, onLost: onLost}
 	r.trackIO(t)
+	return t
+}
+
+// start starts reading and tells the protocol ConnectionMade, in the same
+// turn, so ConnectionMade precedes every DataReceived. A panic in
+// ConnectionMade closes the connection (ConnectionLost on a later turn,
+// with the *PanicError).
+func (t *StreamTransport) start() {
 	t.startReading()
-	if err := t.callProtocol(func() { p.ConnectionMade(t) }); err != nil {
+	if err := t.callProtocol(func() { t.proto.ConnectionMade(t) }); err != nil {
 		t.closeLater(err)
 	}
-	return t
 }
 
 // callProtocol runs f, turning a panic into a reported *PanicError.

@@ -272,7 +272,7 @@ func (p *Port) serve(fd int, sa unix.Sockaddr) {
 		return
 	}
 	p.connected++
-	newStreamTransport(p.r, fd, p.isTCP, host, peer, proto, func(error) { p.connected-- })
+	newStreamTransport(p.r, fd, p.isTCP, host, peer, proto, func(error) { p.connected-- }).start()
 }
 
 // shortage handles EMFILE and ENFILE: refuse the waiting connections with

@@ -488,3 +488,83 @@ func TestConnectionsLeaveNoDescriptorBehind(t *testing.T) {
 		}
 	})
 }
+
+func TestConnectorDisconnectLosesTheConnection(t *testing.T) {
+	eachReactor(t, func(t *testing.T, r *Reactor, log *errorLog) {
+		var servers []*testProto
+		done := stopAfter(r, 2)
+		port := endpoints[0].listen(t, r, echoServer(&servers, done))
+		var c *Connector
+		cp := &testProto{onMade: func(p *testProto) {
+			p.t.Write([]byte("bye"))
+			if c.Transport() != p.t {
+				t.Error("Transport is not the connection's")
+			}
+			c.Disconnect()
+			if err := c.Connect(); err == nil {
+				t.Error("Connect while connected succeeded")
+			}
+		}}
+		client := &testClient{proto: cp, onLost: func(error) { done() }, onFailed: func(error) { r.Stop() }}
+		c = endpoints[0].connect(t, r, port, client)
+		run(t, r)
+		cp.checkOnce(t, "client", isDone)
+		if servers[0].data.String() != "bye" || c.Transport() != nil || len(client.lost) != 1 {
+			t.Fatalf("server got %q, transport %v, lost %v", servers[0].data.String(), c.Transport(), client.lost)
+		}
+	})
+}
+
+// BenchmarkTCPStream: one op is 1 MiB written, by a pull producer in
+// 256 KiB pieces, to a loopback TCP peer that reads as fast as it can, on the default poller.
+func BenchmarkTCPStream(b *testing.B) {
+	r, _ := newTestReactor(b, Config{})
+	total := b.N << 20
+	received := 0
+	port, err := r.ListenTCP(0, "127.0.0.1", 0, func(net.Addr) Protocol {
+		return &testProto{onData: func(p *testProto, data []byte) {
+			received += len(data)
+			p.data.Reset()
+		}, onLost: func(*testProto, error) { r.Stop() }}
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cp := &testProto{onMade: func(p *testProto) {
+		b.SetBytes(1 << 20)
+		b.ResetTimer()
+		p.t.RegisterProducer(&repeatProducer{t: p.t, piece: make([]byte, 256<<10), left: total}, false)
+	}}
+	client := &testClient{proto: cp, onFailed: func(error) { r.Stop() }}
+	if _, err := r.ConnectTCP("127.0.0.1", port.Addr().(*net.TCPAddr).Port, 0, client); err != nil {
+		b.Fatal(err)
+	}
+	if err := r.Run(); err != nil {
+		b.Fatal(err)
+	}
+	if received != total {
+		b.Fatalf("received %d of %d bytes", received, total)
+	}
+}
+
+// repeatProducer is a pull producer that writes the same piece until left
+// bytes are written, then loses the connection.
+type repeatProducer struct {
+	t     *StreamTransport
+	piece []byte
+	left  int
+}
+
+func (p *repeatProducer) ResumeProducing() {
+	if p.left == 0 {
+		p.t.UnregisterProducer()
+		p.t.LoseConnection()
+		return
+	}
+	n := min(p.left, len(p.piece))
+	p.t.Write(p.piece[:n])
+	p.left -= n
+}
+
+func (p *repeatProducer) PauseProducing() {}
+func (p *repeatProducer) StopProducing()  {}
