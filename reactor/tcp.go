@@ -217,6 +217,9 @@ func (p *Port) startReading() error {
 // DoRead accepts the waiting connections, at most maxAcceptsPerRead.
 func (p *Port) DoRead() error {
 	for range maxAcceptsPerRead {
+		if p.fd < 0 {
+			return nil // a protocol stopped the port from ConnectionMade
+		}
 		fd, sa, err := acceptConn(p.fd)
 		switch err {
 		case nil:

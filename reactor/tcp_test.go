@@ -568,3 +568,23 @@ func (p *repeatProducer) ResumeProducing() {
 
 func (p *repeatProducer) PauseProducing() {}
 func (p *repeatProducer) StopProducing()  {}
+
+func TestStopListeningFromConnectionMade(t *testing.T) {
+	eachReactor(t, func(t *testing.T, r *Reactor, log *errorLog) {
+		done := stopAfter(r, 2)
+		var port *Port
+		port = endpoints[0].listen(t, r, func(net.Addr) Protocol {
+			return lostStops(&testProto{onMade: func(p *testProto) {
+				port.StopListening()
+				p.t.LoseConnection()
+			}}, done)
+		})
+		cp := &testProto{}
+		endpoints[0].connect(t, r, port, &testClient{proto: cp, onLost: func(error) { done() }, onFailed: func(error) { r.Stop() }})
+		run(t, r)
+		cp.checkOnce(t, "client", isDone)
+		if port.Listening() || len(log.list()) != 0 {
+			t.Fatalf("listening %v, reported %v", port.Listening(), log.list())
+		}
+	})
+}
