@@ -417,3 +417,25 @@ func BenchmarkUDPEcho(b *testing.B) {
 		b.Fatalf("received %d, want %d", received, b.N)
 	}
 }
+
+// TestUDPDualStackEchoesToIPv4 binds "::" and echoes an IPv4 client: the
+// sender's address comes IPv4-mapped and Write sends back to it.
+func TestUDPDualStackEchoesToIPv4(t *testing.T) {
+	r, log := newTestReactor(t, Config{})
+	server, err := r.ListenUDP(0, "::", udpEcho())
+	if err != nil {
+		t.Skipf("no IPv6: %v", err)
+	}
+	client := &testDatagram{onData: func(*testDatagram, []byte, net.Addr) { r.Stop() }}
+	cport := listenUDPOrSkip(t, r, "127.0.0.1", client)
+	r.CallWhenRunning(func() {
+		if err := cport.Write([]byte("v4"), &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: server.GetHost().Port}); err != nil {
+			t.Errorf("Write: %v", err)
+			r.Stop()
+		}
+	})
+	run(t, r)
+	if len(client.received) != 1 || client.received[0] != "v4" {
+		t.Fatalf("client received %q, errors %v", client.received, log.list())
+	}
+}
