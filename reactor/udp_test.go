@@ -439,3 +439,41 @@ func TestUDPDualStackEchoesToIPv4(t *testing.T) {
 		t.Fatalf("client received %q, errors %v", client.received, log.list())
 	}
 }
+
+// TestUDPBusyPortDoesNotStarveTimers keeps a port always readable (each
+// datagram it receives it sends to itself again, several in flight): a
+// timer due at once must still run long before the port has run dry.
+func TestUDPBusyPortDoesNotStarveTimers(t *testing.T) {
+	const inFlight, total = 16, 50000
+	eachReactor(t, func(t *testing.T, r *Reactor, log *errorLog) {
+		sent, atTimer := 0, -1
+		timerSet := false
+		p := &testDatagram{onData: func(d *testDatagram, data []byte, _ net.Addr) {
+			d.received = d.received[:0]
+			d.from = d.from[:0]
+			if !timerSet {
+				// Due at once: it runs on the next turn, after this read.
+				timerSet = true
+				r.CallLater(0, func() {
+					atTimer = sent
+					r.Stop()
+				})
+			}
+			if sent < total {
+				sent++
+				d.port.Write(data, d.port.GetHost())
+			}
+		}}
+		u := listenUDPOrSkip(t, r, "127.0.0.1", p)
+		r.CallWhenRunning(func() {
+			for range inFlight {
+				sent++
+				u.Write([]byte("loop"), u.GetHost())
+			}
+		})
+		run(t, r)
+		if atTimer < 0 || atTimer >= total {
+			t.Fatalf("the timer ran after %d of %d datagrams", atTimer, total)
+		}
+	})
+}
