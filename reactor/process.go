@@ -465,6 +465,10 @@ func (pw *pipeWriter) abandon() {
 	pw.ConnectionLost(errShutdownLost)
 }
 
+// pidfdDisabled makes watchExit on Linux use the wait4 goroutine, so
+// tests cover the path other systems (and Linux before 5.3) take.
+var pidfdDisabled bool
+
 // waitExitGoroutine is the exit watcher where there is no pidfd: a
 // goroutine blocked in wait4 on the child's pid posts the status to the
 // loop, and holds the reactor busy until then.

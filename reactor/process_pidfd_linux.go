@@ -6,10 +6,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// pidfdDisabled makes watchExit use the wait4 goroutine, so tests cover
-// the path other systems (and Linux before 5.3) take.
-var pidfdDisabled bool
-
 // watchExit watches the child's pidfd, which becomes readable when the
 // child exits; without one (Linux before 5.3) it falls back to a goroutine.
 func (r *Reactor) watchExit(p *Process) exitWatcher {

@@ -412,3 +412,34 @@ func TestSpawnProcessStopWithChildRunning(t *testing.T) {
 		}
 	})
 }
+
+func TestSpawnProcessLargeWriteThroughCat(t *testing.T) {
+	eachExitWatcher(t, func(t *testing.T, r *Reactor) {
+		data := strings.Repeat("0123456789abcdef", 1<<16) // 1 MiB: many times a pipe's capacity
+		pr := &procRecorder{r: r}
+		pr.onMade = func(p *Process) {
+			p.Write([]byte(data))
+			p.CloseStdin()
+		}
+		spawn(t, r, pr, "/bin/cat")
+		runBounded(t, r)
+		if got := pr.out.String(); got != data {
+			t.Errorf("stdout has %d bytes, want the %d written", len(got), len(data))
+		}
+		checkOrder(t, pr.events)
+	})
+}
+
+func TestSpawnProcessLoseConnection(t *testing.T) {
+	eachExitWatcher(t, func(t *testing.T, r *Reactor) {
+		pr := &procRecorder{r: r}
+		pr.onMade = func(p *Process) { p.LoseConnection() }
+		spawn(t, r, pr, "/bin/cat")
+		runBounded(t, r)
+		checkOrder(t, pr.events)
+		var done *ProcessDone
+		if !errors.As(pr.ended, &done) {
+			t.Errorf("ProcessEnded(%v), want a *ProcessDone (cat sees end of file)", pr.ended)
+		}
+	})
+}
