@@ -361,23 +361,32 @@ func ipSockaddr(ip net.IP, port int) (unix.Sockaddr, int) {
 
 // sockaddrToAddr converts a socket address to Go's net types.
 func sockaddrToAddr(sa unix.Sockaddr) net.Addr {
+	if a, ok := sa.(*unix.SockaddrUnix); ok {
+		return &net.UnixAddr{Name: a.Name, Net: "unix"}
+	}
+	if ip, port, zone, ok := sockaddrIP(sa); ok {
+		return &net.TCPAddr{IP: ip, Port: port, Zone: zone}
+	}
+	return nil
+}
+
+// sockaddrIP takes an IPv4 or IPv6 socket address apart; ok is false for
+// any other kind.
+func sockaddrIP(sa unix.Sockaddr) (ip net.IP, port int, zone string, ok bool) {
 	switch a := sa.(type) {
 	case *unix.SockaddrInet4:
-		return &net.TCPAddr{IP: net.IPv4(a.Addr[0], a.Addr[1], a.Addr[2], a.Addr[3]), Port: a.Port}
+		return net.IPv4(a.Addr[0], a.Addr[1], a.Addr[2], a.Addr[3]), a.Port, "", true
 	case *unix.SockaddrInet6:
 		ip := make(net.IP, net.IPv6len)
 		copy(ip, a.Addr[:])
-		var zone string
 		if a.ZoneId != 0 {
 			if ifi, err := net.InterfaceByIndex(int(a.ZoneId)); err == nil {
 				zone = ifi.Name
 			}
 		}
-		return &net.TCPAddr{IP: ip, Port: a.Port, Zone: zone}
-	case *unix.SockaddrUnix:
-		return &net.UnixAddr{Name: a.Name, Net: "unix"}
+		return ip, a.Port, zone, true
 	}
-	return nil
+	return nil, 0, "", false
 }
 
 // errConnNotTCP guards the TCP-only transport options.

@@ -379,19 +379,8 @@ func (u *UDPPort) String() string { return fmt.Sprintf("UDPPort(%v)", u.addr) }
 // udpAddr converts an IP socket address to a *net.UDPAddr, nil for any
 // other.
 func udpAddr(sa unix.Sockaddr) *net.UDPAddr {
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return &net.UDPAddr{IP: net.IPv4(a.Addr[0], a.Addr[1], a.Addr[2], a.Addr[3]), Port: a.Port}
-	case *unix.SockaddrInet6:
-		ip := make(net.IP, net.IPv6len)
-		copy(ip, a.Addr[:])
-		var zone string
-		if a.ZoneId != 0 {
-			if ifi, err := net.InterfaceByIndex(int(a.ZoneId)); err == nil {
-				zone = ifi.Name
-			}
-		}
-		return &net.UDPAddr{IP: ip, Port: a.Port, Zone: zone}
+	if ip, port, zone, ok := sockaddrIP(sa); ok {
+		return &net.UDPAddr{IP: ip, Port: port, Zone: zone}
 	}
 	return nil
 }
