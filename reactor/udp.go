@@ -96,7 +96,6 @@ type UDPPort struct {
 	buf     []byte
 	reading bool
 	peer    *net.UDPAddr // the Connect address, nil if not connected
-	stopped bool         // StopProtocol was called
 }
 
 // ListenUDP binds a UDP socket on port (0 picks a free one) of iface, an
@@ -310,10 +309,7 @@ func (u *UDPPort) close() {
 	_ = unix.Close(u.fd)
 	u.fd = -1
 	u.r.untrackIO(u)
-	if !u.stopped {
-		u.stopped = true
-		u.call(u.proto.StopProtocol)
-	}
+	u.call(u.proto.StopProtocol) // once: the fd guard above
 }
 
 // DoRead receives the waiting datagrams, at most maxDatagramsPerRead.
