@@ -111,6 +111,10 @@ type Process struct {
 	reason error // set when reaped
 	reaped bool
 	ended  bool
+	// abandoned is set when the reactor stops with the child running: no
+	// protocol method is called after that, even for an exit the wait4
+	// goroutine posted while the shutdown ran.
+	abandoned bool
 }
 
 // exitWatcher waits for the child's exit and calls Process.reap on the
@@ -295,6 +299,9 @@ func (p *Process) reap(ws syscall.WaitStatus) {
 	}
 	p.reaped = true
 	p.reason = exitReason(ws)
+	if p.abandoned {
+		return // the reactor stopped: a status posted meanwhile tells no one
+	}
 	p.proto.ProcessExited(p.reason)
 	p.maybeEnded()
 }
@@ -313,6 +320,7 @@ func (p *Process) maybeEnded() {
 // shutdown closes the pipes when the reactor stops and leaves the child
 // running (Twisted does not kill children either).
 func (p *Process) shutdown() {
+	p.abandoned = true
 	p.exit.stop()
 	for _, fd := range []interface{ abandon() }{p.stdin, p.stdout, p.stderr} {
 		fd.abandon()
