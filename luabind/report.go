@@ -15,6 +15,14 @@ type CallbackError struct {
 	Defined   string // FILE:LINE where the function was defined, if it is Lua code
 	Message   string // the error value as text, usually "FILE:LINE: message"
 	Traceback string // "stack traceback:\n\t..."
+
+	// value is the Lua error value itself, for the reason a connection
+	// the error closed is lost with (see reason.go); nil for a Go panic.
+	value lua.LValue
+	// reported is set once the error went to OnError, so the reactor's
+	// report of the same error (a protocol callback's error closes its
+	// connection through a panic) is not a second one.
+	reported bool
 }
 
 // Error is the error message alone.

@@ -386,7 +386,7 @@ func (pr *pipeReader) close() {
 
 func (pr *pipeReader) abandon() {
 	pr.p.r.RemoveReader(pr)
-	pr.ConnectionLost(errShutdownLost)
+	pr.ConnectionLost(ErrLostAtShutdown)
 }
 
 // pipeWriter writes the child's stdin. While it has nothing to write it is
@@ -470,7 +470,7 @@ func (pw *pipeWriter) ConnectionLost(error) {
 func (pw *pipeWriter) abandon() {
 	pw.p.r.RemoveReader(pw)
 	pw.p.r.RemoveWriter(pw)
-	pw.ConnectionLost(errShutdownLost)
+	pw.ConnectionLost(ErrLostAtShutdown)
 }
 
 // pidfdDisabled makes watchExit on Linux use the wait4 goroutine, so
