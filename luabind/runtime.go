@@ -100,7 +100,8 @@ type Runtime struct {
 	embedded    map[string]lua.LValue
 	addrMeta    *lua.LTable // see address.go
 
-	transportMeta *lua.LTable // see transport.go
+	transportMeta *lua.LTable                           // see transport.go
+	ioObjects     map[reactor.FileDescriptor]lua.LValue // see io_objects.go
 
 	watch  watchdog   // enforces cfg.Limits
 	random *rand.Rand // math.random's generator (see safe_stdlib.go)

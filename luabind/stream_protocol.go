@@ -18,6 +18,7 @@ type luaStream struct {
 	rt        *Runtime
 	obj       lua.LValue
 	transport *lua.LUserData
+	fd        reactor.FileDescriptor // what the reactor watches, if any
 	// onLost runs after connection_lost, for the factory of a client
 	// (client_connection_lost follows connection_lost).
 	onLost func(reason error)
@@ -57,12 +58,17 @@ func streamOf(p reactor.Protocol) *luaStream {
 	return nil
 }
 
-func (s *luaStream) ConnectionMade(t *reactor.StreamTransport) { s.connectionMade(t) }
+func (s *luaStream) ConnectionMade(t *reactor.StreamTransport) { s.connectionMade(t, t) }
 
-// connectionMade calls make_connection with the Lua transport of t; the
-// standard I/O calls it with its own transport.
-func (s *luaStream) connectionMade(t StreamTransport) {
+// connectionMade calls make_connection with the Lua transport of t, which
+// the reactor watches as fd (nil if it is not a descriptor), as what
+// get_readers returns for it.
+func (s *luaStream) connectionMade(t StreamTransport, fd reactor.FileDescriptor) {
 	s.transport = s.rt.transportValue(t)
+	if fd != nil {
+		s.fd = fd
+		s.rt.rememberIO(fd, s.transport)
+	}
 	s.raiseOnError(s.rt.callMethod(s.obj, "make_connection", s.transport))
 }
 
@@ -71,6 +77,9 @@ func (s *luaStream) DataReceived(data []byte) {
 }
 
 func (s *luaStream) ConnectionLost(reason error) {
+	if s.fd != nil {
+		s.rt.forgetIO(s.fd)
+	}
 	_ = s.rt.callMethod(s.obj, "connection_lost", s.rt.reason(reason))
 	if s.onLost != nil {
 		s.onLost(reason)
