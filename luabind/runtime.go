@@ -88,6 +88,8 @@ type Runtime struct {
 	// the coroutines suspended inside a pcall.
 	coCreate, coResume lua.LGFunction
 	subThreadStart     *lua.LFunction
+	subThreadDone      *lua.LUserData // what a sub-thread yields when its function returned
+	subPool            []*lua.LState  // finished sub-threads, for the next pcall
 	subThreads         map[*lua.LState]*subThread
 	pendingPCalls      map[weak.Pointer[lua.LState]]*pendingPCall
 	collected          collectedThreads

@@ -322,10 +322,20 @@ func newThread(L *lua.LState, fn lua.LGFunction) int {
 	saved := L.Options
 	L.Options.MinimizeStackMemory = true
 	L.Options.IncludeGoStackTrace = false
+	if L.Options.RegistryMaxSize > threadRegistrySize {
+		// The value stack starts small and grows (by RegistryGrowStep) as
+		// the coroutine needs: gopher-lua's default start is 5,120 values,
+		// 80 KiB for every coroutine, and for every pcall inside one.
+		L.Options.RegistrySize = threadRegistrySize
+	}
 	n := withoutContext(L, fn)
 	L.Options = saved
 	return n
 }
+
+// threadRegistrySize is the value stack a coroutine starts with: gopher-lua
+// accepts no less.
+const threadRegistrySize = 128
 
 // withoutContext calls fn with the state's context removed, so the thread it
 // creates gets none, then gives that thread the context back.

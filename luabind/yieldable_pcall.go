@@ -117,14 +117,27 @@ func (rt *Runtime) clearPending(th *lua.LState) {
 // thread, where a yield has nowhere to go).
 func inCoroutine(L *lua.LState) bool { return L.Parent != nil }
 
-// subThreadBody is the function every sub-thread starts with: it arms the
-// sub-thread's hook, then calls the function pcall was given. Not as a tail
+// subThreadBody is the function every sub-thread runs: for each function
+// pcall gives it, it arms the sub-thread's hook, calls the function with
+// its arguments (packed in an array after their count) and yields done with the results, packed,
+// then waits for the next function. A sub-thread whose function returned
+// goes back to a pool for the next pcall, so a pcall in a coroutine costs a
+// resume, not a new thread. The function is called plainly, not as a tail
 // call: gopher-lua counts a tail call as an extra level that repeats the
 // frame in tracebacks. Tracebacks and error levels skip the body's own
 // frame, as they skip luabind's runners.
-const subThreadBody = `local arm = ...
-local function pass(...) return ... end
-return function(f, ...) arm() return pass(f(...)) end`
+const subThreadBody = `local arm, yield, done = ...
+local select, unpack = select, unpack
+local function pack(...) return {select("#", ...), ...} end
+return function(f, args)
+	while true do
+		arm()
+		f, args = yield(done, pack(f(unpack(args, 2, args[1] + 1))))
+	end
+end`
+
+// subThreadPoolSize bounds the sub-threads kept for reuse.
+const subThreadPoolSize = 8
 
 func (rt *Runtime) newSubThreadBody() *lua.LFunction {
 	L := rt.L
@@ -132,9 +145,12 @@ func (rt *Runtime) newSubThreadBody() *lua.LFunction {
 	if err != nil {
 		panic("luabind: sub-thread body: " + err.Error())
 	}
+	rt.subThreadDone = L.NewUserData()
 	L.Push(fn)
 	L.Push(L.NewFunction(rt.armSubThread))
-	L.Call(1, 1)
+	L.Push(L.NewFunction(func(L *lua.LState) int { return -1 })) // a bare yield
+	L.Push(rt.subThreadDone)
+	L.Call(3, 1)
 	body := L.Get(-1).(*lua.LFunction)
 	L.Pop(1)
 	return body
@@ -169,20 +185,28 @@ func (rt *Runtime) coroutinePCall(L *lua.LState, nargs int, handler lua.LValue) 
 		rt.subThreadStart = rt.newSubThreadBody()
 	}
 	rt.dropCollected()
-	args := make([]lua.LValue, nargs+1)
-	for i := range args {
-		args[i] = L.Get(i + 1)
+	f := L.Get(1)
+	packed := L.CreateTable(nargs+1, 0)
+	packed.RawSetInt(1, lua.LNumber(nargs))
+	for i := 1; i <= nargs; i++ {
+		packed.RawSetInt(i+1, L.Get(i+1))
 	}
 	L.SetTop(0)
-	L.Push(rt.subThreadStart)
-	newThread(L, rt.coCreate)
-	sub := L.Get(-1).(*lua.LState)
-	L.SetTop(0)
+	var sub *lua.LState
+	if n := len(rt.subPool); n > 0 {
+		sub = rt.subPool[n-1]
+		rt.subPool = rt.subPool[:n-1]
+	} else {
+		L.Push(rt.subThreadStart)
+		newThread(L, rt.coCreate)
+		sub = L.Get(-1).(*lua.LState)
+		L.SetTop(0)
+	}
 	if rt.subThreads == nil {
 		rt.subThreads = map[*lua.LState]*subThread{}
 	}
 	rt.subThreads[sub] = &subThread{owner: weak.Make(L), handler: handler}
-	return rt.afterSubThread(L, sub, rt.resumeSub(L, sub, args))
+	return rt.afterSubThread(L, sub, rt.resumeSub(L, sub, []lua.LValue{f, packed}))
 }
 
 // subResult is what one resume of a sub-thread came to.
@@ -249,6 +273,18 @@ func (rt *Runtime) resumeSub(L, sub *lua.LState, args []lua.LValue) subResult {
 		rt.endSubThread(sub)
 	case sub.Dead:
 		rt.endSubThread(sub)
+	case len(r.values) == 2 && r.values[0] == rt.subThreadDone:
+		// The function returned: its results are packed.
+		packed := r.values[1].(*lua.LTable)
+		n := int(lua.LVAsNumber(packed.RawGetInt(1)))
+		r.values = r.values[:0]
+		for i := 2; i <= n+1; i++ {
+			r.values = append(r.values, packed.RawGetInt(i))
+		}
+		delete(rt.subThreads, sub)
+		if len(rt.subPool) < subThreadPoolSize {
+			rt.subPool = append(rt.subPool, sub)
+		}
 	default:
 		r.yielded = true
 	}
