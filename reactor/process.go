@@ -235,6 +235,14 @@ func (p *Process) Pid() int {
 	return p.pid
 }
 
+// Pipes are the descriptors the reactor watches for the child's stdin,
+// stdout and stderr, in that order: what Readers and Writers return for
+// this process while its pipes are open, so a binding can map them to its
+// own object. The exit watcher (a pidfd) is internal and not among them.
+func (p *Process) Pipes() [3]FileDescriptor {
+	return [3]FileDescriptor{p.stdin, p.stdout, p.stderr}
+}
+
 // Write queues data for the child's stdin; it is written as the pipe
 // accepts it. Data written after CloseStdin, or once the pipe is lost, is
 // silently dropped, as in Twisted.
