@@ -402,3 +402,49 @@ table.sort(log) show()`,
 				"lost ConnectionDone true\nserver peer UNIXAddress(name=None)\n", nil},
 	})
 }
+
+// A streaming producer written in Lua is paused as soon as more than 64 KiB
+// is buffered (writes never send inside the call, so the pause comes
+// within one chunk past it) and resumed once the buffer has drained; the
+// reader gets every byte.
+func TestTCPStreamingProducer(t *testing.T) {
+	runTCPCases(t, []tcpCase{{"paused above 64 KiB, resumed when drained", serverLua + `
+local CHUNK, TOTAL = 4096, 1024 * 1024
+local P = protocol.Class:extend()
+function P:init(transport) self.transport, self.sent, self.pauses, self.resumes = transport, 0, 0, 0 end
+function P:resume_producing()
+  self.paused = false
+  self.resumes = self.resumes + 1
+  while not self.paused and self.sent < TOTAL do
+    self.sent = self.sent + CHUNK
+    self.transport:write(string.rep("x", CHUNK))
+  end
+  if self.sent >= TOTAL and not self.paused then
+    self.transport:unregister_producer()
+    self.transport:lose_connection()
+  end
+end
+function P:pause_producing()
+  self.paused = true
+  self.pauses = self.pauses + 1
+  if self.pauses == 1 then say("first pause after", self.sent, self.sent > 65536 and self.sent <= 65536 + CHUNK) end
+end
+function P:stop_producing() say("stopped?!") end
+local producer
+function S:connection_made()
+  producer = P(self.transport)
+  self.transport:register_producer(producer, true)
+  producer:resume_producing()
+end
+local C = protocol.Protocol:extend()
+function C:connection_made() self.got = 0 self.transport:pause_producing() reactor.call_later(0.2, function() self.transport:resume_producing() end) end
+function C:data_received(d) self.got = self.got + #d end
+function C:connection_lost(r)
+  say("received", self.got, r.type)
+  say("paused more than once", producer.pauses > 1, "resumed", producer.resumes > producer.pauses - 1)
+  reactor.stop()
+end
+reactor.connect_tcp("127.0.0.1", PORT, protocol.ClientFactory:extend{protocol = C}())
+reactor.run() show()`,
+		"first pause after 69632 true\nreceived 1048576 ConnectionDone\npaused more than once true resumed true\n", nil}})
+}
