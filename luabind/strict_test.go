@@ -16,7 +16,7 @@ func TestStrictModulesAndMethods(t *testing.T) {
 		{`reactor.stpo()`, "reactor has no field 'stpo' (did you mean 'stop'?)"},
 		{`reactor.strat()`, "reactor has no field 'strat'"},
 		{`local x = reactor.runing`, "reactor has no field 'runing' (did you mean 'running'?)"},
-		{`local x = reactor.listen_tcp`, "reactor has no field 'listen_tcp'"},
+		{`local x = reactor.resolve_everything`, "reactor has no field 'resolve_everything'"},
 		{`local x = reactor[1]`, "reactor has no field 1 (a number)"},
 		{`task.looping_cal(print)`, "task has no field 'looping_cal' (did you mean 'looping_call'?)"},
 		{`require("pollreactor").instal()`, "pollreactor has no field 'instal' (did you mean 'install'?)"},
@@ -76,7 +76,8 @@ rawset(task, "extra", 1)
 print(task.extra)`)
 	want := "false\tepoll\tfalse\ttest.lua:2: attempt to modify read-only module 'reactor' (field 'running')\n" +
 		"true\nfalse\n" +
-		"add_system_event_trigger call_later call_when_running name remove_system_event_trigger run seconds stop\n" +
+		"add_reader add_system_event_trigger add_writer call_later call_when_running get_readers get_writers " +
+		"name remove_all remove_reader remove_system_event_trigger remove_writer run seconds stop\n" +
 		"clock looping_call looping_call_with_count\n" +
 		"false\tnil\tfunction\tfalse\n1\n"
 	if res.err != nil || res.out != want {
