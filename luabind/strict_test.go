@@ -76,7 +76,7 @@ rawset(task, "extra", 1)
 print(task.extra)`)
 	want := "false\tepoll\tfalse\ttest.lua:2: attempt to modify read-only module 'reactor' (field 'running')\n" +
 		"true\nfalse\n" +
-		"add_reader add_system_event_trigger add_writer call_later call_when_running get_readers get_writers " +
+		"add_reader add_system_event_trigger add_writer call_later call_when_running get_readers get_writers listen_udp " +
 		"name remove_all remove_reader remove_system_event_trigger remove_writer run seconds stop\n" +
 		"clock looping_call looping_call_with_count\n" +
 		"false\tnil\tfunction\tfalse\n1\n"
