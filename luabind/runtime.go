@@ -153,6 +153,7 @@ func (rt *Runtime) modules() []module {
 		{"task", rt.openTask},
 		{"errors", rt.embeddedLoader("errors")},
 		{"protocol", rt.embeddedLoader("protocol")},
+		{"basic", rt.embeddedLoader("basic")},
 	}
 	for _, kind := range reactor.PollerNames {
 		mods = append(mods, module{kind + "reactor", strictLoader(kind+"reactor", rt.openInstaller(kind))})
