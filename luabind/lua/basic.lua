@@ -6,10 +6,11 @@
 -- a script extends it and defines line_received, string_received, ...
 --
 -- Guarantees: the same stream gives the same calls however it is cut into
--- chunks (except where a method exposes the buffer: clear_line_buffer, and
--- the argument of line_length_exceeded, which holds at least the line too
--- long and possibly what follows it); the work is linear in the bytes
--- received, whatever the chunk sizes.
+-- chunks, except where the buffer shows: what clear_line_buffer returns,
+-- the argument of line_length_exceeded (the line too long, and whatever
+-- followed it in the buffer), and a line_received that returns a true value
+-- (the rest waits for the next chunk, as in Twisted). The work is linear in
+-- the bytes received, whatever the chunk sizes.
 
 local protocol = require("protocol")
 
