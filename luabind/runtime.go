@@ -171,6 +171,7 @@ func (rt *Runtime) modules() []module {
 		{"errors", rt.embeddedLoader("errors")},
 		{"protocol", rt.embeddedLoader("protocol")},
 		{"socket", rt.openSocket},
+		{"basic", rt.embeddedLoader("basic")},
 	}
 	for _, kind := range reactor.PollerNames {
 		mods = append(mods, module{kind + "reactor", strictLoader(kind+"reactor", rt.openInstaller(kind))})
