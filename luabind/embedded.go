@@ -42,6 +42,13 @@ func (rt *Runtime) snapshotGlobals() {
 	rt.embeddedEnv = env
 }
 
+// embeddedCores make the Go helpers of the embedded modules that need some,
+// handed to the module's chunk as its argument (local core = ...), so that
+// no script can reach them.
+var embeddedCores = map[string]func(*Runtime) *lua.LTable{
+	"defer": (*Runtime).deferCore,
+}
+
 // embeddedModule returns the value of the Lua module name (lua/NAME.lua),
 // running its chunk the first time. The same value is what require(name)
 // returns, so Go and scripts share the module's classes.
@@ -62,7 +69,12 @@ func (rt *Runtime) embeddedModule(name string) lua.LValue {
 	rt.embeddedEnv.ForEach(func(k, v lua.LValue) { env.RawSet(k, v) })
 	fn.Env = env
 	L.Push(fn)
-	L.Call(0, 1) // an error here is a bug in lua/NAME.lua: let it surface
+	nargs := 0
+	if core, ok := embeddedCores[name]; ok {
+		L.Push(core(rt)) // the chunk's "...": its Go helpers
+		nargs = 1
+	}
+	L.Call(nargs, 1) // an error here is a bug in lua/NAME.lua: let it surface
 	mod := L.Get(-1)
 	L.Pop(1)
 	if t, ok := mod.(*lua.LTable); ok && t.Metatable == lua.LNil {

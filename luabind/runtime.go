@@ -102,6 +102,7 @@ type Runtime struct {
 
 	transportMeta *lua.LTable                           // see transport.go
 	ioObjects     map[reactor.FileDescriptor]lua.LValue // see io_objects.go
+	deferred      deferState                            // see defer_module.go
 
 	watch  watchdog   // enforces cfg.Limits
 	random *rand.Rand // math.random's generator (see safe_stdlib.go)
@@ -153,6 +154,7 @@ func (rt *Runtime) modules() []module {
 		{"task", rt.openTask},
 		{"errors", rt.embeddedLoader("errors")},
 		{"protocol", rt.embeddedLoader("protocol")},
+		{"defer", rt.embeddedLoader("defer")},
 	}
 	for _, kind := range reactor.PollerNames {
 		mods = append(mods, module{kind + "reactor", strictLoader(kind+"reactor", rt.openInstaller(kind))})
