@@ -568,3 +568,64 @@ local bad = setmetatable({}, {__tostring = function() error("nope") end})
 defer.fail(bad)`, "", "Unhandled error in Deferred:\nFailure: table: "},
 	})
 }
+
+// Chains run iteratively: neither a long chain nor a deep nest of
+// Deferreds waiting on one another grows the Lua or the Go stack.
+func TestDeferredDepth(t *testing.T) {
+	runDeferCases(t, []deferCase{
+		{"a chain of 1,000,000 callbacks", header + `
+local d = defer.Deferred()
+local function inc(x) return x + 1 end
+for i = 1, 1000000 do d:add_callback(inc) end
+d:callback(0)
+print(d.result)`, "1000000\n"},
+		{"10,000 nested Deferreds, each waiting on the next", header + `
+local ds = {}
+for i = 1, 10000 do ds[i] = defer.Deferred() end
+for i = 9999, 1, -1 do -- from the inside out: each returns one that waits already
+  local nxt = ds[i + 1]
+  ds[i]:add_callback(function() return nxt end)
+  ds[i]:callback(i)
+end
+ds[1]:add_callback(function(v) return "outer got " .. v end)
+print(ds[1].paused, ds[9999].paused)
+ds[10000]:callback("innermost")
+print(ds[1].result, ds[1].paused, ds[5000].result)`, "1\t1\nouter got innermost\t0\tnil\n"},
+		{"10,000 nested Deferreds cancelled from the outermost", header + `
+local innermost = defer.Deferred(function() print("innermost canceller") end)
+local d = innermost
+for i = 1, 10000 do
+  local inner = d
+  d = defer.Deferred(function() print("never") end)
+  d:add_callback(function() return inner end)
+  d:callback(i)
+end
+d:add_errback(function(f) print("outermost got", f.type) end)
+d:cancel()`, "innermost canceller\noutermost got\tCancelledError\n"},
+		{"150 Deferreds fired from callbacks of one another", header + `
+local ds = {}
+for i = 1, 150 do ds[i] = defer.Deferred() end
+for i = 1, 149 do
+  local nxt = ds[i + 1]
+  ds[i]:add_callback(function(v) nxt:callback(v + 1) end)
+end
+ds[150]:add_callback(function(v) print("last got", v) end)
+ds[1]:callback(1)`, "last got\t150\n"},
+		// That nests a protected call per level, as Lua nests C calls:
+		// Lua's limit applies, and the callback that goes too deep fails
+		// (the Deferred it fired has its result, its callbacks not run).
+		{"10,000 Deferreds fired from callbacks of one another", header + `
+local ds = {}
+for i = 1, 10000 do ds[i] = defer.Deferred() end
+for i = 1, 9999 do
+  local nxt = ds[i + 1]
+  ds[i]:add_callback(function(v) nxt:callback(v + 1) end)
+end
+ds[10000]:add_callback(function(v) print("last got", v) end)
+ds[1]:callback(1)
+for i = 1, 10000 do
+  local r = ds[i].result
+  if type(r) == "table" then print(i, r.value) elseif r ~= nil then print(i, "result", r) end
+end`, "199\tC stack overflow\n200\tresult\t200\n", "Unhandled error in Deferred:\nFailure: string: C stack overflow\n"},
+	})
+}

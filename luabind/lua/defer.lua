@@ -275,6 +275,11 @@ local function run_callbacks(d)
 			return
 		end
 		local current = chain[3]
+		if not current then
+			-- No callback ran: try refused to nest deeper (Lua's "C stack
+			-- overflow"). The error is the caller's.
+			error(err, 0)
+		end
 		current[6] = false
 		if traceback == "" then
 			traceback = nil
