@@ -700,6 +700,9 @@ end
 local gather_options = {consume_errors = true}
 
 local function values_of(results)
+	if type(results) ~= "table" then
+		return results -- the script fired the Deferred itself: pass it on
+	end
 	local values = {}
 	for i = 1, #results do
 		values[i] = results[i][2]
