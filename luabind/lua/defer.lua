@@ -53,7 +53,8 @@ M.FirstError = FirstError
 --	[9] chained_to  the Deferred it waits on, for tostring
 --	[10] members    a DeferredList's Deferreds
 --	[11] suppress   the one late fire a cancel without canceller allows
---	[12]...         the chain: callback, its args, errback, its args, ...
+--	[12]...         the chain: callback, its args, errback, its args, ... (args
+--	                false for none; PASS for no function)
 --
 -- d.called, d.result and d.paused read slots 1-3 through __index.
 local FIRST = 12
@@ -104,12 +105,13 @@ local function check_self(self, name)
 	end
 end
 
--- pack is {count, ...}, or nil for no values: extra arguments are rare, and
--- nil costs nothing to store or to test.
+-- pack is {count, ...}, or false for no values: extra arguments are rare,
+-- and false costs nothing to store or to test (nil in a slot would: reading
+-- it goes through __index).
 local function pack(...)
 	local n = select("#", ...)
 	if n == 0 then
-		return nil
+		return false
 	end
 	return {n, ...}
 end
@@ -129,9 +131,8 @@ end
 
 -- settle records how d's chain stands now that it has run as far as it can:
 -- a failure left at its end is unhandled until a later errback takes it.
-local function settle(d)
-	local result = d[2]
-	if type(result) == "table" and getmetatable(result) == Failure then
+local function settle(d, result, failed)
+	if failed then
 		d[7] = true
 		unhandled(d, result)
 	elseif d[7] then
@@ -175,21 +176,23 @@ local function run_loop(chain)
 		end
 		resuming = false
 		local finished = true
+		-- result is current[2], kept in a local: reading a slot that holds
+		-- nil goes through __index. Only current's callbacks change it.
+		local result = current[2]
+		local failed = getmetatable(result) == Failure
 		while true do
 			local head = current[4]
 			if head > current[5] then
 				break
 			end
 			current[4] = head + 4
-			local result = current[2]
-			local failed = type(result) == "table" and getmetatable(result) == Failure
 			local fn, args
 			if failed then
 				fn, args = current[head + 2], current[head + 3]
 			else
 				fn, args = current[head], current[head + 1]
 			end
-			current[head], current[head + 1], current[head + 2], current[head + 3] = nil, nil, nil, nil
+			current[head], current[head + 1], current[head + 2], current[head + 3] = false, false, false, false
 			if fn == CONTINUE then
 				-- current is a Deferred that another one (args) waits on.
 				args[2] = result
@@ -209,14 +212,14 @@ local function run_loop(chain)
 				local r
 				if failed then
 					local errback = fn
-					if args == nil then
+					if not args then
 						r = errback(result)
 					else
 						r = errback(result, unpack(args, 2, args[1] + 1))
 					end
 				else
 					local callback = fn
-					if args == nil then
+					if not args then
 						r = callback(result)
 					else
 						r = callback(result, unpack(args, 2, args[1] + 1))
@@ -224,7 +227,10 @@ local function run_loop(chain)
 				end
 				current[6] = false
 				current[2] = r
-				if type(r) == "table" and getmetatable(r) == DMeta then
+				result = r
+				local mt = getmetatable(r)
+				failed = mt == Failure
+				if mt == DMeta then
 					local inner = r[2]
 					if not r[1] or is_deferred(inner) or r[3] ~= 0 then
 						-- Wait for r: it hands its result back through CONTINUE.
@@ -239,6 +245,8 @@ local function run_loop(chain)
 					r[2] = nil
 					handled(r)
 					current[2] = inner
+					result = inner
+					failed = getmetatable(inner) == Failure
 				end
 			end
 		end
@@ -247,12 +255,14 @@ local function run_loop(chain)
 			current[4], current[5] = FIRST, FIRST - 1
 		end
 		if finished then
-			settle(current)
+			settle(current, result, failed)
 			chain[top] = nil
 			chain[1] = top - 4
 		end
 	end
 end
+
+local spare_chains, spare_count = {}, 0
 
 local function run_callbacks(d)
 	if d[6] then
@@ -262,16 +272,28 @@ local function run_callbacks(d)
 		-- Nothing to run: what the loop would do, without the protected call.
 		if d[3] == 0 then
 			d[9] = nil
-			settle(d)
+			local result = d[2]
+			settle(d, result, getmetatable(result) == Failure)
 		end
 		return
 	end
 	-- chain: the count of Deferreds, the resume flag, the Deferred whose
-	-- callback runs, then the Deferreds.
-	local chain = {1, false, false, d}
+	-- callback runs, then the Deferreds. One left from an earlier run is
+	-- taken when there is one (runs nest, so there is a stack of them).
+	local chain = spare_chains[spare_count]
+	if chain ~= nil then
+		spare_chains[spare_count] = nil
+		spare_count = spare_count - 1
+		chain[1], chain[2], chain[3], chain[4] = 1, false, false, d
+	else
+		chain = {1, false, false, d}
+	end
 	while true do
 		local ok, err, traceback = try(run_loop, chain)
 		if ok then
+			chain[3] = false -- the stack is empty again: nothing else to let go
+			spare_count = spare_count + 1
+			spare_chains[spare_count] = chain
 			return
 		end
 		local current = chain[3]
@@ -310,9 +332,9 @@ function Deferred:add_callback(fn, ...)
 		arg_error(1, "add_callback", "function expected, got " .. type(fn))
 	end
 	if select("#", ...) == 0 then
-		return add_pair(self, fn, nil, PASS, nil)
+		return add_pair(self, fn, false, PASS, false)
 	end
-	return add_pair(self, fn, pack(...), PASS, nil)
+	return add_pair(self, fn, pack(...), PASS, false)
 end
 
 -- d:add_errback(fn, ...): fn(failure, ...) on failure.
@@ -321,7 +343,7 @@ function Deferred:add_errback(fn, ...)
 	if not callable(fn) then
 		arg_error(1, "add_errback", "function expected, got " .. type(fn))
 	end
-	return add_pair(self, PASS, nil, fn, pack(...))
+	return add_pair(self, PASS, false, fn, pack(...))
 end
 
 -- d:add_both(fn, ...): fn(result_or_failure, ...) either way.
@@ -338,7 +360,7 @@ end
 -- its field n if it has one, else #), copied.
 local function args_option(v, key, name)
 	if v == nil then
-		return nil
+		return false
 	end
 	if type(v) ~= "table" then
 		arg_error(3, name, key .. " must be a table, got " .. type(v), 1)
@@ -348,7 +370,7 @@ local function args_option(v, key, name)
 		arg_error(3, name, key .. ".n must be a number, got " .. type(n), 1)
 	end
 	if n < 1 then
-		return nil
+		return false
 	end
 	return {n, unpack(v, 1, n)}
 end
@@ -494,7 +516,7 @@ function Deferred:chain_deferred(d2)
 		arg_error(1, "chain_deferred", "Deferred expected, got " .. type(d2))
 	end
 	d2[9] = self
-	return add_pair(self, function(v) d2:callback(v) end, nil, function(f) d2:errback(f) end, nil)
+	return add_pair(self, function(v) d2:callback(v) end, false, function(f) d2:errback(f) end, false)
 end
 
 -- call_later schedules fn on clock: the reactor when clock is nil or the
@@ -534,14 +556,14 @@ function Deferred:add_timeout(seconds, clock)
 		end
 		return v
 	end
-	add_pair(self, convert_cancelled, nil, convert_cancelled, nil)
+	add_pair(self, convert_cancelled, false, convert_cancelled, false)
 	local function cancel_timeout(v)
 		if dc:active() then
 			dc:cancel()
 		end
 		return v
 	end
-	return add_pair(self, cancel_timeout, nil, cancel_timeout, nil)
+	return add_pair(self, cancel_timeout, false, cancel_timeout, false)
 end
 
 -- repr shows a result in tostring(d), as Python's repr would: strings
@@ -715,7 +737,7 @@ end
 function M.gather_results(list, opts)
 	opts = check_options(opts, 2, "gather_results", gather_options)
 	local d = deferred_list(list, {fire_on_one_errback = true, consume_errors = opts.consume_errors}, "gather_results")
-	return add_pair(d, values_of, nil, PASS, nil)
+	return add_pair(d, values_of, false, PASS, false)
 end
 
 return M
