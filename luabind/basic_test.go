@@ -799,21 +799,6 @@ func randomInt32Case(r *rand.Rand) basicCase {
 	return basicCase{Kind: "int32", Max: max, Flags: "e", Chunks: randomChunks(r, b.String())}
 }
 
-// twistedPython finds a Python that has Twisted, or skips.
-func twistedPython(t *testing.T) string {
-	for _, py := range []string{"/usr/bin/python3", "python3"} {
-		path, err := exec.LookPath(py)
-		if err != nil {
-			continue
-		}
-		if exec.Command(path, "-c", "import twisted.protocols.basic, twisted.internet.testing").Run() == nil {
-			return path
-		}
-	}
-	t.Skip("no python3 with Twisted (apt-get install python3-twisted) to compare with")
-	return ""
-}
-
 // TestBasicAgainstTwisted runs random streams, cut at random, through the
 // scripted receivers here and over Twisted 22.4's (testdata/basic_twisted.py),
 // and wants the same calls and the same writes.

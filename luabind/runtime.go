@@ -119,6 +119,7 @@ type Runtime struct {
 	// lastResult is the first value the callback runCallee ran last
 	// returned, for the callers that need it (a reader's do_read).
 	lastResult lua.LValue
+	deferred   deferState // see defer_module.go
 
 	watch  watchdog   // enforces cfg.Limits
 	random *rand.Rand // math.random's generator (see safe_stdlib.go)
@@ -172,6 +173,7 @@ func (rt *Runtime) modules() []module {
 		{"protocol", rt.embeddedLoader("protocol")},
 		{"socket", rt.openSocket},
 		{"basic", rt.embeddedLoader("basic")},
+		{"defer", rt.embeddedLoader("defer")},
 	}
 	for _, kind := range reactor.PollerNames {
 		mods = append(mods, module{kind + "reactor", strictLoader(kind+"reactor", rt.openInstaller(kind))})

@@ -181,7 +181,11 @@ const idleMessage = "the reactor is running with nothing scheduled and nothing p
 func (rn *run) test(s *testState, d testDecl) {
 	res := Result{File: s.path, Line: d.line, Name: d.name}
 	start := time.Now()
-	why, err := s.guard(rn.timeout, func() error { return s.h.Call(d.fn) })
+	why, err := s.guard(rn.timeout, func() error {
+		err := s.h.Call(d.fn)
+		s.h.ReportUnhandled() // a failure left unhandled fails the test, as in trial
+		return err
+	})
 	res.Duration = time.Since(start)
 	res.Output = s.log.String()
 	var exit *host.ExitError
