@@ -105,9 +105,15 @@ function PoetryClientFactory:poem_finished(task_num, poem)
 end
 
 -- The poem's length in characters, as the original counts its decoded
--- text: UTF-8 continuation bytes do not count.
+-- text: UTF-8 continuation bytes (0x80-0xBF) are not characters. (Not
+-- select(2, text:gsub(".", "")): gopher-lua's gsub copies the whole string
+-- for each match, seconds for a 100 KiB poem.)
 local function characters(text)
-  return select(2, text:gsub("[^\128-\191]", ""))
+  local continuation = 0
+  for run in text:gmatch("[\128-\191]+") do
+    continuation = continuation + #run
+  end
+  return #text - continuation
 end
 
 function PoetryClientFactory:report()
