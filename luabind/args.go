@@ -138,6 +138,8 @@ var selfVariable = map[string]string{
 	clockType:       "clock",
 	streamType:      "file",
 	transportType:   "transport",
+	portType:        "port",
+	connectorType:   "connector",
 }
 
 func checkString(L *lua.LState, n int, f fname) string {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/loopscript/loopscript/internal/luastate"
 	"github.com/loopscript/loopscript/reactor"
@@ -80,6 +81,18 @@ type Runtime struct {
 	// protected calls under way, innermost last (see protect.go).
 	pcallRunner *lua.LFunction
 	catches     []catchPoint
+
+	// What makes pcall and xpcall yieldable inside coroutines (see
+	// yieldable_pcall.go): gopher-lua's own coroutine.create and resume,
+	// the function sub-threads start with, the sub-threads running, and
+	// the coroutines suspended inside a pcall.
+	coCreate, coResume lua.LGFunction
+	subThreadStart     *lua.LFunction
+	subThreadDone      *lua.LUserData // what a sub-thread yields when its function returned
+	subPool            []*lua.LState  // finished sub-threads, for the next pcall
+	subThreads         map[*lua.LState]*subThread
+	pendingPCalls      map[weak.Pointer[lua.LState]]*pendingPCall
+	collected          collectedThreads
 
 	// raiseHook is rt.raiseWithTraceback, made into a func value once:
 	// taking the method value at every callback allocated each time.

@@ -142,6 +142,9 @@ type exitWatcher interface{ stop() }
 // reaped off the loop when it exits; ProcessExited and ProcessEnded are
 // then never called.
 func (r *Reactor) SpawnProcess(proto ProcessProtocol, executable string, args []string, opts ProcessOptions) (*Process, error) {
+	if err := r.checkOpen(); err != nil {
+		return nil, err
+	}
 	path, err := lookExecutable(executable, opts.Env)
 	if err != nil {
 		return nil, err
@@ -233,6 +236,14 @@ func (p *Process) Pid() int {
 		return 0
 	}
 	return p.pid
+}
+
+// Pipes are the descriptors the reactor watches for the child's stdin,
+// stdout and stderr, in that order: what Readers and Writers return for
+// this process while its pipes are open, so a binding can map them to its
+// own object. The exit watcher (a pidfd) is internal and not among them.
+func (p *Process) Pipes() [3]FileDescriptor {
+	return [3]FileDescriptor{p.stdin, p.stdout, p.stderr}
 }
 
 // Write queues data for the child's stdin; it is written as the pipe

@@ -274,10 +274,29 @@ func (r *Reactor) Run() error {
 }
 
 // Close releases the poller and the waker of a reactor that will not run, or
-// has run. Run releases them itself when it returns.
+// has run. Run releases them itself when it returns. A reactor closed
+// without running first ends the I/O set up on it, as its shutdown would
+// have: connections and ports are closed (their protocols told), and the
+// children spawned are left to be reaped when they exit.
 func (r *Reactor) Close() error {
+	if r.state.Load() == stateIdle {
+		r.shutdownIO()
+	}
 	if r.state.CompareAndSwap(stateIdle, stateStopped) {
 		r.finish()
+	}
+	return nil
+}
+
+// ErrReactorStopped is the error of a call that would start I/O (a
+// listener, a connection, a child, a watched descriptor) on a reactor that
+// has stopped or was closed: nothing would ever serve it.
+var ErrReactorStopped = errors.New("the reactor has stopped")
+
+// checkOpen refuses new I/O on a stopped reactor.
+func (r *Reactor) checkOpen() error {
+	if r.state.Load() == stateStopped {
+		return ErrReactorStopped
 	}
 	return nil
 }
