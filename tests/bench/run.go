@@ -70,7 +70,7 @@ type benchCase struct {
 	// each with its own file (for loopscript a path from the repository
 	// root, without ".lua", when it is one of scripts/).
 	peers map[string]string
-	fds   uint64 // descriptors the case needs open at once (RLIMIT_NOFILE)
+	fds   uint64 // descriptors the server and the client each need open at once (RLIMIT_NOFILE)
 }
 
 func cases(root string, quick bool) []benchCase {
@@ -158,7 +158,7 @@ func netCases(root string, quick bool) []benchCase {
 	n, _ := strconv.ParseUint(conns, 10, 64)
 	list = append(list,
 		benchCase{id: "W9 idle " + conns, file: "w10_echo", peers: echo, args: serverArgs,
-			driver: []string{"idle", "-conns", conns}, fds: 2*n + 100,
+			driver: []string{"idle", "-conns", conns}, fds: n + 100,
 			metrics: []metric{{"kb_per_conn", "KiB RSS per connection", true}, {"base_rss_mb", "RSS MB before", true},
 				{"rss_mb", "RSS MB with the connections", true}, {"connect_s", "s to connect all", true}}},
 		benchCase{id: "W10 echo", file: "w10_echo", peers: echo, args: serverArgs,

@@ -29,7 +29,7 @@
 // bytes ("\r\n" included) and waiting for it to come back, for `secs`
 // seconds. Reports round trips per second and their latency.
 //
-// The descriptors a run needs (conns of them, twice over on one machine)
+// The descriptors a run needs (conns of them, in the server and here alike)
 // must fit in RLIMIT_NOFILE: netload raises its soft limit to the hard one,
 // which the server inherits.
 package main
