@@ -140,6 +140,8 @@ var selfVariable = map[string]string{
 	transportType:   "transport",
 	portType:        "port",
 	connectorType:   "connector",
+	udpPortType:     "port",
+	socketType:      "sock",
 }
 
 func checkString(L *lua.LState, n int, f fname) string {
