@@ -913,12 +913,11 @@ function M.inline_callbacks(fn)
 end
 
 -- await(d): d's result, or its Failure raised; any other value at once.
-function M.await(...)
+function M.await(d)
 	local co = co_running()
 	if co == nil or co ~= current_co then
 		error("attempt to await outside an inline_callbacks function", 2)
 	end
-	local d = ...
 	if type(d) ~= "table" or getmetatable(d) ~= DMeta then
 		return d
 	end
