@@ -380,11 +380,16 @@ func active(L *lua.LState, th *lua.LState) bool {
 }
 
 // prepareResume readies the suspended coroutine th to be resumed by L: it
-// gives th the context of L, so the same time limit applies inside.
+// gives th the context of L, so the same time limit applies inside, and
+// makes the slots its yield's results land in hold nil.
 func prepareResume(L, th *lua.LState) {
 	if th.Dead || L.G.CurrentThread == th {
 		return
 	}
+	// A yield whose results are assigned to more variables than the resume
+	// passes reads the rest above the top: Lua's nils, not Go's (a Lua
+	// function has at most 250 registers).
+	luastate.NilAboveTop(th, 256)
 	switch ctx := L.Context(); {
 	case ctx == th.Context():
 	case ctx == nil:
