@@ -154,11 +154,15 @@ func (t *StreamTransport) start() {
 }
 
 // callProtocol runs f, turning a panic into a reported *PanicError.
-func (t *StreamTransport) callProtocol(f func()) (err error) {
+func (t *StreamTransport) callProtocol(f func()) error { return callReporting(t.r, f) }
+
+// callReporting runs f, turning a panic into a *PanicError reported to
+// r's error hook and returned.
+func callReporting(r *Reactor, f func()) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			p := &PanicError{Value: v, Stack: debug.Stack()}
-			t.r.ReportError(p)
+			r.ReportError(p)
 			err = p
 		}
 	}()
