@@ -137,7 +137,12 @@ func New(opts Options) (*Host, error) {
 		h.stdout = os.Stdout
 	}
 	h.L = newState(opts.Sandbox)
+	var allowIO func(luabind.IORequest) error
+	if opts.Sandbox != nil {
+		allowIO = opts.Sandbox.allowIO
+	}
 	h.rt = luabind.Open(h.L, luabind.Config{
+		AllowIO:       allowIO,
 		Reactor:       opts.Reactor,
 		Clock:         opts.Clock,
 		HandleSignals: opts.HandleSignals,
@@ -151,9 +156,8 @@ func New(opts Options) (*Host, error) {
 	if opts.Sandbox != nil {
 		h.restrict(opts.Sandbox)
 	}
-	h.names["reactor"], h.names["task"] = true, true
-	for _, kind := range reactor.PollerNames {
-		h.names[kind+"reactor"] = true
+	for _, name := range luabind.ModuleNames() {
+		h.names[name] = true
 	}
 	h.L.SetGlobal("print", h.L.NewFunction(h.print))
 	for _, p := range opts.Plugins {

@@ -2,6 +2,7 @@ package host
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,6 +44,42 @@ type Sandbox struct {
 	// once. Beyond it a script gets "registry overflow". Zero means
 	// DefaultSandboxRegistry.
 	RegistryMaxSize int
+
+	// AllowNetwork lets scripts make sockets, listeners and connections
+	// (TCP, UNIX, UDP); AllowProcesses lets them start child processes;
+	// AllowStdio lets them read the process's standard input through
+	// stdio.StandardIO. Without them, the functions stay present and raise
+	// "listen_tcp: not allowed in the sandbox (network)".
+	AllowNetwork   bool
+	AllowProcesses bool
+	AllowStdio     bool
+	// ApproveIO, when set, is asked about each call the Allow fields let
+	// through (the address, the socket's path or the program it names); a
+	// non-nil error refuses that call with the error's text.
+	ApproveIO func(luabind.IORequest) error
+}
+
+// ErrSandboxIO is the error of an I/O call a Sandbox does not allow.
+var ErrSandboxIO = errors.New("not allowed in the sandbox")
+
+// allowIO is the sandbox's luabind.Config.AllowIO.
+func (sb *Sandbox) allowIO(q luabind.IORequest) error {
+	allowed := false
+	switch q.Kind {
+	case luabind.IONetwork:
+		allowed = sb.AllowNetwork
+	case luabind.IOProcess:
+		allowed = sb.AllowProcesses
+	case luabind.IOStdio:
+		allowed = sb.AllowStdio
+	}
+	if !allowed {
+		return fmt.Errorf("%w (%s)", ErrSandboxIO, q.Kind)
+	}
+	if sb.ApproveIO != nil {
+		return sb.ApproveIO(q)
+	}
+	return nil
 }
 
 // Defaults of a Sandbox's fields.

@@ -137,6 +137,7 @@ var selfVariable = map[string]string{
 	loopingCallType: "lc",
 	clockType:       "clock",
 	streamType:      "file",
+	transportType:   "transport",
 }
 
 func checkString(L *lua.LState, n int, f fname) string {

@@ -99,3 +99,22 @@ func BenchmarkCancel(b *testing.B) {
 		end
 	`)
 }
+
+// BenchmarkPCall and BenchmarkPCallInCoroutine: a protected call of a
+// function that returns, on the main thread and inside a coroutine (where
+// pcall runs the function on a pooled sub-thread so that it may yield).
+func BenchmarkPCall(b *testing.B) {
+	benchLua(b, `
+		local f = function() return 1 end
+		done = 0
+		for i = 1, N do pcall(f) done = done + 1 end
+	`)
+}
+
+func BenchmarkPCallInCoroutine(b *testing.B) {
+	benchLua(b, `
+		local f = function() return 1 end
+		done = 0
+		coroutine.wrap(function() for i = 1, N do pcall(f) done = done + 1 end end)()
+	`)
+}

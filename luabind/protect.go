@@ -211,6 +211,9 @@ func (rt *Runtime) scriptPCall(L *lua.LState, nargs int, handler lua.LValue) int
 	if len(rt.catches) >= maxCNesting {
 		return fail(lua.LString(errCStack))
 	}
+	if inCoroutine(L) {
+		return rt.coroutinePCall(L, nargs, handler)
+	}
 	if err := rt.protect(L, nargs, lua.MultRet, rt.pcallRunner, handler); err != nil {
 		rt.raiseExit(L) // os.exit is not caught
 		return fail(errorValue(err))
@@ -230,7 +233,7 @@ func (rt *Runtime) replaceProtectedCalls() {
 // isRunner reports whether fn is one of luabind's runners, which tracebacks
 // leave out: loopscript's plumbing, not the script's.
 func (rt *Runtime) isRunner(fn lua.LValue) bool {
-	return fn == rt.runner || fn == rt.pcallRunner
+	return fn == rt.runner || fn == rt.pcallRunner || (fn == rt.subThreadStart && fn != nil)
 }
 
 // luaError is the base library's error([message [, level]]), as Lua 5.1's:

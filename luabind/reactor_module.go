@@ -36,6 +36,12 @@ func (rt *Runtime) openReactor(L *lua.LState) int {
 		"add_system_event_trigger":    rt.luaAddTrigger,
 		"remove_system_event_trigger": rt.luaRemoveTrigger,
 	})
+	// The I/O functions, each group in its own file.
+	for _, group := range []map[string]lua.LGFunction{
+		rt.tcpFunctions(), rt.udpFunctions(), rt.processFunctions(), rt.watcherFunctions(),
+	} {
+		L.SetFuncs(mod, group)
+	}
 	mod.RawSetString("name", lua.LString(r.Name()))
 	// running is read on every access: a copied field would go stale the
 	// moment the reactor starts. The module is strict and read-only (see

@@ -15,6 +15,14 @@ type CallbackError struct {
 	Defined   string // FILE:LINE where the function was defined, if it is Lua code
 	Message   string // the error value as text, usually "FILE:LINE: message"
 	Traceback string // "stack traceback:\n\t..."
+
+	// value is the Lua error value itself, for the reason a connection
+	// the error closed is lost with (see reason.go); nil for a Go panic.
+	value lua.LValue
+	// reported is set once the error went to OnError, so the reactor's
+	// report of the same error (a protocol callback's error closes its
+	// connection through a panic) is not a second one.
+	reported bool
 }
 
 // Error is the error message alone.
@@ -129,10 +137,57 @@ func (rt *Runtime) traceback(L *lua.LState, level int) string {
 			frames = append(frames, tail[k])
 		}
 	}
+	frames = append(frames, rt.ownerFrames(L)...)
 	if len(frames) == 0 {
 		return "stack traceback:"
 	}
 	return "stack traceback:\n" + strings.Join(frames, "\n")
+}
+
+// calledBySubThreadBody reports whether the function at level of the
+// sub-thread L was called by the sub-thread's body: pcall's function.
+func (rt *Runtime) calledBySubThreadBody(L *lua.LState, level int) bool {
+	dbg, ok := L.GetStack(level + 1)
+	if !ok {
+		return false
+	}
+	fn, err := L.GetInfo("f", dbg, lua.LNil)
+	return err == nil && fn == rt.subThreadStart
+}
+
+// ownerFrames continues the traceback of a pcall's sub-thread (see
+// yieldable_pcall.go) into the coroutine that called pcall, so that it
+// reads as one stack, as it is in Lua.
+func (rt *Runtime) ownerFrames(L *lua.LState) []string {
+	st := rt.subThreads[L]
+	if st == nil {
+		return nil
+	}
+	owner := st.owner.Value()
+	if owner == nil {
+		return nil
+	}
+	var frames []string
+	if dbg, ok := owner.GetStack(0); !ok || dbg == nil || !isGoFrame(owner, dbg) {
+		// The owner is suspended: its pcall frame is gone from its stack.
+		name := "pcall"
+		if st.handler != nil {
+			name = "xpcall"
+		}
+		frames = append(frames, "\t[C]: in function '"+name+"'")
+	}
+	rest := strings.TrimPrefix(rt.traceback(owner, 0), "stack traceback:")
+	if rest = strings.TrimPrefix(rest, "\n"); rest != "" {
+		frames = append(frames, strings.Split(rest, "\n")...)
+	}
+	return frames
+}
+
+func isGoFrame(L *lua.LState, dbg *lua.Debug) bool {
+	if _, err := L.GetInfo("S", dbg, lua.LNil); err != nil {
+		return false
+	}
+	return dbg.What == "G"
 }
 
 // nameSearchLevels is how many levels of the stack the searches for a
@@ -202,6 +257,15 @@ func (rt *Runtime) frameLine(L *lua.LState, level int, dbg *lua.Debug, fnv lua.L
 		return where + " in main chunk"
 	}
 	name := dbg.Name
+	if name == "corountine" || name == "main chunk" {
+		// gopher-lua's names for the bottom function of a coroutine, running
+		// or suspended: not names the script gave it.
+		name = ""
+	}
+	if rt.subThreads[L] != nil && rt.calledBySubThreadBody(L, level) {
+		// pcall's function: the body's parameter is no name the script gave.
+		return where + " in function <" + dbg.Source + ":" + strconv.Itoa(dbg.LineDefined) + ">"
+	}
 	if name == "" || name[0] == '<' || name[0] == '(' {
 		// Called from Go (by the reactor): no call instruction names it.
 		name = rt.globalName(L, fn, level)

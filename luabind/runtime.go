@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/loopscript/loopscript/internal/luastate"
 	"github.com/loopscript/loopscript/reactor"
@@ -47,6 +48,11 @@ type Config struct {
 	Trace io.Writer
 	// Limits bound how long callbacks may run (see watchdog.go).
 	Limits Limits
+	// AllowIO, when set, approves each call that would open a socket, a
+	// listener, a child process or the standard I/O: a non-nil error
+	// refuses it, and the script gets "FUNCTION: ERROR" raised at the
+	// call. Nil allows everything.
+	AllowIO func(IORequest) error
 }
 
 // ErrAlreadyInstalled is raised by *reactor.install() once a reactor of
@@ -76,6 +82,18 @@ type Runtime struct {
 	pcallRunner *lua.LFunction
 	catches     []catchPoint
 
+	// What makes pcall and xpcall yieldable inside coroutines (see
+	// yieldable_pcall.go): gopher-lua's own coroutine.create and resume,
+	// the function sub-threads start with, the sub-threads running, and
+	// the coroutines suspended inside a pcall.
+	coCreate, coResume lua.LGFunction
+	subThreadStart     *lua.LFunction
+	subThreadDone      *lua.LUserData // what a sub-thread yields when its function returned
+	subPool            []*lua.LState  // finished sub-threads, for the next pcall
+	subThreads         map[*lua.LState]*subThread
+	pendingPCalls      map[weak.Pointer[lua.LState]]*pendingPCall
+	collected          collectedThreads
+
 	// raiseHook is rt.raiseWithTraceback, made into a func value once:
 	// taking the method value at every callback allocated each time.
 	raiseHook func(*lua.LState)
@@ -88,6 +106,15 @@ type Runtime struct {
 	// is len(catches) where the running reactor.run() was called.
 	exit      *ExitError
 	loopDepth int
+
+	// embeddedEnv holds the globals the modules written in Lua see, and
+	// embedded those modules once loaded (see embedded.go).
+	embeddedEnv *lua.LTable
+	embedded    map[string]lua.LValue
+	addrMeta    *lua.LTable // see address.go
+
+	transportMeta *lua.LTable                           // see transport.go
+	ioObjects     map[reactor.FileDescriptor]lua.LValue // see io_objects.go
 
 	watch  watchdog   // enforces cfg.Limits
 	random *rand.Rand // math.random's generator (see safe_stdlib.go)
@@ -119,12 +146,41 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 	rt.replaceExit()
 	L.SetGlobal("tostring", L.NewFunction(luaToString))
 	rt.replaceIO()
-	L.PreloadModule("reactor", rt.openReactor)
-	L.PreloadModule("task", rt.openTask)
-	for _, kind := range reactor.PollerNames {
-		L.PreloadModule(kind+"reactor", strictLoader(kind+"reactor", rt.openInstaller(kind)))
+	rt.snapshotGlobals()
+	for _, m := range rt.modules() {
+		L.PreloadModule(m.name, m.loader)
 	}
 	return rt
+}
+
+type module struct {
+	name   string
+	loader lua.LGFunction
+}
+
+// modules are the modules require finds, each with its loader (a module's
+// file says what it is for).
+func (rt *Runtime) modules() []module {
+	mods := []module{
+		{"reactor", rt.openReactor},
+		{"task", rt.openTask},
+		{"errors", rt.embeddedLoader("errors")},
+		{"protocol", rt.embeddedLoader("protocol")},
+	}
+	for _, kind := range reactor.PollerNames {
+		mods = append(mods, module{kind + "reactor", strictLoader(kind+"reactor", rt.openInstaller(kind))})
+	}
+	return mods
+}
+
+// ModuleNames are the names of the modules a Runtime makes available to
+// require, in no particular order.
+func ModuleNames() []string {
+	var names []string
+	for _, m := range (&Runtime{}).modules() {
+		names = append(names, m.name)
+	}
+	return names
 }
 
 // Reactor returns the installed reactor, installing the default one first if
@@ -229,11 +285,13 @@ func (rt *Runtime) PCall(fn lua.LValue, args ...lua.LValue) error {
 	cbErr := &CallbackError{
 		Message:   rt.errorText(L, apiErr.Object),
 		Traceback: tidyGopherTraceback(apiErr.StackTrace),
+		value:     apiErr.Object,
 	}
 	if apiErr.Type == lua.ApiErrorPanic {
 		// A Go builtin panicked, or the call stack was full: no Lua error
 		// was raised, so no hook ran.
 		cbErr.Message = lua.LVAsString(errorValue(apiErr))
+		cbErr.value = errorValue(apiErr)
 		_, cbErr.Traceback = goPanicMessage("", apiErr.StackTrace)
 	}
 	cbErr.Function, cbErr.Defined = rt.describe(L, fn)
@@ -272,6 +330,7 @@ const (
 	KindLater   CallKind = "later"   // call_later
 	KindLooping CallKind = "looping" // task.looping_call
 	KindTrigger CallKind = "trigger" // add_system_event_trigger
+	KindIO      CallKind = "io"      // a protocol's or descriptor's method
 )
 
 // call runs a callback for the reactor and reports its error, if any. It
@@ -296,6 +355,10 @@ func (rt *Runtime) call(kind CallKind, fn lua.LValue, args []lua.LValue) error {
 }
 
 func (rt *Runtime) report(e *CallbackError) {
+	if e.reported {
+		return
+	}
+	e.reported = true
 	if rt.cfg.OnError != nil {
 		rt.cfg.OnError(e)
 		return
@@ -310,8 +373,8 @@ func (rt *Runtime) ReportError(err error) {
 	if _, ok := err.(*ExitError); ok {
 		return // os.exit is no error to report
 	}
-	cbErr, ok := err.(*CallbackError)
-	if !ok {
+	cbErr := callbackErrorOf(err) // a protocol callback's, through a panic
+	if cbErr == nil {
 		cbErr = &CallbackError{Function: "Go callback", Message: fmt.Sprintf("internal error: %v", err)}
 	}
 	rt.report(cbErr)

@@ -245,6 +245,7 @@ func (rt *Runtime) hardenCoroutines(L *lua.LState, co *lua.LTable) {
 	if create == nil || wrap == nil || resume == nil || yield == nil {
 		return
 	}
+	rt.coCreate, rt.coResume = create, resume
 	fnCreate, fnWrap := fname{name: "create"}, fname{name: "wrap"}
 	co.RawSetString("create", L.NewFunction(func(L *lua.LState) int {
 		checkFunction(L, 1, fnCreate)
@@ -284,11 +285,15 @@ func (rt *Runtime) hardenCoroutines(L *lua.LState, co *lua.LTable) {
 		if !ok {
 			typeError(L, 1, fname{name: "status"}, "coroutine")
 		}
-		status := L.Status(th)
-		if status == "suspended" && active(L, th) {
-			status = "normal"
+		L.Push(lua.LString(rt.threadStatus(L, th)))
+		return 1
+	}))
+	co.RawSetString("running", L.NewFunction(func(L *lua.LState) int {
+		if L == L.G.MainThread {
+			L.Push(lua.LNil)
+			return 1
 		}
-		L.Push(lua.LString(status))
+		L.Push(rt.visibleThread(L))
 		return 1
 	}))
 	co.RawSetString("yield", L.NewFunction(func(L *lua.LState) int {
@@ -317,10 +322,20 @@ func newThread(L *lua.LState, fn lua.LGFunction) int {
 	saved := L.Options
 	L.Options.MinimizeStackMemory = true
 	L.Options.IncludeGoStackTrace = false
+	if L.Options.RegistryMaxSize > threadRegistrySize {
+		// The value stack starts small and grows (by RegistryGrowStep) as
+		// the coroutine needs: gopher-lua's default start is 5,120 values,
+		// 80 KiB for every coroutine, and for every pcall inside one.
+		L.Options.RegistrySize = threadRegistrySize
+	}
 	n := withoutContext(L, fn)
 	L.Options = saved
 	return n
 }
+
+// threadRegistrySize is the value stack a coroutine starts with: gopher-lua
+// accepts no less.
+const threadRegistrySize = 128
 
 // withoutContext calls fn with the state's context removed, so the thread it
 // creates gets none, then gives that thread the context back.
@@ -333,6 +348,27 @@ func withoutContext(L *lua.LState, fn lua.LGFunction) int {
 	defer L.SetContext(ctx)
 	n := fn(L)
 	return n
+}
+
+// threadStatus is coroutine.status(th) as seen from L: "running",
+// "suspended", "normal" (it resumed the running one) or "dead". A coroutine
+// suspended inside a pcall (see yieldable_pcall.go) has the status of the
+// sub-thread that runs for it.
+func (rt *Runtime) threadStatus(L, th *lua.LState) string {
+	in := rt.innermost(th)
+	switch {
+	case th.Dead:
+		return "dead"
+	case rt.visibleThread(L.G.CurrentThread) == th:
+		return "running"
+	case in != th && in.Dead:
+		return "dead"
+	case L.G.CurrentThread == in:
+		return "running"
+	case active(L, in):
+		return "normal"
+	}
+	return L.Status(in)
 }
 
 // active reports whether th is running or has resumed a coroutine that is
@@ -372,15 +408,50 @@ func (rt *Runtime) resumeNested(L, th *lua.LState, wrapped bool, resume lua.LGFu
 		L.Push(lua.LString(msg))
 		return 2
 	}
-	switch {
-	case th.Dead:
+	switch rt.threadStatus(L, th) {
+	case "dead":
 		return refuse("cannot resume dead coroutine")
-	case L.G.CurrentThread == th:
+	case "running":
 		return refuse("cannot resume running coroutine")
-	case active(L, th):
+	case "normal":
 		return refuse("cannot resume normal coroutine")
-	case len(rt.catches) >= maxCNesting:
+	}
+	if len(rt.catches) >= maxCNesting {
 		return refuse(errCStack)
+	}
+	if p := rt.pending(th); p != nil {
+		// th is suspended inside a pcall: its sub-thread goes on.
+		first := 2
+		if wrapped {
+			first = 1
+		}
+		args := make([]lua.LValue, 0, L.GetTop())
+		for i := first; i <= L.GetTop(); i++ {
+			args = append(args, L.Get(i))
+		}
+		r := rt.resumeSub(L, p.sub, args)
+		rt.raiseExit(L)
+		L.SetTop(0)
+		if r.yielded {
+			if !wrapped {
+				L.Push(lua.LTrue)
+			}
+			for _, v := range r.values {
+				L.Push(v)
+			}
+			return L.GetTop()
+		}
+		rt.clearPending(th)
+		L.SetTop(0)
+		if !wrapped {
+			L.Push(th)
+		}
+		for _, v := range r.pcallResults() {
+			L.Push(v)
+		}
+	}
+	if tailYielded(th) {
+		return rt.finishTailYielded(L, th, wrapped)
 	}
 	prepareResume(L, th)
 	luastate.SetWrapped(th, wrapped)
@@ -396,6 +467,28 @@ func (rt *Runtime) resumeNested(L, th *lua.LState, wrapped bool, resume lua.LGFu
 		L.Replace(-1, lua.LString("stack overflow"))
 	}
 	return n
+}
+
+// tailYielded reports whether th yielded from a tail call in its body's
+// own frame (`return coroutine.yield(x)`): gopher-lua then drops the last
+// frame with the yield, and would crash resuming a thread with no frame.
+// Lua's meaning is plain: the resume's values are what the body returns.
+func tailYielded(th *lua.LState) bool {
+	_, hasFrames := th.GetStack(-1)
+	return !th.Dead && !hasFrames
+}
+
+// finishTailYielded ends a coroutine that tailYielded, as resuming it does
+// in Lua: it returns the resume's values (the values above the coroutine on
+// L's stack, all of them for a wrapped one's call).
+func (rt *Runtime) finishTailYielded(L, th *lua.LState, wrapped bool) int {
+	th.Dead = true
+	luastate.CloseUpvalues(th, 0)
+	if wrapped {
+		return L.GetTop()
+	}
+	L.Replace(1, lua.LTrue) // in place of the coroutine
+	return L.GetTop()
 }
 
 // The gopher-lua functions that run Lua code in a Go loop of their own.

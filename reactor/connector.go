@@ -398,7 +398,7 @@ func (c *Connector) stopTimer() {
 // *ConnectionLostError ("Connection lost."), as Twisted.
 func (c *Connector) shutdown() {
 	if c.state == connecting {
-		c.fail(c.attempt, &ConnectionLostError{Err: errShutdownLost})
+		c.fail(c.attempt, &ConnectionLostError{Err: ErrLostAtShutdown})
 	}
 }
 

@@ -235,6 +235,14 @@ func (p *Process) Pid() int {
 	return p.pid
 }
 
+// Pipes are the descriptors the reactor watches for the child's stdin,
+// stdout and stderr, in that order: what Readers and Writers return for
+// this process while its pipes are open, so a binding can map them to its
+// own object. The exit watcher (a pidfd) is internal and not among them.
+func (p *Process) Pipes() [3]FileDescriptor {
+	return [3]FileDescriptor{p.stdin, p.stdout, p.stderr}
+}
+
 // Write queues data for the child's stdin; it is written as the pipe
 // accepts it. Data written after CloseStdin, or once the pipe is lost, is
 // silently dropped, as in Twisted.
@@ -386,7 +394,7 @@ func (pr *pipeReader) close() {
 
 func (pr *pipeReader) abandon() {
 	pr.p.r.RemoveReader(pr)
-	pr.ConnectionLost(errShutdownLost)
+	pr.ConnectionLost(ErrLostAtShutdown)
 }
 
 // pipeWriter writes the child's stdin. While it has nothing to write it is
@@ -470,7 +478,7 @@ func (pw *pipeWriter) ConnectionLost(error) {
 func (pw *pipeWriter) abandon() {
 	pw.p.r.RemoveReader(pw)
 	pw.p.r.RemoveWriter(pw)
-	pw.ConnectionLost(errShutdownLost)
+	pw.ConnectionLost(ErrLostAtShutdown)
 }
 
 // pidfdDisabled makes watchExit on Linux use the wait4 goroutine, so

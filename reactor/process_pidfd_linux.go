@@ -35,6 +35,8 @@ type pidfdWatch struct {
 
 func (w *pidfdWatch) Fd() int { return w.fd }
 
+func (w *pidfdWatch) reactorInternal() {}
+
 func (w *pidfdWatch) DoRead() error {
 	var ws syscall.WaitStatus
 	pid, err := syscall.Wait4(w.p.pid, &ws, syscall.WNOHANG, nil)

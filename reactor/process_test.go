@@ -443,3 +443,39 @@ func TestSpawnProcessLoseConnection(t *testing.T) {
 		}
 	})
 }
+
+// TestRemoveAllKeepsReapingChildren: RemoveAll returns the script's
+// watchers, never a child's exit watcher, so a child that exits afterwards
+// is still reaped and told ProcessExited.
+func TestRemoveAllKeepsReapingChildren(t *testing.T) {
+	eachExitWatcher(t, func(t *testing.T, r *Reactor) {
+		pr := &procRecorder{r: r, keepRunning: true}
+		p := spawn(t, r, pr, "/bin/sh", "-c", "exec sleep 0.2")
+		pid := p.Pid()
+		removed := r.RemoveAll()
+		for _, fd := range removed {
+			if _, ok := fd.(internalWatcher); ok {
+				t.Errorf("RemoveAll returned the internal %T", fd)
+			}
+		}
+		for _, rd := range r.Readers() {
+			if _, ok := rd.(internalWatcher); ok {
+				t.Errorf("Readers listed the internal %T", rd)
+			}
+		}
+		var poll func()
+		poll = func() {
+			if pr.exited != nil {
+				r.Stop()
+				return
+			}
+			r.CallLater(10*time.Millisecond, poll)
+		}
+		r.CallLater(0, poll)
+		runBounded(t, r)
+		if pr.exited == nil {
+			t.Fatal("no ProcessExited after RemoveAll")
+		}
+		assertReaped(t, pid)
+	})
+}

@@ -2,11 +2,12 @@ package reactor
 
 import "errors"
 
-// errShutdownLost is what a connection still open when the reactor stops
-// is lost with, as Twisted's CONNECTION_LOST at shutdown: the reason reads
+// ErrLostAtShutdown is what a connection still open when the reactor stops
+// is lost with (wrapped in a *ConnectionLostError), as Twisted's
+// CONNECTION_LOST at shutdown: the reason reads
 // "Connection to the other side was lost in a non-clean fashion: Connection
 // lost.".
-var errShutdownLost = errors.New("connection lost")
+var ErrLostAtShutdown = errors.New("connection lost")
 
 // An ioCloser is an open transport, listening port or connect attempt
 // that the reactor ends in the "during" phase of its shutdown, so that

@@ -445,7 +445,7 @@ func (t *StreamTransport) shutdown() {
 	t.stopReading()
 	t.stopWriting()
 	t.closeNow()
-	t.lost(&ConnectionLostError{Err: errShutdownLost})
+	t.lost(&ConnectionLostError{Err: ErrLostAtShutdown})
 }
 
 // closeNow closes the socket and drops the buffers.

@@ -193,6 +193,9 @@ func (r *Reactor) RemoveWriter(wr WriteDescriptor) {
 func (r *Reactor) RemoveAll() []FileDescriptor {
 	var all []FileDescriptor
 	for _, w := range r.watches {
+		if isInternal(w.reader) {
+			continue // a child's exit watcher: without it no child is reaped
+		}
 		all = append(all, w.watchers()...)
 		w.reader, w.writer, w.readSeq, w.writeSeq = nil, nil, 0, 0
 		r.narrowWatch(w)
@@ -200,12 +203,22 @@ func (r *Reactor) RemoveAll() []FileDescriptor {
 	return all
 }
 
+// internalWatcher marks a watcher of the reactor's own (a child's pidfd),
+// which RemoveAll, Readers and Writers leave out, as Twisted leaves out its
+// wakers.
+type internalWatcher interface{ reactorInternal() }
+
+func isInternal(rd ReadDescriptor) bool {
+	_, ok := rd.(internalWatcher)
+	return ok
+}
+
 // Readers returns the watched readers, in no particular order (Twisted's
 // getReaders, without the reactor's own descriptors).
 func (r *Reactor) Readers() []ReadDescriptor {
 	var rds []ReadDescriptor
 	for _, w := range r.watches {
-		if w.reader != nil {
+		if w.reader != nil && !isInternal(w.reader) {
 			rds = append(rds, w.reader)
 		}
 	}

@@ -75,6 +75,7 @@ Stop!
 `)},
 		},
 		"looping-countdown.lua": {stdout: []check{is(countdownOutput)}, minTime: 5 * time.Second},
+		"spawn.lua":             spawnScript(t), // see process_test.go
 		"blocking.lua": {
 			// It busy-waits on the real clock.
 			realClockOnly: true,

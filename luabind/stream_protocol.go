@@ -1,0 +1,104 @@
+package luabind
+
+import (
+	"github.com/loopscript/loopscript/reactor"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// luaStream is the reactor.Protocol of a stream connection whose protocol is
+// a Lua object: make_connection(transport) when the connection is up (which
+// sets self.transport and calls connection_made), data_received(data) for
+// each chunk, connection_lost(reason) exactly once.
+//
+// An error raised in make_connection (so in connection_made) or in
+// data_received is reported once, then the adapter panics with it: the
+// transport closes the connection, and connection_lost gets the error as
+// its reason (see reason.go).
+type luaStream struct {
+	rt        *Runtime
+	obj       lua.LValue
+	transport *lua.LUserData
+	fd        reactor.FileDescriptor // what the reactor watches, if any
+	// onLost runs after connection_lost, for the factory of a client
+	// (client_connection_lost follows connection_lost).
+	onLost func(reason error)
+}
+
+// luaHalfCloseable is a luaStream whose Lua protocol defines
+// read_connection_lost or write_connection_lost: it gets those for one
+// direction instead of connection_lost (Twisted's IHalfCloseableProtocol).
+type luaHalfCloseable struct{ *luaStream }
+
+var (
+	_ reactor.Protocol              = (*luaStream)(nil)
+	_ reactor.HalfCloseableProtocol = luaHalfCloseable{}
+)
+
+// newLuaStream makes the reactor.Protocol of obj, half-closeable when obj
+// has a read_connection_lost or write_connection_lost method.
+func (rt *Runtime) newLuaStream(obj lua.LValue) reactor.Protocol {
+	s := &luaStream{rt: rt, obj: obj}
+	for _, name := range []string{"read_connection_lost", "write_connection_lost"} {
+		if m, err := rt.lookupMethod(obj, name); err == nil && m != lua.LNil {
+			return luaHalfCloseable{s}
+		}
+	}
+	return s
+}
+
+// streamProtocol is the reactor.Protocol obj was made into by
+// newLuaStream, and back.
+func streamOf(p reactor.Protocol) *luaStream {
+	switch p := p.(type) {
+	case *luaStream:
+		return p
+	case luaHalfCloseable:
+		return p.luaStream
+	}
+	return nil
+}
+
+func (s *luaStream) ConnectionMade(t *reactor.StreamTransport) { s.connectionMade(t, t) }
+
+// connectionMade calls make_connection with the Lua transport of t, which
+// the reactor watches as fd (nil if it is not a descriptor), as what
+// get_readers returns for it.
+func (s *luaStream) connectionMade(t StreamTransport, fd reactor.FileDescriptor) {
+	s.transport = s.rt.transportValue(t)
+	if fd != nil {
+		s.fd = fd
+		s.rt.rememberIO(fd, s.transport)
+	}
+	s.raiseOnError(s.rt.callMethod(s.obj, "make_connection", s.transport))
+}
+
+func (s *luaStream) DataReceived(data []byte) {
+	s.raiseOnError(s.rt.callMethod(s.obj, "data_received", lua.LString(data)))
+}
+
+func (s *luaStream) ConnectionLost(reason error) {
+	if s.fd != nil {
+		s.rt.forgetIO(s.fd)
+	}
+	_ = s.rt.callMethod(s.obj, "connection_lost", s.rt.reason(reason))
+	if s.onLost != nil {
+		s.onLost(reason)
+	}
+}
+
+func (h luaHalfCloseable) ReadConnectionLost() {
+	h.raiseOnError(h.rt.callMethod(h.obj, "read_connection_lost"))
+}
+
+func (h luaHalfCloseable) WriteConnectionLost() {
+	h.raiseOnError(h.rt.callMethod(h.obj, "write_connection_lost"))
+}
+
+// raiseOnError hands a Lua error (reported already) to the transport, which
+// closes the connection with it as the reason. An os.exit is no error: the
+// reactor is halting.
+func (s *luaStream) raiseOnError(err error) {
+	if cbErr, ok := err.(*CallbackError); ok {
+		panic(cbErr)
+	}
+}

@@ -1,0 +1,251 @@
+package luabind
+
+import (
+	"net"
+
+	"github.com/loopscript/loopscript/reactor"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// The Lua side of a stream connection: the transport object a protocol
+// gets as self.transport (TCP, UNIX and standard I/O alike), and luaStream,
+// the reactor.Protocol that calls a Lua protocol's methods.
+
+// StreamTransport is what a Lua stream transport drives: a TCP or UNIX
+// connection (*reactor.StreamTransport) or the standard I/O.
+type StreamTransport interface {
+	Write(data []byte)
+	WriteSequence(pieces [][]byte)
+	LoseConnection()
+	AbortConnection()
+	LoseWriteConnection()
+	GetPeer() net.Addr
+	GetHost() net.Addr
+	PauseProducing()
+	ResumeProducing()
+	RegisterProducer(p reactor.Producer, streaming bool) error
+	UnregisterProducer()
+	Connected() bool
+}
+
+var _ StreamTransport = (*reactor.StreamTransport)(nil)
+
+const transportType = "transport"
+
+// luaTransport is the userdata behind a Lua transport.
+type luaTransport struct {
+	t StreamTransport
+}
+
+func (rt *Runtime) newTransportMeta() *lua.LTable {
+	L := rt.L
+	methods := L.NewTable()
+	L.SetFuncs(methods, map[string]lua.LGFunction{
+		"write":                 transportWrite,
+		"write_sequence":        transportWriteSequence,
+		"lose_connection":       transportLoseConnection,
+		"abort_connection":      transportAbortConnection,
+		"lose_write_connection": transportLoseWriteConnection,
+		"get_peer":              rt.transportGetPeer,
+		"get_host":              rt.transportGetHost,
+		"pause_producing":       transportPauseProducing,
+		"resume_producing":      transportResumeProducing,
+		"register_producer":     rt.transportRegisterProducer,
+		"unregister_producer":   transportUnregisterProducer,
+		"set_tcp_no_delay":      transportSetTCPNoDelay,
+		"set_tcp_keep_alive":    transportSetTCPKeepAlive,
+	})
+	strictMethods(L, transportType, methods)
+	meta := L.NewTable()
+	// connected and disconnecting are live, as Twisted's attributes are.
+	meta.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		lt := checkSelf[luaTransport](L, fname{name: "index"}, transportType)
+		switch lua.LVAsString(L.Get(2)) {
+		case "connected":
+			L.Push(lua.LBool(lt.t.Connected()))
+			return 1
+		case "disconnecting":
+			L.Push(lua.LBool(!lt.t.Connected()))
+			return 1
+		}
+		L.Push(L.GetField(methods, lua.LVAsString(L.Get(2))))
+		return 1
+	}))
+	meta.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+		lt := checkSelf[luaTransport](L, fname{name: "tostring"}, transportType)
+		L.Push(lua.LString("<transport " + describeTransport(lt.t) + ">"))
+		return 1
+	}))
+	meta.RawSetString("__metatable", lua.LString(transportType))
+	return meta
+}
+
+func describeTransport(t StreamTransport) string {
+	if peer := t.GetPeer(); peer != nil {
+		return peer.Network() + " " + peer.String()
+	}
+	return "stdio"
+}
+
+// transportValue is the Lua transport of t.
+func (rt *Runtime) transportValue(t StreamTransport) *lua.LUserData {
+	if rt.transportMeta == nil {
+		rt.transportMeta = rt.newTransportMeta()
+	}
+	ud := rt.L.NewUserData()
+	ud.Value = &luaTransport{t: t}
+	ud.Metatable = rt.transportMeta
+	return ud
+}
+
+func checkTransport(L *lua.LState, name string) StreamTransport {
+	return checkSelf[luaTransport](L, fname{name: name, method: true}, transportType).t
+}
+
+// checkData reads argument n of f as data to write: a string, or a number
+// as Lua coerces it to one.
+func checkData(L *lua.LState, n int, f fname) string {
+	switch v := L.Get(n).(type) {
+	case lua.LString:
+		return string(v)
+	case lua.LNumber:
+		return lua51NumberString(float64(v))
+	}
+	typeError(L, n, f, "string")
+	return ""
+}
+
+func transportWrite(L *lua.LState) int {
+	t := checkTransport(L, "write")
+	if data := checkData(L, 2, fname{name: "write", method: true}); data != "" {
+		t.Write([]byte(data))
+	}
+	return 0
+}
+
+func transportWriteSequence(L *lua.LState) int {
+	t := checkTransport(L, "write_sequence")
+	f := fname{name: "write_sequence", method: true}
+	list, ok := L.Get(2).(*lua.LTable)
+	if !ok {
+		typeError(L, 2, f, "table")
+	}
+	n := list.Len()
+	pieces := make([][]byte, 0, n)
+	for i := 1; i <= n; i++ {
+		var s string
+		switch v := list.RawGetInt(i).(type) {
+		case lua.LString:
+			s = string(v)
+		case lua.LNumber:
+			s = lua51NumberString(float64(v))
+		default:
+			argError(L, 2, f, "string expected at index "+lua51NumberString(float64(i))+", got "+v.Type().String())
+		}
+		if s != "" {
+			pieces = append(pieces, []byte(s))
+		}
+	}
+	if len(pieces) > 0 {
+		t.WriteSequence(pieces)
+	}
+	return 0
+}
+
+func transportLoseConnection(L *lua.LState) int {
+	checkTransport(L, "lose_connection").LoseConnection()
+	return 0
+}
+
+func transportAbortConnection(L *lua.LState) int {
+	checkTransport(L, "abort_connection").AbortConnection()
+	return 0
+}
+
+func transportLoseWriteConnection(L *lua.LState) int {
+	checkTransport(L, "lose_write_connection").LoseWriteConnection()
+	return 0
+}
+
+func (rt *Runtime) transportGetPeer(L *lua.LState) int {
+	L.Push(rt.addressValue(checkTransport(L, "get_peer").GetPeer()))
+	return 1
+}
+
+func (rt *Runtime) transportGetHost(L *lua.LState) int {
+	L.Push(rt.addressValue(checkTransport(L, "get_host").GetHost()))
+	return 1
+}
+
+func transportPauseProducing(L *lua.LState) int {
+	checkTransport(L, "pause_producing").PauseProducing()
+	return 0
+}
+
+func transportResumeProducing(L *lua.LState) int {
+	checkTransport(L, "resume_producing").ResumeProducing()
+	return 0
+}
+
+// luaProducer is a Lua object with pause_producing, resume_producing and
+// stop_producing methods, as a transport's producer.
+type luaProducer struct {
+	rt  *Runtime
+	obj lua.LValue
+}
+
+func (p *luaProducer) PauseProducing()  { _ = p.rt.callMethod(p.obj, "pause_producing") }
+func (p *luaProducer) ResumeProducing() { _ = p.rt.callMethod(p.obj, "resume_producing") }
+func (p *luaProducer) StopProducing()   { _ = p.rt.callMethod(p.obj, "stop_producing") }
+
+func (rt *Runtime) transportRegisterProducer(L *lua.LState) int {
+	t := checkTransport(L, "register_producer")
+	f := fname{name: "register_producer", method: true}
+	obj := L.Get(2)
+	if obj.Type() != lua.LTTable && obj.Type() != lua.LTUserData {
+		typeError(L, 2, f, "producer")
+	}
+	streaming, ok := L.Get(3).(lua.LBool)
+	if !ok {
+		typeError(L, 3, f, "boolean")
+	}
+	if err := t.RegisterProducer(&luaProducer{rt: rt, obj: obj}, bool(streaming)); err != nil {
+		raise(L, err)
+	}
+	return 0
+}
+
+func transportUnregisterProducer(L *lua.LState) int {
+	checkTransport(L, "unregister_producer").UnregisterProducer()
+	return 0
+}
+
+// tcpOptions are the socket options only TCP connections have.
+type tcpOptions interface {
+	SetTCPNoDelay(on bool) error
+	SetTCPKeepAlive(on bool) error
+}
+
+func transportSetTCPNoDelay(L *lua.LState) int {
+	return setTCPOption(L, "set_tcp_no_delay", tcpOptions.SetTCPNoDelay)
+}
+
+func transportSetTCPKeepAlive(L *lua.LState) int {
+	return setTCPOption(L, "set_tcp_keep_alive", tcpOptions.SetTCPKeepAlive)
+}
+
+func setTCPOption(L *lua.LState, name string, set func(tcpOptions, bool) error) int {
+	t := checkTransport(L, name)
+	on, ok := L.Get(2).(lua.LBool)
+	if !ok {
+		typeError(L, 2, fname{name: name, method: true}, "boolean")
+	}
+	opts, ok := t.(tcpOptions)
+	if !ok {
+		L.RaiseError("%s: not a TCP connection", name)
+	}
+	if err := set(opts, bool(on)); err != nil {
+		raise(L, err)
+	}
+	return 0
+}
