@@ -193,6 +193,20 @@ func (s *StandardIO) LoseWriteConnection() {
 	s.startWriting()
 }
 
+// AbortConnection closes the transport at once, dropping the queued
+// output; ConnectionLost(ErrConnectionAborted) follows on a later turn. It
+// does nothing once the transport is closed. (Twisted's StandardIO has no
+// abortConnection; this one makes it a transport like the others.)
+func (s *StandardIO) AbortConnection() { s.closeLater(ErrConnectionAborted) }
+
+// Descriptors are what the reactor watches for stdin and for stdout, in
+// that order, while they are open: what Readers and Writers return for
+// this transport (stdout is also a reader when it is a pipe, to notice
+// that its reader went away), so a binding can map them to its own object.
+func (s *StandardIO) Descriptors() [2]FileDescriptor {
+	return [2]FileDescriptor{s.in, s.out}
+}
+
 // PauseProducing stops reading stdin until ResumeProducing.
 func (s *StandardIO) PauseProducing() {
 	s.paused = true
@@ -391,7 +405,7 @@ func (s *StandardIO) shutdown() {
 		_ = s.out.q.flush(s.out.end.write) // best effort: the close follows anyway
 	}
 	s.closeNow()
-	s.lost(&ConnectionLostError{Err: errShutdownLost})
+	s.lost(&ConnectionLostError{Err: ErrLostAtShutdown})
 }
 
 // closeNow stops watching, closes the descriptions the transport opened

@@ -551,7 +551,7 @@ func TestStandardIOStop(t *testing.T) {
 		run(t, r)
 		noErrors(t, log)
 		var lost *ConnectionLostError
-		if len(p.lost) != 1 || !errors.As(p.lost[0], &lost) || !errors.Is(lost, errShutdownLost) {
+		if len(p.lost) != 1 || !errors.As(p.lost[0], &lost) || !errors.Is(lost, ErrLostAtShutdown) {
 			t.Fatalf("lost %v, want one ConnectionLostError(Connection lost)", p.lost)
 		}
 		if got := string(readReady(*outRd)); got != "last words" {
@@ -657,4 +657,80 @@ func TestStandardIOAddresses(t *testing.T) {
 		}
 	}
 	s.LoseConnection()
+}
+
+// TestStandardIOAbortConnection drops the queued output and closes on a
+// later turn with ErrConnectionAborted.
+func TestStandardIOAbortConnection(t *testing.T) {
+	eachStdioReactor(t, func(t *testing.T, r *Reactor, log *errorLog) {
+		inRd, _ := pipeFds(t)
+		outRd, outWr := pipeFds(t)
+		inCall := true
+		p := &stdioProto{
+			onMade: func(p *stdioProto) {
+				p.t.Write([]byte("dropped"))
+				p.t.AbortConnection()
+				p.t.Write([]byte("dropped too"))
+				inCall = false
+			},
+			onLost: func(*stdioProto, error) {
+				if inCall {
+					t.Errorf("ConnectionLost inside AbortConnection")
+				}
+				r.Stop()
+			},
+		}
+		s, err := r.StandardIO(p, StdinFd(*inRd), StdoutFd(*outWr))
+		if err != nil {
+			t.Fatalf("StandardIO: %v", err)
+		}
+		run(t, r)
+		noErrors(t, log)
+		if len(p.lost) != 1 || p.lost[0] != ErrConnectionAborted || s.Connected() {
+			t.Fatalf("lost %v, connected %v", p.lost, s.Connected())
+		}
+		if got := readReady(*outRd); len(got) != 0 {
+			t.Fatalf("stdout got %q", got)
+		}
+	})
+}
+
+// TestStandardIODescriptorsAreWhatTheReactorWatches: Readers and Writers
+// list the transport's descriptors while it is open, and neither after.
+func TestStandardIODescriptorsAreWhatTheReactorWatches(t *testing.T) {
+	stdioModes(t, func(t *testing.T) {
+		r, _ := newTestReactor(t, Config{})
+		inRd, _ := pipeFds(t)
+		_, outWr := pipeFds(t)
+		p := &stdioProto{}
+		s, err := r.StandardIO(p, StdinFd(*inRd), StdoutFd(*outWr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Write([]byte("x"))
+		fds := s.Descriptors()
+		has := func(list []FileDescriptor, fd FileDescriptor) bool {
+			for _, x := range list {
+				if x == fd {
+					return true
+				}
+			}
+			return false
+		}
+		var readers, writers []FileDescriptor
+		for _, rd := range r.Readers() {
+			readers = append(readers, rd)
+		}
+		for _, wr := range r.Writers() {
+			writers = append(writers, wr)
+		}
+		// stdout is a pipe: the read hack watches it for reading too.
+		if !has(readers, fds[0]) || !has(writers, fds[1]) || !has(readers, fds[1]) {
+			t.Fatalf("readers %v, writers %v, descriptors %v", readers, writers, fds)
+		}
+		s.AbortConnection()
+		if len(r.Readers()) != 0 || len(r.Writers()) != 0 {
+			t.Fatalf("still watched after the abort: %v %v", r.Readers(), r.Writers())
+		}
+	})
 }
