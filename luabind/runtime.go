@@ -166,6 +166,7 @@ func (rt *Runtime) modules() []module {
 		{"task", rt.openTask},
 		{"errors", rt.embeddedLoader("errors")},
 		{"protocol", rt.embeddedLoader("protocol")},
+		{"stdio", rt.openStdio},
 	}
 	for _, kind := range reactor.PollerNames {
 		mods = append(mods, module{kind + "reactor", strictLoader(kind+"reactor", rt.openInstaller(kind))})
