@@ -80,15 +80,22 @@ func runStdioLua(t *testing.T, cfg Config, stdinFd, stdoutFd int, code string) s
 	return run
 }
 
-// stdioPipe is a blocking pipe, closed when the test ends.
-func stdioPipe(t *testing.T) (rd, wr int) {
+// stdioPipe is a blocking pipe, closed when the test ends; closeWriter
+// closes its write end before (once: a closed number is soon reused).
+func stdioPipe(t *testing.T) (rd, wr int, closeWriter func()) {
 	t.Helper()
 	var fds [2]int
 	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { unix.Close(fds[0]); unix.Close(fds[1]) })
-	return fds[0], fds[1]
+	closeWriter = func() {
+		if fds[1] >= 0 {
+			unix.Close(fds[1])
+			fds[1] = -1
+		}
+	}
+	t.Cleanup(func() { unix.Close(fds[0]); closeWriter() })
+	return fds[0], fds[1], closeWriter
 }
 
 // drain reads what a blocking pipe holds now, without waiting.
@@ -138,9 +145,9 @@ func TestStdioEcho(t *testing.T) {
 		want  string // on stdout
 	}{
 		{"pipe", func(t *testing.T) int {
-			rd, wr := stdioPipe(t)
+			rd, wr, closeWr := stdioPipe(t)
 			unix.Write(wr, []byte(input))
-			unix.Close(wr)
+			closeWr()
 			return rd
 		}, "hello\n" + input},
 		{"file", func(t *testing.T) int {
@@ -166,7 +173,7 @@ func TestStdioEcho(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			outRd, outWr := stdioPipe(t)
+			outRd, outWr, _ := stdioPipe(t)
 			run := runStdioLua(t, Config{}, tc.stdin(t), outWr, stdioEcho)
 			if run.err != nil || len(run.reports) > 0 {
 				t.Fatalf("error %v, reports %v", run.err, run.reports)
@@ -184,10 +191,10 @@ func TestStdioEcho(t *testing.T) {
 }
 
 func TestStdioHalfClose(t *testing.T) {
-	inRd, inWr := stdioPipe(t)
-	outRd, outWr := stdioPipe(t)
+	inRd, inWr, closeIn := stdioPipe(t)
+	outRd, outWr, _ := stdioPipe(t)
 	unix.Write(inWr, []byte("question"))
-	unix.Close(inWr)
+	closeIn()
 	run := runStdioLua(t, Config{}, inRd, outWr, `
 local protocol = require("protocol")
 local reactor = require("reactor")
@@ -217,8 +224,8 @@ reactor.run()
 // TestStdioErrorInDataReceived: the error is reported once, the transport
 // closes, and connection_lost gets the error as its reason.
 func TestStdioErrorInDataReceived(t *testing.T) {
-	inRd, inWr := stdioPipe(t)
-	_, outWr := stdioPipe(t)
+	inRd, inWr, _ := stdioPipe(t)
+	_, outWr, _ := stdioPipe(t)
 	unix.Write(inWr, []byte("x")) // stdin stays open: the error closes it
 	run := runStdioLua(t, Config{}, inRd, outWr, `
 local protocol = require("protocol")
@@ -240,8 +247,8 @@ reactor.run()
 // TestStdioStop: reactor.stop() with the transport open loses it with
 // ConnectionLost before run returns.
 func TestStdioStop(t *testing.T) {
-	inRd, _ := stdioPipe(t)
-	outRd, outWr := stdioPipe(t)
+	inRd, _, _ := stdioPipe(t)
+	outRd, outWr, _ := stdioPipe(t)
 	run := runStdioLua(t, Config{}, inRd, outWr, `
 local protocol = require("protocol")
 local reactor = require("reactor")
@@ -264,7 +271,7 @@ print("run returned")
 }
 
 func TestStdioBadArguments(t *testing.T) {
-	_, wr := stdioPipe(t)
+	_, wr, _ := stdioPipe(t)
 	tests := []struct{ call, want string }{
 		{`stdio.StandardIO()`, "bad argument #1 to 'StandardIO' (protocol expected, got no value)"},
 		{`stdio.StandardIO(5)`, "bad argument #1 to 'StandardIO' (protocol expected, got number)"},
@@ -303,7 +310,7 @@ func TestStdioSandboxRefuses(t *testing.T) {
 		asked = append(asked, q)
 		return errors.New("not allowed in the sandbox (stdio)")
 	}}
-	_, wr := stdioPipe(t)
+	_, wr, _ := stdioPipe(t)
 	run := runStdioLua(t, cfg, 0, wr, `
 local protocol = require("protocol")
 local P = protocol.Protocol:extend()
@@ -318,7 +325,7 @@ print(pcall(require("stdio").StandardIO, P()))`)
 }
 
 func TestStdioModuleIsStrict(t *testing.T) {
-	_, wr := stdioPipe(t)
+	_, wr, _ := stdioPipe(t)
 	run := runStdioLua(t, Config{}, 0, wr, `
 local stdio = require("stdio")
 print(pcall(function() return stdio.StandardIo end))
