@@ -280,8 +280,21 @@ func (h *Host) RunReader(name string, src io.Reader, args ...string) error {
 	for i, a := range args {
 		largs[i] = lua.LString(a)
 	}
-	return h.Call(fn, largs...)
+	err = h.Call(fn, largs...)
+	if _, exited := err.(*ExitError); !exited {
+		// The run is over: what no errback will handle now is reported,
+		// as Twisted does at exit (os.exit ends the process at once).
+		h.ReportUnhandled()
+	}
+	return err
 }
+
+// ReportUnhandled reports the failures left unhandled at the end of
+// Deferreds' chains, once each, as errors of callbacks are reported
+// ("Unhandled error in Deferred:", to Options.OnError or Stderr), and
+// returns how many. RunReader calls it when the chunk returns; a test
+// runner calls it as each test ends.
+func (h *Host) ReportUnhandled() int { return h.rt.ReportUnhandled() }
 
 // Require calls the global require with name, as the option -l of Lua 5.1's
 // interpreter does: the module is loaded (and cached in package.loaded), and

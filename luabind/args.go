@@ -138,6 +138,10 @@ var selfVariable = map[string]string{
 	clockType:       "clock",
 	streamType:      "file",
 	transportType:   "transport",
+	portType:        "port",
+	connectorType:   "connector",
+	udpPortType:     "port",
+	socketType:      "sock",
 }
 
 func checkString(L *lua.LState, n int, f fname) string {

@@ -42,6 +42,17 @@ func (rt *Runtime) snapshotGlobals() {
 	rt.embeddedEnv = env
 }
 
+// embeddedCore makes the Go helpers of an embedded module that needs some,
+// handed to the module's chunk as its argument (local core = ...), so that
+// no script can reach them; nil for the others.
+func (rt *Runtime) embeddedCore(name string) *lua.LTable {
+	switch name {
+	case "defer":
+		return rt.deferCore()
+	}
+	return nil
+}
+
 // embeddedModule returns the value of the Lua module name (lua/NAME.lua),
 // running its chunk the first time. The same value is what require(name)
 // returns, so Go and scripts share the module's classes.
@@ -62,7 +73,12 @@ func (rt *Runtime) embeddedModule(name string) lua.LValue {
 	rt.embeddedEnv.ForEach(func(k, v lua.LValue) { env.RawSet(k, v) })
 	fn.Env = env
 	L.Push(fn)
-	L.Call(0, 1) // an error here is a bug in lua/NAME.lua: let it surface
+	nargs := 0
+	if core := rt.embeddedCore(name); core != nil {
+		L.Push(core) // the chunk's "...": its Go helpers
+		nargs = 1
+	}
+	L.Call(nargs, 1) // an error here is a bug in lua/NAME.lua: let it surface
 	mod := L.Get(-1)
 	L.Pop(1)
 	if t, ok := mod.(*lua.LTable); ok && t.Metatable == lua.LNil {

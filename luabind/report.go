@@ -63,11 +63,31 @@ func (rt *Runtime) errorText(L *lua.LState, v lua.LValue) string {
 			s := L.Get(-1)
 			L.Pop(1)
 			if str, ok := s.(lua.LString); ok {
-				return string(str)
+				return rt.namedError(v, string(str))
 			}
 		}
 	}
 	return fmt.Sprintf("(error object is a %s value)", v.Type())
+}
+
+// namedError is the text of an uncaught instance of an error class of the
+// "errors" module as Python shows an uncaught exception, "NAME: message"
+// (Twisted's classes print their bare message, as their str does); text
+// that names its class already is left as it is.
+func (rt *Runtime) namedError(v lua.LValue, text string) string {
+	t, ok := v.(*lua.LTable)
+	if !ok {
+		return text
+	}
+	cls, ok := t.Metatable.(*lua.LTable)
+	if _, loaded := rt.embedded["errors"]; !ok || !loaded || !rt.isErrorClass(cls) {
+		return text
+	}
+	name, _ := cls.RawGetString("name").(lua.LString)
+	if name == "" || text == string(name) || strings.HasPrefix(text, string(name)+": ") {
+		return text
+	}
+	return string(name) + ": " + text
 }
 
 // Tracebacks longer than this keep their first and last frames only, as in

@@ -115,6 +115,11 @@ type Runtime struct {
 
 	transportMeta *lua.LTable                           // see transport.go
 	ioObjects     map[reactor.FileDescriptor]lua.LValue // see io_objects.go
+	watchers      luaWatchers                           // see watcher_module.go
+	// lastResult is the first value the callback runCallee ran last
+	// returned, for the callers that need it (a reader's do_read).
+	lastResult lua.LValue
+	deferred   deferState // see defer_module.go
 
 	watch  watchdog   // enforces cfg.Limits
 	random *rand.Rand // math.random's generator (see safe_stdlib.go)
@@ -166,6 +171,10 @@ func (rt *Runtime) modules() []module {
 		{"task", rt.openTask},
 		{"errors", rt.embeddedLoader("errors")},
 		{"protocol", rt.embeddedLoader("protocol")},
+		{"socket", rt.openSocket},
+		{"basic", rt.embeddedLoader("basic")},
+		{"defer", rt.embeddedLoader("defer")},
+		{"testing", rt.embeddedLoader("testing")},
 		{"stdio", rt.openStdio},
 	}
 	for _, kind := range reactor.PollerNames {
@@ -310,7 +319,8 @@ func (rt *Runtime) runCallee(L *lua.LState) int {
 	saved := L.Panic
 	L.Panic = rt.raiseHook
 	luastate.SetErrorFuncActive(L, true)
-	L.Call(L.GetTop()-1, 0)
+	L.Call(L.GetTop()-1, 1)
+	rt.lastResult = L.Get(-1)
 	L.Panic = saved // on an error, the enclosing PCall restores it
 	return 0
 }

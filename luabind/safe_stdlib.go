@@ -37,6 +37,7 @@ func (rt *Runtime) hardenStdlib() {
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("rep", L.NewFunction(rt.strRep))
 		str.RawSetString("format", L.NewFunction(rt.strFormat))
+		str.RawSetString("gsub", L.NewFunction(rt.strGsub))
 	}
 	if tbl, ok := L.GetGlobal("table").(*lua.LTable); ok {
 		tbl.RawSetString("concat", L.NewFunction(rt.tableConcat))
@@ -99,7 +100,7 @@ func checkStringArg(L *lua.LState, n int, f fname) string {
 	case lua.LString:
 		return string(v)
 	case lua.LNumber:
-		return v.String()
+		return lua51NumberString(float64(v))
 	}
 	typeError(L, n, f, "string")
 	return ""

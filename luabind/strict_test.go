@@ -20,7 +20,7 @@ func TestStrictModulesAndMethods(t *testing.T) {
 		{`reactor.stpo()`, "reactor has no field 'stpo' (did you mean 'stop'?)"},
 		{`reactor.strat()`, "reactor has no field 'strat'"},
 		{`local x = reactor.runing`, "reactor has no field 'runing' (did you mean 'running'?)"},
-		{`local x = reactor.listen_tcp`, "reactor has no field 'listen_tcp'"},
+		{`local x = reactor.listenTCP`, "reactor has no field 'listenTCP' (did you mean 'listen_tcp'?)"},
 		{`local x = reactor[1]`, "reactor has no field 1 (a number)"},
 		{`task.looping_cal(print)`, "task has no field 'looping_cal' (did you mean 'looping_call'?)"},
 		{`require("pollreactor").instal()`, "pollreactor has no field 'instal' (did you mean 'install'?)"},

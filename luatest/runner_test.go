@@ -203,6 +203,19 @@ end)`},
 			want: []string{"FAIL a_test.lua:4: unflushed\n    unhandled error in a callback", "Unhandled error in function <a_test.lua:3>:\n    a_test.lua:3: boom\n", "1 passed, 1 failed\n"},
 		},
 		{
+			name: "a Deferred failure left unhandled fails the test",
+			files: map[string]string{"a_test.lua": `
+local defer = require("defer")
+test("unhandled", function()
+  defer.Deferred():add_callback(function() error("lost") end):callback(1)
+end)
+test("handled", function()
+  defer.fail("caught"):add_errback(function() end)
+end)`},
+			want: []string{"FAIL a_test.lua:3: unhandled\n    unhandled error in a callback",
+				"Unhandled error in Deferred:\n    Failure: string: a_test.lua:4: lost\n", "1 passed, 1 failed\n"},
+		},
+		{
 			name: "a test that never ends times out, and the others still run",
 			files: map[string]string{"a_test.lua": `
 local reactor = require("reactor")

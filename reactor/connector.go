@@ -197,6 +197,9 @@ func (c *Connector) Connect() error {
 	if c.state != disconnected {
 		return errors.New("reactor: connector is already connecting or connected")
 	}
+	if err := c.r.checkOpen(); err != nil {
+		return err
+	}
 	c.state = connecting
 	c.attempt++
 	attempt := c.attempt

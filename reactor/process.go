@@ -142,6 +142,9 @@ type exitWatcher interface{ stop() }
 // reaped off the loop when it exits; ProcessExited and ProcessEnded are
 // then never called.
 func (r *Reactor) SpawnProcess(proto ProcessProtocol, executable string, args []string, opts ProcessOptions) (*Process, error) {
+	if err := r.checkOpen(); err != nil {
+		return nil, err
+	}
 	path, err := lookExecutable(executable, opts.Env)
 	if err != nil {
 		return nil, err

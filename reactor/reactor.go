@@ -274,10 +274,29 @@ func (r *Reactor) Run() error {
 }
 
 // Close releases the poller and the waker of a reactor that will not run, or
-// has run. Run releases them itself when it returns.
+// has run. Run releases them itself when it returns. A reactor closed
+// without running first ends the I/O set up on it, as its shutdown would
+// have: connections and ports are closed (their protocols told), and the
+// children spawned are left to be reaped when they exit.
 func (r *Reactor) Close() error {
+	if r.state.Load() == stateIdle {
+		r.shutdownIO()
+	}
 	if r.state.CompareAndSwap(stateIdle, stateStopped) {
 		r.finish()
+	}
+	return nil
+}
+
+// ErrReactorStopped is the error of a call that would start I/O (a
+// listener, a connection, a child, a watched descriptor) on a reactor that
+// has stopped or was closed: nothing would ever serve it.
+var ErrReactorStopped = errors.New("the reactor has stopped")
+
+// checkOpen refuses new I/O on a stopped reactor.
+func (r *Reactor) checkOpen() error {
+	if r.state.Load() == stateStopped {
+		return ErrReactorStopped
 	}
 	return nil
 }
@@ -315,7 +334,8 @@ func (r *Reactor) runDueTimers() {
 // descriptor is ready or the loop is woken, and collects the ready
 // descriptors for dispatchIO; it does not block at all while an always-ready
 // descriptor is watched. On a virtual clock it looks at the descriptors without blocking and, when
-// nothing is ready, moves the clock to the next timer instead of waiting.
+// nothing is ready, moves the clock to the next timer instead of waiting;
+// while I/O is in flight it waits for real first (see awaitingIO).
 func (r *Reactor) wait() error {
 	next := r.timers.peek()
 	if next == nil {
@@ -336,7 +356,10 @@ func (r *Reactor) wait() error {
 		_, err := r.poll(timeout)
 		return err
 	}
-	woken, err := r.poll(0)
+	if !r.awaitingIO() {
+		timeout = 0 // with I/O in flight, wait for real first (pending.go)
+	}
+	woken, err := r.poll(timeout)
 	if err == nil && !woken {
 		r.virtual.AdvanceTo(next.when)
 	}

@@ -82,6 +82,9 @@ type Port struct {
 // and returns at once. Binding sets SO_REUSEADDR, as Twisted does. A
 // failure is a *CannotListenError.
 func (r *Reactor) ListenTCP(port int, iface string, backlog int, factory func(addr net.Addr) Protocol) (*Port, error) {
+	if err := r.checkOpen(); err != nil {
+		return nil, err
+	}
 	fail := func(err error) (*Port, error) {
 		return nil, &CannotListenError{Interface: iface, Port: strconv.Itoa(port), Err: err}
 	}

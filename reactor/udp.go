@@ -104,6 +104,9 @@ type UDPPort struct {
 // calls p.StartProtocol before it returns. The socket's family is the
 // interface's. A failure is a *CannotListenError with Twisted's text.
 func (r *Reactor) ListenUDP(port int, iface string, p DatagramProtocol, opts ...UDPOption) (*UDPPort, error) {
+	if err := r.checkOpen(); err != nil {
+		return nil, err
+	}
 	fail := func(err error) (*UDPPort, error) {
 		return nil, &CannotListenError{Interface: iface, Port: strconv.Itoa(port), Err: err}
 	}

@@ -13,6 +13,9 @@ import (
 // it. Peers of accepted connections have no name (an empty
 // *net.UnixAddr).
 func (r *Reactor) ListenUNIX(path string, backlog int, factory func(addr net.Addr) Protocol) (*Port, error) {
+	if err := r.checkOpen(); err != nil {
+		return nil, err
+	}
 	fail := func(err error) (*Port, error) {
 		return nil, &CannotListenError{Port: path, Err: err}
 	}

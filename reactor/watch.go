@@ -238,6 +238,9 @@ func (r *Reactor) Writers() []WriteDescriptor {
 
 // watchFor returns the watch of fd's descriptor, a new one if it has none.
 func (r *Reactor) watchFor(fd FileDescriptor, role string) (*watch, error) {
+	if err := r.checkOpen(); err != nil {
+		return nil, err
+	}
 	n := fd.Fd()
 	if n < 0 {
 		return nil, fmt.Errorf("reactor: add %s fd %d: %w", role, n, unix.EBADF)

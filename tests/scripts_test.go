@@ -3,6 +3,7 @@ package tests
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,7 +40,7 @@ type scriptCase struct {
 func scripts(t *testing.T) map[string]scriptCase {
 	fallLine := lineOf(t, "scripts/exception.lua", `error("I fall down.")`)
 	fallDefined := lineOf(t, "scripts/exception.lua", "function falldown")
-	return map[string]scriptCase{
+	cases := map[string]scriptCase{
 		"simple.lua":      {idle: true},
 		"simple-poll.lua": {idle: true},
 		"hello.lua": {idle: true,
@@ -89,6 +90,8 @@ Stop!
 			},
 		},
 	}
+	maps.Copy(cases, poetryScripts()) // poetry_test.go
+	return cases
 }
 
 // blockedTimer checks blocking.lua's output: the timer due at 0.1 s fired

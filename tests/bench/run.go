@@ -1,13 +1,15 @@
 //go:build ignore
 
 // Command run is loopscript's benchmark suite. It builds loopscript, runs the
-// seven workloads (W1..W7, see README.md beside this file) on loopscript and
+// ten workloads (W1..W10, see README.md beside this file) on loopscript and
 // on every peer installed here (Twisted, Node.js, Lua 5.4 + luv, goja_nodejs,
-// and bare gopher-lua as the floor), several times each, and prints a
+// and bare gopher-lua as the floor; the network workloads W8-W10 on
+// loopscript, Twisted and Node.js, driven by netload/), several times each,
+// and prints a
 // Markdown table of the medians with the loopscript/peer ratio beside each
 // peer. From the repository root:
 //
-//	go run tests/bench/run.go                # all of it, 5 runs each (about 10 minutes)
+//	go run tests/bench/run.go                # all of it, 5 runs each (about 25 minutes)
 //	go run tests/bench/run.go -quick         # smoke run: small sizes, 1 run
 //	go run tests/bench/run.go -only W3,W5 -peers loopscript,node -runs 3
 //
@@ -61,9 +63,17 @@ type benchCase struct {
 	quiet   bool // the workload floods stderr: send it to /dev/null
 	check   func(kv map[string]string) error
 	metrics []metric
+	// The network workloads (W8-W10): the implementation runs a server,
+	// which tests/bench/netload drives with these arguments.
+	driver []string
+	// peers, when set, are the only implementations that run the case,
+	// each with its own file (for loopscript a path from the repository
+	// root, without ".lua", when it is one of scripts/).
+	peers map[string]string
+	fds   uint64 // descriptors the server and the client each need open at once (RLIMIT_NOFILE)
 }
 
-func cases(quick bool) []benchCase {
+func cases(root string, quick bool) []benchCase {
 	size := func(full, small string) []string {
 		if quick {
 			return []string{small}
@@ -84,7 +94,7 @@ func cases(quick bool) []benchCase {
 	w7secs := size("2", "0.5")
 	secs, _ := strconv.ParseFloat(w7secs[0], 64)
 	w7ideal := strconv.Itoa(int(secs*1000) + 1) // one call at once, then one per ms
-	return []benchCase{
+	return append([]benchCase{
 		{id: "W1 startup", file: "w1_startup", metrics: []metric{wall, cpu, rss},
 			check: func(kv map[string]string) error {
 				if _, ok := kv["hello"]; !ok {
@@ -109,7 +119,53 @@ func cases(quick bool) []benchCase {
 			metrics: []metric{{"us_per_error", "µs per error", true}, rss, cpu}},
 		{id: "W7 looping", file: "w7_looping", args: w7secs, kinds: true,
 			metrics: []metric{{"calls", "calls (ideal " + w7ideal + ")", true}, {"drift_ms", "drift ms", false}, cpu}},
+	}, netCases(root, quick)...)
+}
+
+// netCases are the network workloads, each a server under the load of
+// tests/bench/netload (see netload/main.go): W8 100 clients fetching a poem
+// at once from the fast poetry server, W9 idle connections held by the line
+// echo server (its memory per connection, on epoll), W10 echo round trips
+// on 100 connections. loopscript runs the scripts of scripts/ themselves.
+func netCases(root string, quick bool) []benchCase {
+	pick := func(full, small string) string {
+		if quick {
+			return small
+		}
+		return full
 	}
+	serverArgs := []string{"--port", "0", "--iface", "127.0.0.1"}
+	poetry := map[string]string{"loopscript": "scripts/fastpoetry", "twisted": "w8_poetry", "node": "w8_poetry"}
+	echo := map[string]string{"loopscript": "scripts/echo", "twisted": "w10_echo", "node": "w10_echo"}
+	serverCPU := metric{"server_cpu_ms", "server CPU ms", true}
+	serverRSS := metric{"server_peak_rss_mb", "server peak RSS MB", true}
+	var list []benchCase
+	for _, poem := range []string{"the-keeper.txt", "the-long-tide.txt"} {
+		file := filepath.Join(root, "scripts", "poetry", poem)
+		size := "?"
+		if st, err := os.Stat(file); err == nil {
+			size = fmt.Sprintf("%.1f KiB", float64(st.Size())/1024)
+		}
+		list = append(list, benchCase{id: "W8 poetry " + size, file: "w8_poetry", peers: poetry,
+			args:   append(slices.Clone(serverArgs), file),
+			driver: []string{"fetch", "-clients", "100", "-rounds", pick("10", "2"), "-expect", file},
+			metrics: []metric{{"round_ms", "ms for 100 clients at once", true}, {"poems_per_s", "poems/s", true},
+				{"client_p50_ms", "one client's ms, p50", true},
+				{"slow_connects_per_round", "connects waiting for a SYN retry (of 100)", false},
+				serverCPU, serverRSS}})
+	}
+	conns := pick("10000", "1000")
+	n, _ := strconv.ParseUint(conns, 10, 64)
+	list = append(list,
+		benchCase{id: "W9 idle " + conns, file: "w10_echo", peers: echo, args: serverArgs,
+			driver: []string{"idle", "-conns", conns}, fds: n + 100,
+			metrics: []metric{{"kb_per_conn", "KiB RSS per connection", true}, {"base_rss_mb", "RSS MB before", true},
+				{"rss_mb", "RSS MB with the connections", true}, {"connect_s", "s to connect all", true}}},
+		benchCase{id: "W10 echo", file: "w10_echo", peers: echo, args: serverArgs,
+			driver: []string{"echo", "-conns", "100", "-size", "64", "-secs", pick("5", "1")},
+			metrics: []metric{{"rt_per_s", "round trips/s (100 conns, 64 B)", true}, {"p50_us", "p50 µs", true},
+				{"p99_us", "p99 µs", true}, serverCPU, serverRSS}})
+	return list
 }
 
 var reactorKinds = []string{"epoll", "poll", "select"}
@@ -132,6 +188,7 @@ type options struct {
 	peers  map[string]bool
 	out    string
 	logRun bool
+	notes  []string // cases skipped, and why
 }
 
 func main() {
@@ -185,11 +242,22 @@ func run(o options) error {
 	defer os.RemoveAll(tmp)
 
 	impls := implementations(root, bench, tmp, o)
+	if out, err := goBuild(root, netloadBin(tmp), "tests/bench/netload/main.go"); err != nil {
+		return fmt.Errorf("cannot build tests/bench/netload: %s", out)
+	}
+	fdLimit := raiseFileLimit()
 	var selected []benchCase
-	for _, c := range cases(o.quick) {
-		if o.only == nil || o.only[strings.Fields(c.id)[0]] {
-			selected = append(selected, c)
+	for _, c := range cases(root, o.quick) {
+		if o.only != nil && !o.only[strings.Fields(c.id)[0]] {
+			continue
 		}
+		if c.fds > fdLimit {
+			note := fmt.Sprintf("%s: skipped (needs %d open descriptors; ulimit -n allows %d)", c.id, c.fds, fdLimit)
+			fmt.Fprintln(os.Stderr, "note: "+note)
+			o.notes = append(o.notes, note)
+			continue
+		}
+		selected = append(selected, c)
 	}
 
 	// Runs are interleaved (every case on every implementation, then again)
@@ -202,13 +270,16 @@ func run(o options) error {
 				if im.skip != "" || (im.only != nil && !im.only[c.file]) {
 					continue
 				}
+				if _, ok := c.peers[im.name]; c.peers != nil && !ok {
+					continue
+				}
 				kinds := []string{""}
 				if c.kinds && im.kinds {
 					kinds = reactorKinds
 				}
 				for _, kind := range kinds {
 					fmt.Fprintf(os.Stderr, "run %d/%d  %-16s %-10s %s\n", r, o.runs, c.id, im.name, kind)
-					m, line, err := runOne(im, c, kind, bench)
+					m, line, err := runOne(im, c, kind, bench, tmp)
 					if err != nil {
 						failures++
 						fmt.Fprintf(os.Stderr, "  FAILED: %v\n", err)
@@ -284,7 +355,11 @@ func implementations(root, bench, tmp string, o options) []impl {
 		if kind != "" {
 			argv = append(argv, "--reactor", kind)
 		}
-		return append(append(argv, filepath.Join(bench, "loopscript", file+".lua")), args...)
+		script := filepath.Join(bench, "loopscript", file+".lua")
+		if strings.HasPrefix(file, "scripts/") {
+			script = filepath.Join(root, file+".lua")
+		}
+		return append(append(argv, script), args...)
 	}
 	add(lsImpl)
 
@@ -389,8 +464,15 @@ func moduleVersion(gomod, module string) string {
 
 // runOne runs one workload once and returns its measurements: the pairs of
 // its result line plus wall_ms, cpu_ms and rss_mb (and idle_* for W4).
-func runOne(im impl, c benchCase, kind string, bench string) (map[string]float64, string, error) {
-	argv := im.argv(c.file, kind, c.args)
+func runOne(im impl, c benchCase, kind, bench, tmp string) (map[string]float64, string, error) {
+	file := c.file
+	if f, ok := c.peers[im.name]; ok {
+		file = f
+	}
+	argv := im.argv(file, kind, c.args)
+	if c.driver != nil {
+		argv = append(append(append([]string{netloadBin(tmp)}, c.driver...), "--"), argv...)
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = bench
 	cmd.Env = os.Environ()
@@ -547,6 +629,9 @@ func render(o options, impls []impl, selected []benchCase, results map[string][]
 			fmt.Fprintf(&b, "- %s: %s\n", im.name, im.version)
 		}
 	}
+	for _, note := range o.notes {
+		fmt.Fprintf(&b, "- %s\n", note)
+	}
 	b.WriteString("\nEach peer column is followed by loopscript/peer (below 1: loopscript uses less).\n")
 	b.WriteString("Rows marked [kind] ran loopscript and Twisted on that reactor; the other peers have one loop (libuv's or Go's).\n\n")
 
@@ -670,4 +755,20 @@ func cstr(b []int8) string {
 		s = append(s, byte(c))
 	}
 	return string(s)
+}
+
+func netloadBin(tmp string) string { return filepath.Join(tmp, "netload") }
+
+// raiseFileLimit raises the soft RLIMIT_NOFILE to the hard limit (the
+// servers and netload inherit it) and returns it.
+func raiseFileLimit() uint64 {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0
+	}
+	lim.Cur = lim.Max
+	if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim) != nil {
+		syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	}
+	return lim.Cur
 }

@@ -1,0 +1,256 @@
+package luabind
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// require("defer") is written in Lua (lua/defer.lua). This file gives it
+// what Lua cannot do: a protected call that keeps the traceback of the
+// error, the address of a table for tostring, an __index whose errors point
+// at the script's line, and the register of the Deferreds
+// whose chain ended in a failure nothing handled, which the Runtime reports
+// when the run ends (ReportUnhandled).
+
+// deferState is the Go side of the "defer" module for one Runtime.
+type deferState struct {
+	// unhandled maps a Deferred (its Lua table) to the failure its chain
+	// last ended in, while nothing has handled it.
+	unhandled map[*lua.LTable]unhandledFailure
+	seq       int // orders the reports as the failures happened
+}
+
+type unhandledFailure struct {
+	seq     int
+	failure lua.LValue
+}
+
+// deferCore is the table lua/defer.lua receives as its chunk argument.
+func (rt *Runtime) deferCore() *lua.LTable {
+	L := rt.L
+	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"try":          rt.deferTry,
+		"address":      deferAddress,
+		"unhandled":    rt.deferUnhandled,
+		"index":        deferIndex,
+		"report_error": rt.deferReportError,
+	})
+}
+
+// try(fn, ...) calls fn(...) in protected mode and returns true, or false,
+// the error value and the traceback taken where it was raised ("stack
+// traceback:\n\t..." without the frames of lua/defer.lua; "" if none).
+// os.exit is not caught. A time limit's interruption is caught like any
+// error, but the next instruction of the caller raises it again.
+func (rt *Runtime) deferTry(L *lua.LState) int {
+	nargs := L.GetTop() - 1
+	if nargs < 0 {
+		L.Push(lua.LNil)
+		nargs = 0
+	}
+	if len(rt.catches) >= maxCNesting {
+		L.SetTop(0)
+		L.Push(lua.LFalse)
+		L.Push(lua.LString(errCStack))
+		L.Push(lua.LString(""))
+		return 3
+	}
+	L.Insert(rt.runner, 1)
+	apiErr := rt.protectRunner(L, nargs, 0, nil)
+	if apiErr == nil {
+		L.Push(lua.LTrue)
+		return 1
+	}
+	rt.raiseExit(L)
+	value, trace := apiErr.Object, apiErr.StackTrace
+	if apiErr.Type == lua.ApiErrorPanic {
+		value = errorValue(apiErr)
+		_, trace = goPanicMessage("", apiErr.StackTrace)
+	}
+	L.SetTop(0)
+	L.Push(lua.LFalse)
+	L.Push(value)
+	L.Push(lua.LString(withoutDeferFrames(trace)))
+	return 3
+}
+
+// deferSource is the chunk name of lua/defer.lua in tracebacks.
+const deferSource = "=loopscript/defer.lua:"
+
+// withoutDeferFrames drops the frames of lua/defer.lua from a traceback,
+// and the Go frame of try they call through: the run loop of a Deferred is
+// plumbing; the script's callbacks and the line that fired the Deferred
+// are what a reader looks for.
+func withoutDeferFrames(tb string) string {
+	if !strings.Contains(tb, deferSource) {
+		return tb
+	}
+	lines := strings.Split(tb, "\n")
+	kept := lines[:0]
+	for i, line := range lines {
+		if strings.HasPrefix(line, "\t"+deferSource) {
+			continue
+		}
+		// A Go frame called from defer.lua: the try below the callback.
+		if strings.HasPrefix(line, "\t[C]:") && i+1 < len(lines) && strings.HasPrefix(lines[i+1], "\t"+deferSource) {
+			continue
+		}
+		kept = append(kept, line)
+	}
+	if len(kept) == 1 { // the header alone
+		return ""
+	}
+	return strings.Join(kept, "\n")
+}
+
+// address(t) is the address tostring shows for a table ("0xc000123456"),
+// for a Deferred's own tostring, which replaces the plain one.
+func deferAddress(L *lua.LState) int {
+	L.Push(lua.LString(fmt.Sprintf("%p", L.CheckTable(1))))
+	return 1
+}
+
+// unhandled(d, failure) records that d's chain ended in failure, which
+// nothing has handled yet; unhandled(d) (failure nil) that it no longer
+// holds one. A Deferred recorded again keeps its first place in the order.
+func (rt *Runtime) deferUnhandled(L *lua.LState) int {
+	d := L.CheckTable(1)
+	f := L.Get(2)
+	s := &rt.deferred
+	if f == lua.LNil {
+		delete(s.unhandled, d)
+		return 0
+	}
+	if s.unhandled == nil {
+		s.unhandled = map[*lua.LTable]unhandledFailure{}
+	}
+	u, ok := s.unhandled[d]
+	if !ok {
+		s.seq++
+		u.seq = s.seq
+	}
+	u.failure = f
+	s.unhandled[d] = u
+	return 0
+}
+
+// index(type_name, methods, fields) is the __index of objects that are
+// tables with integer keys only (a Deferred): a method from methods, a field
+// from its slot (fields maps names to slots: d.called is d[1]), or else
+// "TYPE has no field 'x' (did you mean 'y'?)" raised at the script's line.
+// A Go function, so that the miss is the script's error and not a line of
+// lua/defer.lua.
+func deferIndex(L *lua.LState) int {
+	typeName := L.CheckString(1)
+	methods := L.CheckTable(2)
+	slots := map[string]int{}
+	L.CheckTable(3).ForEach(func(k, v lua.LValue) {
+		if n, ok := v.(lua.LNumber); ok {
+			slots[lua.LVAsString(k)] = int(n)
+		}
+	})
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		key := L.Get(2)
+		if key.Type() == lua.LTNumber {
+			return 0 // an empty slot: nil, the value it holds
+		}
+		if s, ok := key.(lua.LString); ok {
+			if m := methods.RawGetString(string(s)); m != lua.LNil {
+				L.Push(m)
+				return 1
+			}
+			if slot, ok := slots[string(s)]; ok {
+				if t, ok := L.Get(1).(*lua.LTable); ok {
+					L.Push(t.RawGetInt(slot))
+					return 1
+				}
+			}
+		}
+		names := tableNames(methods)
+		for name := range slots {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		raiseNoField(L, typeName, key, names)
+		return 0
+	}))
+	return 1
+}
+
+// report_error(what, err, traceback) reports an error nothing can catch
+// (a DeferredList member's canceller raising) as a callback's error:
+// "Unhandled error in canceller:".
+func (rt *Runtime) deferReportError(L *lua.LState) int {
+	what := L.CheckString(1)
+	value := L.Get(2)
+	rt.report(&CallbackError{
+		Function:  what,
+		Message:   rt.errorText(L, value),
+		Traceback: lua.LVAsString(L.Get(3)),
+		value:     value,
+	})
+	return 0
+}
+
+// ReportUnhandled reports each failure that a Deferred's chain ended in and
+// nothing handled, once, in the order they happened, as a callback's error
+// is reported (Config.OnError, or Stderr):
+//
+//	Unhandled error in Deferred:
+//	Failure: string: x.lua:3: oops
+//	stack traceback:
+//		x.lua:3: in function <x.lua:2>
+//		...
+//
+// The traceback is where the error was raised; a Failure made from a value
+// (d:errback(v), defer.fail(v)) has none. Twisted prints the same report
+// when such a Deferred is garbage-collected, which in a script means at
+// exit; gopher-lua has no finalizers, so host calls this when a run ends.
+// It returns how many it reported.
+func (rt *Runtime) ReportUnhandled() int {
+	s := &rt.deferred
+	if len(s.unhandled) == 0 {
+		return 0
+	}
+	pending := make([]unhandledFailure, 0, len(s.unhandled))
+	for _, u := range s.unhandled {
+		pending = append(pending, u)
+	}
+	s.unhandled = nil
+	sort.Slice(pending, func(i, j int) bool { return pending[i].seq < pending[j].seq })
+	for _, u := range pending {
+		rt.report(rt.unhandledReport(u.failure))
+	}
+	return len(pending)
+}
+
+// unhandledReport is the report of an unhandled failure: its type and
+// message as Twisted's last line words them, and its traceback.
+func (rt *Runtime) unhandledReport(f lua.LValue) *CallbackError {
+	L := rt.L
+	typ := lua.LVAsString(L.GetField(f, "type"))
+	message := ""
+	if m := L.GetField(f, "get_error_message"); m != lua.LNil {
+		L.Push(m)
+		L.Push(f)
+		if rt.pcall(L, 1, 1) == nil {
+			message = lua.LVAsString(L.Get(-1))
+			L.Pop(1)
+		} else {
+			message = "(error in the error's __tostring)"
+		}
+	}
+	tb := ""
+	if t, ok := L.GetField(f, "traceback").(lua.LString); ok {
+		tb = string(t)
+	}
+	return &CallbackError{
+		Function:  "Deferred",
+		Message:   "Failure: " + typ + ": " + message,
+		Traceback: tb,
+		value:     f,
+	}
+}
