@@ -333,7 +333,8 @@ reactor.run()`, inFds[0], outFds[1])
 		{"AllowStdio", host.Sandbox{AllowStdio: true}, "ConnectionDone\n"},
 	} {
 		var out strings.Builder
-		h, err := host.New(host.Options{Stdout: &out, Sandbox: &tc.sandbox, MaxRunTime: 20 * time.Second})
+		// Generous limits: the test is about the sandbox rules, not time.
+		h, err := host.New(host.Options{Stdout: &out, Sandbox: &tc.sandbox, MaxCallbackTime: 10 * time.Second, MaxRunTime: 20 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
