@@ -174,6 +174,9 @@ func (rt *Runtime) modules() []module {
 		{"socket", rt.openSocket},
 		{"basic", rt.embeddedLoader("basic")},
 		{"defer", rt.embeddedLoader("defer")},
+		{"utils", rt.embeddedLoader("utils")},
+		{"endpoints", rt.embeddedLoader("endpoints")},
+		{"log", rt.embeddedLoader("log")},
 	}
 	for _, kind := range reactor.PollerNames {
 		mods = append(mods, module{kind + "reactor", strictLoader(kind+"reactor", rt.openInstaller(kind))})

@@ -49,4 +49,3 @@ local d = port:stop_listening():add_callback(function() return "after close" end
 d:add_callback(print)`, want: "after close\n"},
 	})
 }
-

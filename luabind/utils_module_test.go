@@ -41,8 +41,9 @@ func runAsyncLua(t *testing.T, cfg Config, code string) asyncRun {
 	}))
 	const prelude = `reactor, defer, utils, endpoints, protocol = require("reactor"), require("defer"), require("utils"), require("endpoints"), require("protocol")
 guard = reactor.call_later(20, function() print("TIMEOUT") reactor.stop() end)
--- finish(d) stops the reactor once d has fired, whichever way.
-function finish(d) d:add_both(function(v) if guard:active() then guard:cancel() end reactor.stop() return v end) end
+-- finish(d) stops the reactor once d has fired, whichever way (on a later
+-- turn: d may have fired before reactor.run).
+function finish(d) d:add_both(function(v) if guard:active() then guard:cancel() end reactor.call_later(0, reactor.stop) return v end) end
 `
 	var run asyncRun
 	for _, chunk := range []struct{ name, code string }{{"prelude.lua", prelude}, {"test.lua", code}} {
