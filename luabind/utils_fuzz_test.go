@@ -150,10 +150,10 @@ func isDeferred(L *lua.LState, v lua.LValue) bool {
 // process started must end. AllowIO refuses every program but /bin/true.
 // Run it with: go test -fuzz FuzzUtilsArgs ./luabind
 func FuzzUtilsArgs(f *testing.F) {
-	f.Add([]byte{0, 0, 5, 18}, "x", 1.0)     // get_process_output("/bin/true", {})
-	f.Add([]byte{1, 0, 3, 6}, "A", 2.0)      // get_process_value("/bin/true", {s, s}, {env = {[s] = s}})
-	f.Add([]byte{2, 0, 4, 7}, "/", 0.0)      // get_process_output_and_value(..., {s, n}, {path = s})
-	f.Add([]byte{0, 0, 18, 8}, "", 0.0)      // errortoo
+	f.Add([]byte{0, 0, 5, 18}, "x", 1.0)       // get_process_output("/bin/true", {})
+	f.Add([]byte{1, 0, 3, 6}, "A", 2.0)        // get_process_value("/bin/true", {s, s}, {env = {[s] = s}})
+	f.Add([]byte{2, 0, 4, 7}, "/", 0.0)        // get_process_output_and_value(..., {s, n}, {path = s})
+	f.Add([]byte{0, 0, 18, 8}, "", 0.0)        // errortoo
 	f.Add([]byte{1, 1, 9, 22}, "a\x00b", -1.0) // s as program (refused), bad options
 	f.Add([]byte{0, 17, 17, 17}, "", math.NaN())
 	f.Add([]byte{2, 10, 10, 10}, "sh", 1e300)
@@ -197,7 +197,7 @@ func FuzzEndpointArgs(f *testing.F) {
 	f.Add([]byte{0, 10, 11, 2, 13, 16}, "x", 1.0)         // TCP4ClientEndpoint(reactor, "127.0.0.1", n, {timeout = n}):connect(factory)
 	f.Add([]byte{1, 10, 12, 14, 16, 0}, "127.0.0.1", 0.0) // TCP4ServerEndpoint(reactor, 0, {interface = s}):listen(factory)
 	f.Add([]byte{2, 10, 11, 2, 18, 16}, "", 80.0)         // connect_protocol
-	f.Add([]byte{0, 10, 1, 2, 21, 20}, "h", 65536.0)        // bind_address, a factory whose build_protocol is a number
+	f.Add([]byte{0, 10, 1, 2, 21, 20}, "h", 65536.0)      // bind_address, a factory whose build_protocol is a number
 	f.Add([]byte{1, 17, 17, 17, 17, 17}, "", math.NaN())
 	f.Add([]byte{1, 10, 2, 15, 23, 0}, "", 3.5)
 	f.Fuzz(func(t *testing.T, program []byte, s string, n float64) {
