@@ -43,6 +43,16 @@ local d = endpoints.TCP4ServerEndpoint(reactor, 0, {interface = "127.0.0.1"}):li
 end):add_callback(function(port) return port:stop_listening() end)
 finish(d)
 reactor.run()`, want: "listening\t127.0.0.1\nconnected\ttrue\ttrue\nclient got\tping\nclient lost\tConnectionDone\n"},
+		{name: "a bind address", code: `
+finish(endpoints.TCP4ServerEndpoint(reactor, 0, {interface = "127.0.0.1"}):listen(server):add_callback(function(port)
+  return endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", port:get_host().port, {bind_address = {"127.0.0.1", 0}}):connect(client):add_callback(function(p)
+    print("bound", p.transport:get_host().host)
+    local done = defer.Deferred()
+    reactor.call_later(0.3, function() done:callback(port) end)
+    return done
+  end)
+end):add_callback(function(port) return port:stop_listening() end))
+reactor.run()`, want: "bound\t127.0.0.1\nclient got\tping\nclient lost\tConnectionDone\n"},
 		{name: "all interfaces by default", code: `
 finish(endpoints.TCP4ServerEndpoint(reactor, 0):listen(server):add_callback(function(port)
   print(port:get_host().host)
@@ -129,7 +139,7 @@ func TestEndpointArgumentErrors(t *testing.T) {
 		{`endpoints.TCP4ClientEndpoint(reactor, "", 1)`, "bad argument #2 to 'TCP4ClientEndpoint' (non-empty host expected)"},
 		{`endpoints.TCP4ClientEndpoint(reactor, "h", 0)`, "bad argument #3 to 'TCP4ClientEndpoint' (port in 1-65535 expected, got 0)"},
 		{`endpoints.TCP4ClientEndpoint(reactor, "h", 1, {timeout = -1})`, "bad argument #4 to 'TCP4ClientEndpoint' (option 'timeout' must be a positive number of seconds, got -1)"},
-		{`endpoints.TCP4ClientEndpoint(reactor, "h", 1, {bind_address = {"127.0.0.1", 0}})`, "bad argument #4 to 'TCP4ClientEndpoint' (option 'bind_address' is not supported (connect_tcp cannot choose the local address))"},
+		{`endpoints.TCP4ClientEndpoint(reactor, "h", 1, {bind_address = "127.0.0.1"})`, "bad argument #4 to 'TCP4ClientEndpoint' (option 'bind_address' must be a table {host, port}, got string)"},
 		{`endpoints.TCP4ClientEndpoint(reactor, "h", 1, {tmeout = 1})`, "bad argument #4 to 'TCP4ClientEndpoint' (unknown option 'tmeout'; the options are bind_address, timeout)"},
 		{`endpoints.TCP4ServerEndpoint(reactor, 70000)`, "bad argument #2 to 'TCP4ServerEndpoint' (port in 0-65535 expected, got 70000)"},
 		{`endpoints.TCP4ServerEndpoint(reactor, 0, {backlog = 0})`, "bad argument #3 to 'TCP4ServerEndpoint' (option 'backlog' must be an integer in 1-65536, got 0)"},

@@ -121,9 +121,12 @@ local function interface_string(v)
 	end
 end
 
-local function unsupported_bind()
-	-- connect_tcp cannot bind the local end yet; refusing beats ignoring it.
-	return "is not supported (connect_tcp cannot choose the local address)"
+local function bind_table(v)
+	-- connect_tcp checks the host and port; a mistake there fails the
+	-- Deferred, as in Twisted.
+	if type(v) ~= "table" then
+		return "must be a table {host, port}, got " .. type(v)
+	end
 end
 
 local function check_factory(factory, n, name)
@@ -161,7 +164,7 @@ ClientEndpoint.__tostring = function(e)
 	return "<TCP4ClientEndpoint " .. e.host .. ":" .. e.port .. ">"
 end
 
-local client_options = {timeout = positive_number, bind_address = unsupported_bind}
+local client_options = {timeout = positive_number, bind_address = bind_table}
 
 function M.TCP4ClientEndpoint(r, host, port, opts)
 	local name = "TCP4ClientEndpoint"
