@@ -69,10 +69,11 @@ type pyResult struct {
 // runPython runs a tutorial program with Twisted's Python (at most 60 s:
 // the timed ones take 10 s of real time) and returns what it printed,
 // whatever its exit status.
-func runPython(t *testing.T, py string, args ...string) pyResult {
+func runPython(t *testing.T, stdin, py string, args ...string) pyResult {
 	t.Helper()
 	cmd := exec.Command(py, args...)
 	cmd.Dir = repoRoot
+	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -130,8 +131,10 @@ func sameTracebackShape(t *testing.T, lua, python string) {
 // must print the same once in Lua's shape (a custom compare for the
 // programs whose output holds a traceback).
 type portCase struct {
+	name    string   // added to the script's in the subtest's name, when one script has several cases
 	script  string   // under scripts/, and the original's path under twisted-intro with .py
 	args    []string // loopscript's options before the script, then "--", then the script's
+	stdin   string
 	stdout  []check
 	code    int
 	stderr  []check
@@ -183,6 +186,17 @@ func portCases(t *testing.T) []portCase {
 			firstLine("Unhandled error in Deferred:"),
 			contains("\nFailure: Exception: oops\n", fmt.Sprintf("\tscripts/twisted-deferred/defer-unhandled.lua:%d: in function 'callback'\n",
 				lineOf(t, "scripts/twisted-deferred/defer-unhandled.lua", `error(Exception("oops"))`)))}},
+
+		{name: "/narrow", script: "twisted-deferred/deferred-simulator", args: []string{"--", "--narrow"}, stdin: "r good f bad\n\n",
+			stdout:  []check{firstLine("Enter a list of callback/errback pairs in the form:"), contains(simulatorNarrow)},
+			compare: sameSimulatorOutput},
+		{name: "/bad-input", script: "twisted-deferred/deferred-simulator", stdin: "\nx y\nr toolong p\nr a\nr a p q\n  \nR Ab F cd\nre 1 pa\nfa x r yy\n\n",
+			stdout: []check{contains("possible.\n\nYou must enter at least one pair.\nERROR: bad command: x\n" +
+				"ERROR: result more than 6 chars long: toolong\nERROR: missing command\nERROR: extra arguments\n" +
+				"ERROR: missing command\n"), count("return Ab", 1), count("fail cd", 1), count("passthru", 3),
+				contains("d.callback(initial)", "d.errback(initial*)"), count("\n", 72)},
+			compare: sameSimulatorOutput},
+		{name: "/eof", script: "twisted-deferred/deferred-simulator", stdin: "r a p\n", stdout: []check{contains("as wide as possible.\n\n")}},
 
 		{script: "deferred-list/deferred-list-1", stdout: []check{is("Empty List.\nAdding Callback.\nWe got: {}\n")}},
 		{script: "deferred-list/deferred-list-2", stdout: []check{is("One Deferred.\nAdding Callback.\nFiring d1.\nWe got: {{true, \"d1 result\"}}\n")}},
@@ -237,6 +251,43 @@ func portCases(t *testing.T) []portCase {
 	}
 }
 
+// simulatorNarrow is deferred-simulator --narrow's drawing of one pair,
+// "r good f bad", and how it runs fired either way.
+var simulatorNarrow = "possible.\n\n" + padded(38, "", "               Deferred", "               --------", "",
+	"------------------  ------------------", "|                |  |                |", "|  return good   |  |    fail bad    |",
+	"|                |  |                |", "------------------  ------------------") + "\n" +
+	padded(38, "", "", "         d.callback(initial)", "         -------------------", "", "     initial", "        |", "        |",
+		"       \\|/", "------------------", "|    initial     |", "|                |", "|      good      |", "------------------",
+		"        |", "        |", "       \\|/", "       good") + "\n" +
+	padded(48, "", "", "         d.errback(initial*)", "         -------------------", "", "                         initial*",
+		"                            |", "                            |", "                           \\|/", "                    ------------------",
+		"                    |    initial*    |", "                    |                |", "                    |      bad*      |",
+		"                    ------------------", "                            |", "                            |",
+		"                           \\|/", "                           bad*") + "\n"
+
+// padded is lines, each padded with spaces to width, as the simulator's
+// screen prints them.
+func padded(width int, lines ...string) string {
+	var b strings.Builder
+	for _, line := range lines {
+		fmt.Fprintf(&b, "%-*s\n", width, line)
+	}
+	return b.String()
+}
+
+// tooLongPython is how the original prints a BadInput with two arguments:
+// Python's repr of the tuple; the port prints "MESSAGE: VALUE".
+var tooLongPython = regexp.MustCompile(`ERROR: \('result more than 6 chars long', '([^']*)'\)`)
+
+func sameSimulatorOutput(t *testing.T, lua result, py pyResult) {
+	t.Helper()
+	want := tooLongPython.ReplaceAllString(py.stdout, "ERROR: result more than 6 chars long: $1")
+	if lua.stdout != want {
+		t.Errorf("stdout:\n%s\nthe original's:\n%s", lua.stdout, py.stdout)
+	}
+	sameTracebackShape(t, lua.stderr, py.stderr)
+}
+
 const listFailed = "Firing d1.\nFiring d2 with errback.\nWe got: {{true, \"d1 result\"}, {false, <Failure Exception: d2 failure>}}\n"
 
 const failureExamplesHead = "Just making an exception:\n\n" +
@@ -257,21 +308,25 @@ func splitArgs(args []string) (options, scriptArgs []string) {
 func TestPorts(t *testing.T) {
 	t.Parallel()
 	for _, c := range portCases(t) {
-		t.Run(c.script, func(t *testing.T) {
+		t.Run(c.script+c.name, func(t *testing.T) {
 			t.Parallel()
 			script := "scripts/" + c.script + ".lua"
 			checkLeadingComment(t, filepath.Join(repoRoot, script))
 			options, scriptArgs := splitArgs(c.args)
-			r := run(t, append(append(options, script), scriptArgs...)...)
+			r := runStdin(t, c.stdin, append(append(options, script), scriptArgs...)...)
 			masked := r
 			masked.stdout = maskAddresses(r.stdout)
 			expect(t, masked, c.code, c.stdout, c.stderr)
 
 			t.Run("twisted", func(t *testing.T) {
 				intro, py := twistedIntro(t), twistedPython(t)
-				// The originals take no arguments (defer-block has no
-				// --scale: it sleeps its 11 s; defer-cancel-9..11 take 10 s).
-				orig := runPython(t, py, filepath.Join(intro, c.script+".py"))
+				// The script's arguments are the original's, but for
+				// defer-block's --scale, an addition: the original sleeps
+				// its 11 s (and defer-cancel-9..11 take their 10 s).
+				if strings.HasSuffix(c.script, "defer-block") {
+					scriptArgs = nil
+				}
+				orig := runPython(t, c.stdin, py, append([]string{filepath.Join(intro, c.script+".py")}, scriptArgs...)...)
 				if orig.code != c.code {
 					t.Errorf("the original exited with %d, the port with %d\nstderr:\n%s", orig.code, c.code, orig.stderr)
 				}
@@ -347,7 +402,7 @@ func TestPortedClients(t *testing.T) {
 			t.Run("twisted", func(t *testing.T) {
 				intro, py := twistedIntro(t), twistedPython(t)
 				for range times {
-					orig := runPython(t, py, append([]string{filepath.Join(intro, c.script+".py")}, c.args...)...)
+					orig := runPython(t, "", py, append([]string{filepath.Join(intro, c.script+".py")}, c.args...)...)
 					stdout, stderr := toLuaShape(orig.stdout), toLuaShape(orig.stderr)
 					good := allowedOutput(c.allowed, stdout, stderr)
 					if c.pyAllowed != nil {
