@@ -359,6 +359,9 @@ type clientRun struct {
 	// pyAllowed, when set, replaces allowed for the original (client 5.0
 	// prints the repr of the poem's bytes where the port prints the poem).
 	pyAllowed func(stdout, stderr string) bool
+	// stack, when set, replaces allowed for both: the output holds a
+	// stack trace, compared by shape.
+	stack func(t *testing.T, stdout, stderr string, python bool)
 }
 
 func TestPortedClients(t *testing.T) {
@@ -371,19 +374,20 @@ func TestPortedClients(t *testing.T) {
 	lower := strings.ToLower(poem)
 	random := [][2]string{{lower + "\n", ""}, {"Cummingsify failed!\n" + poem + "\n", ""}, {"", "The poem download failed.\n"}}
 	runs := []clientRun{
-		{"3.0", "twisted-client-3/get-poetry", []string{ok, ok}, [][2]string{{poem + "\n" + poem + "\n", ""}}, nil},
-		{"3.1", "twisted-client-3/get-poetry-1", []string{ok, refused}, [][2]string{{poem + "\n", "Poem failed: " + refusedFailure + "\n"}}, nil},
-		{"4.0", "twisted-client-4/get-poetry", []string{ok, refused}, [][2]string{{poem + "\n", "Poem failed: " + refusedFailure + "\n"}}, nil},
+		{"3.0", "twisted-client-3/get-poetry", []string{ok, ok}, [][2]string{{poem + "\n" + poem + "\n", ""}}, nil, nil},
+		{"3.1", "twisted-client-3/get-poetry-1", []string{ok, refused}, [][2]string{{poem + "\n", "Poem failed: " + refusedFailure + "\n"}}, nil, nil},
+		{"4.0", "twisted-client-4/get-poetry", []string{ok, refused}, [][2]string{{poem + "\n", "Poem failed: " + refusedFailure + "\n"}}, nil, nil},
 		{"5.0", "twisted-client-5/get-poetry", []string{ok}, random, func(stdout, stderr string) bool {
 			return stdout == lower+"\n" && stderr == "" ||
 				strings.HasPrefix(stdout, "Cummingsify failed!\nb") && stderr == "" || // b"The Keeper's Ledger\n..."
 				stdout == "" && stderr == "The poem download failed.\n"
-		}},
-		{"5.1", "twisted-client-5/get-poetry-1", []string{ok}, random, nil},
+		}, nil},
+		{"5.1", "twisted-client-5/get-poetry-1", []string{ok}, random, nil, nil},
 		{"6.0", "twisted-client-6/get-poetry", []string{strconv.Itoa(xformPort), ok, refused},
-			[][2]string{{lower + "\n" + refusedFailure + "\n", "The poem download failed.\n"}}, nil},
+			[][2]string{{lower + "\n" + refusedFailure + "\n", "The poem download failed.\n"}}, nil, nil},
+		{"4.0 with stacktrace", "twisted-client-4/get-poetry-stack", []string{ok}, nil, nil, stackOfFirstPoem(t)},
 		{"6.0 without the transform server", "twisted-client-6/get-poetry", []string{down, ok},
-			[][2]string{{poem + "\n", "Cummingsify failed!\n"}}, nil},
+			[][2]string{{poem + "\n", "Cummingsify failed!\n"}}, nil, nil},
 	}
 	for _, c := range runs {
 		t.Run(c.name, func(t *testing.T) {
@@ -395,7 +399,9 @@ func TestPortedClients(t *testing.T) {
 			}
 			for range times {
 				r := start(t, "", underLoad(append([]string{"scripts/" + c.script + ".lua"}, c.args...)...)...).wait(30 * time.Second)
-				if r.code != 0 || !allowedOutput(c.allowed, r.stdout, r.stderr) {
+				if c.stack != nil {
+					c.stack(t, r.stdout, r.stderr, false)
+				} else if r.code != 0 || !allowedOutput(c.allowed, r.stdout, r.stderr) {
 					t.Errorf("exit status %d\nstdout:\n%s\nstderr:\n%s\nwant one of %d allowed outputs", r.code, r.stdout, r.stderr, len(c.allowed))
 				}
 			}
@@ -405,7 +411,10 @@ func TestPortedClients(t *testing.T) {
 					orig := runPython(t, "", py, append([]string{filepath.Join(intro, c.script+".py")}, c.args...)...)
 					stdout, stderr := toLuaShape(orig.stdout), toLuaShape(orig.stderr)
 					good := allowedOutput(c.allowed, stdout, stderr)
-					if c.pyAllowed != nil {
+					if c.stack != nil {
+						c.stack(t, orig.stdout, orig.stderr, true)
+						good = true
+					} else if c.pyAllowed != nil {
 						good = c.pyAllowed(stdout, stderr)
 					}
 					if orig.code != 0 || !good {
@@ -419,6 +428,40 @@ func TestPortedClients(t *testing.T) {
 		stopServer(t, server)
 		stopServer(t, xform)
 	})
+}
+
+// stackOfFirstPoem checks get-poetry-stack's output: nothing on stdout,
+// and on stderr the stack of the first poem's callback, which the factory's
+// poem_finished called from the protocol's connection_lost.
+func stackOfFirstPoem(t *testing.T) func(t *testing.T, stdout, stderr string, python bool) {
+	const script = "scripts/twisted-client-4/get-poetry-stack.lua"
+	frames := []string{
+		fmt.Sprintf("\tscripts/twisted-client-4/get-poetry-stack.lua:%d: in function 'callback'\n", lineOf(t, script, "debug.traceback()")),
+		fmt.Sprintf("\tscripts/twisted-client-4/get-poetry-stack.lua:%d: in function 'poem_finished'\n", lineOf(t, script, "d:callback(poem)")),
+		fmt.Sprintf("\tscripts/twisted-client-4/get-poetry-stack.lua:%d: in function 'connection_lost'\n",
+			lineOf(t, script, "self:poem_received(table.concat(self.chunks))")),
+	}
+	pyFrames := []string{", in got_poem\n", ", in poem_finished\n", ", in connectionLost\n"}
+	return func(t *testing.T, stdout, stderr string, python bool) {
+		t.Helper()
+		want, first := frames, "stack traceback:"
+		if python {
+			want, first = pyFrames, "  File "
+		}
+		if stdout != "" || !strings.HasPrefix(stderr, first) {
+			t.Errorf("stdout:\n%s\nstderr:\n%s\nwant no stdout and a stack on stderr", stdout, stderr)
+		}
+		last := -1 // Lua lists the innermost frame first, Python last
+		for _, frame := range want {
+			i := strings.Index(stderr, frame)
+			if i < 0 {
+				t.Errorf("stderr lacks the frame %q:\n%s", frame, stderr)
+			} else if last >= 0 && (python && i > last || !python && i < last) {
+				t.Errorf("stderr has the frame %q out of order:\n%s", frame, stderr)
+			}
+			last = i
+		}
+	}
 }
 
 func allowedOutput(allowed [][2]string, stdout, stderr string) bool {
