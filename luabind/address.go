@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/loopscript/loopscript/reactor"
 	lua "github.com/yuin/gopher-lua"
 )
 
 // Addresses as scripts see them, after Twisted's IPv4Address, IPv6Address
 // and UNIXAddress: plain tables {type = "TCP", host = "127.0.0.1", port = N}
-// ("UDP" for datagrams, {type = "UNIX", name = PATH} for UNIX sockets) whose
+// ("UDP" for datagrams, {type = "UNIX", name = PATH} for UNIX sockets,
+// {type = "pipe"} for standard I/O's PipeAddress()) whose
 // tostring is Twisted's repr, IPv4Address(type='TCP', host='127.0.0.1',
 // port=N). A script may build one itself for transport:write(data, addr).
 
@@ -36,6 +38,8 @@ func (rt *Runtime) addressValue(a net.Addr) lua.LValue {
 		if a.Name != "" && a.Name != "@" {
 			t.RawSetString("name", lua.LString(a.Name))
 		}
+	case reactor.PipeAddress:
+		t.RawSetString("type", lua.LString("pipe"))
 	case nil:
 		return lua.LNil
 	default:
@@ -78,6 +82,10 @@ func addressToString(L *lua.LState) int {
 			name = fmt.Sprintf("'%s'", string(n))
 		}
 		L.Push(lua.LString("UNIXAddress(name=" + name + ")"))
+		return 1
+	}
+	if typ == "pipe" {
+		L.Push(lua.LString("PipeAddress()")) // standard I/O's
 		return 1
 	}
 	host := lua.LVAsString(t.RawGetString("host"))

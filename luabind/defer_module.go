@@ -31,13 +31,15 @@ type unhandledFailure struct {
 // deferCore is the table lua/defer.lua receives as its chunk argument.
 func (rt *Runtime) deferCore() *lua.LTable {
 	L := rt.L
-	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+	core := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"try":          rt.deferTry,
 		"address":      deferAddress,
 		"unhandled":    rt.deferUnhandled,
 		"index":        deferIndex,
 		"report_error": rt.deferReportError,
 	})
+	rt.inlineCore(core) // inline_callbacks.go
+	return core
 }
 
 // try(fn, ...) calls fn(...) in protected mode and returns true, or false,

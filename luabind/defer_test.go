@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/loopscript/loopscript/reactor"
-	lua "github.com/yuin/gopher-lua"
 )
 
 // deferRun is what a chunk did: its output, and the reports written after
@@ -22,22 +21,11 @@ type deferRun struct {
 // Addresses (0x...) read 0xADDR, so outputs can be compared.
 func runDefer(t testing.TB, code string) deferRun {
 	t.Helper()
-	L := lua.NewState(lua.Options{CallStackSize: 20000, RegistryMaxSize: 1 << 20, RegistryGrowStep: 1 << 14})
-	defer L.Close()
-	var out, reports strings.Builder
-	rt := Open(L, Config{
+	var reports strings.Builder
+	L, rt, out := testState(t, Config{
 		Clock:   reactor.NewVirtualClock(),
 		OnError: func(e *CallbackError) { reports.WriteString(e.Report()) },
 	})
-	defer rt.Close()
-	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
-		parts := make([]string, L.GetTop())
-		for i := range parts {
-			parts[i] = ToString(L, L.Get(i+1))
-		}
-		out.WriteString(strings.Join(parts, "\t") + "\n")
-		return 0
-	}))
 	fn, err := L.Load(strings.NewReader(code), "test.lua")
 	if err != nil {
 		t.Fatalf("load: %v", err)

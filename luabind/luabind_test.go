@@ -27,22 +27,21 @@ func (r result) reportText() string {
 	return b.String()
 }
 
-// runLua runs code as "test.lua" on a fresh state whose reactor uses a
-// virtual clock, so timers fire at once and exactly on time.
-func runLua(t *testing.T, code string) result {
+// testState is a fresh state as a host makes one (Lua 5.1's call depth,
+// and room on the value stack to reach it), with luabind opened with cfg
+// and print writing to out: cfg.Stdout itself when it is a
+// *strings.Builder, so that print and io.write interleave in order. Both
+// are closed when the test ends.
+func testState(t testing.TB, cfg Config) (L *lua.LState, rt *Runtime, out *strings.Builder) {
 	t.Helper()
-	// Lua 5.1's call depth, and room on the value stack to reach it, as in
-	// host's states.
-	L := lua.NewState(lua.Options{CallStackSize: 20000, RegistryMaxSize: 1 << 20, RegistryGrowStep: 1 << 14})
-
-	defer L.Close()
-	var res result
-	var out strings.Builder
-	rt := Open(L, Config{
-		Clock:   reactor.NewVirtualClock(),
-		OnError: func(e *CallbackError) { res.reports = append(res.reports, e) },
-	})
-	defer rt.Close()
+	L = lua.NewState(lua.Options{CallStackSize: 20000, RegistryMaxSize: 1 << 20, RegistryGrowStep: 1 << 14})
+	t.Cleanup(L.Close)
+	rt = Open(L, cfg)
+	t.Cleanup(func() { rt.Close() })
+	out, _ = cfg.Stdout.(*strings.Builder)
+	if out == nil {
+		out = &strings.Builder{}
+	}
 	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
 		parts := make([]string, L.GetTop())
 		for i := range parts {
@@ -51,6 +50,18 @@ func runLua(t *testing.T, code string) result {
 		out.WriteString(strings.Join(parts, "\t") + "\n")
 		return 0
 	}))
+	return L, rt, out
+}
+
+// runLua runs code as "test.lua" on a fresh state whose reactor uses a
+// virtual clock, so timers fire at once and exactly on time.
+func runLua(t *testing.T, code string) result {
+	t.Helper()
+	var res result
+	L, rt, out := testState(t, Config{
+		Clock:   reactor.NewVirtualClock(),
+		OnError: func(e *CallbackError) { res.reports = append(res.reports, e) },
+	})
 	fn, err := L.Load(strings.NewReader(code), "test.lua")
 	if err != nil {
 		t.Fatalf("load: %v", err)

@@ -78,23 +78,11 @@ type processRun struct {
 // watches for reading or writing that get_readers would show as v.
 func runProcessLua(t *testing.T, cfg Config, code string) processRun {
 	t.Helper()
-	L := lua.NewState(lua.Options{CallStackSize: 20000, RegistryMaxSize: 1 << 20, RegistryGrowStep: 1 << 14})
-	defer L.Close()
 	var run processRun
-	var out strings.Builder
 	cfg.OnError = func(e *CallbackError) { run.reports = append(run.reports, e) }
-	cfg.Stdout = &out // io.write's
-	rt := Open(L, cfg)
-	defer rt.Close()
+	cfg.Stdout = &strings.Builder{} // io.write's, and print's
+	L, rt, out := testState(t, cfg)
 	run.rt = rt
-	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
-		parts := make([]string, L.GetTop())
-		for i := range parts {
-			parts[i] = ToString(L, L.Get(i+1))
-		}
-		out.WriteString(strings.Join(parts, "\t") + "\n")
-		return 0
-	}))
 	L.SetGlobal("count_readers", L.NewFunction(func(L *lua.LState) int {
 		r, _ := rt.Reactor()
 		n := 0

@@ -174,6 +174,8 @@ func (rt *Runtime) modules() []module {
 		{"socket", rt.openSocket},
 		{"basic", rt.embeddedLoader("basic")},
 		{"defer", rt.embeddedLoader("defer")},
+		{"testing", rt.embeddedLoader("testing")},
+		{"stdio", rt.openStdio},
 	}
 	for _, kind := range reactor.PollerNames {
 		mods = append(mods, module{kind + "reactor", strictLoader(kind+"reactor", rt.openInstaller(kind))})

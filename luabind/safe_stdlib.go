@@ -37,6 +37,7 @@ func (rt *Runtime) hardenStdlib() {
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("rep", L.NewFunction(rt.strRep))
 		str.RawSetString("format", L.NewFunction(rt.strFormat))
+		str.RawSetString("gsub", L.NewFunction(rt.strGsub))
 	}
 	if tbl, ok := L.GetGlobal("table").(*lua.LTable); ok {
 		tbl.RawSetString("concat", L.NewFunction(rt.tableConcat))
@@ -99,7 +100,7 @@ func checkStringArg(L *lua.LState, n int, f fname) string {
 	case lua.LString:
 		return string(v)
 	case lua.LNumber:
-		return v.String()
+		return lua51NumberString(float64(v))
 	}
 	typeError(L, n, f, "string")
 	return ""
@@ -379,11 +380,16 @@ func active(L *lua.LState, th *lua.LState) bool {
 }
 
 // prepareResume readies the suspended coroutine th to be resumed by L: it
-// gives th the context of L, so the same time limit applies inside.
+// gives th the context of L, so the same time limit applies inside, and
+// makes the slots its yield's results land in hold nil.
 func prepareResume(L, th *lua.LState) {
 	if th.Dead || L.G.CurrentThread == th {
 		return
 	}
+	// A yield whose results are assigned to more variables than the resume
+	// passes reads the rest above the top: Lua's nils, not Go's (a Lua
+	// function has at most 250 registers).
+	luastate.NilAboveTop(th, 256)
 	switch ctx := L.Context(); {
 	case ctx == th.Context():
 	case ctx == nil:

@@ -100,7 +100,7 @@ print(task.extra)`)
 		"true\nfalse\n" +
 		"add_system_event_trigger call_later call_when_running name remove_system_event_trigger run seconds stop\n" +
 		strings.Join(ioNames, " ") + "\n" +
-		"clock looping_call looping_call_with_count\n" +
+		"clock defer_later looping_call looping_call_with_count\n" +
 		"false\tnil\tfunction\tfalse\n1\n"
 	if res.err != nil || res.out != want {
 		t.Errorf("output:\n%s\nerror %v; want:\n%s", res.out, res.err, want)

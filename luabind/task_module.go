@@ -18,6 +18,7 @@ var (
 	fnLoopingCallWithCount = fname{name: "looping_call_with_count"}
 	fnStart                = fname{name: "start", method: true}
 	fnStop                 = fname{name: "stop", method: true}
+	fnDeferLater           = fname{name: "defer_later"}
 )
 
 // openTask is the loader of require("task"), a strict, read-only module.
@@ -26,6 +27,7 @@ func (rt *Runtime) openTask(L *lua.LState) int {
 		"looping_call":            rt.luaLoopingCall,
 		"looping_call_with_count": rt.luaLoopingCallWithCount,
 		"clock":                   rt.luaNewClock,
+		"defer_later":             rt.luaDeferLater,
 	})
 	strictModule(L, "task", mod, nil)
 	L.Push(mod)
@@ -141,4 +143,58 @@ func lcStop(L *lua.LState) int {
 		raise(L, err)
 	}
 	return 0
+}
+
+// task.defer_later([clock,] seconds, fn, ...) -> Deferred, as Twisted's
+// deferLater: after seconds on the reactor (or on clock, a task.clock()),
+// the Deferred fires and its first callback calls fn(...), so it fires with
+// fn's result (a Deferred fn returns is chained) or fails with its error and
+// traceback. Cancelling it before then cancels the call, and it fails with
+// CancelledError.
+func (rt *Runtime) luaDeferLater(L *lua.LState) int {
+	var s scheduler
+	first := 1
+	if ud, ok := L.Get(1).(*lua.LUserData); ok {
+		if c, ok := ud.Value.(*luaClock); ok {
+			s, first = c.m, 2
+		}
+	}
+	delay := checkSeconds(L, first, fnDeferLater)
+	fn := checkCallable(L, first+1, fnDeferLater)
+	args := restArgs(L, first+2)
+	if s == nil {
+		s = rt.checkReactor(L)
+	}
+	defer_ := rt.embeddedModule("defer")
+	var call *luaCall
+	canceller := L.NewFunction(func(L *lua.LState) int {
+		if call.dc.Active() {
+			call.dc.Cancel()
+		}
+		return 0
+	})
+	L.Push(L.GetField(defer_, "Deferred"))
+	L.Push(canceller)
+	L.Call(1, 1)
+	d := L.Get(-1)
+	L.Pop(1)
+	// fn's frames are the traceback of its error: this Go frame, called
+	// from defer.lua's chain, is left out of it with the chain's.
+	run := L.NewFunction(func(L *lua.LState) int {
+		L.SetTop(0)
+		L.Push(fn)
+		for _, a := range args {
+			L.Push(a)
+		}
+		L.Call(len(args), 1)
+		return 1
+	})
+	L.Push(L.GetField(d, "add_callback"))
+	L.Push(d)
+	L.Push(run)
+	L.Call(2, 0)
+	call = rt.newLuaCall(L.GetField(d, "callback"), []lua.LValue{d})
+	s.ScheduleCall(&call.dc, delay, call)
+	L.Push(d)
+	return 1
 }

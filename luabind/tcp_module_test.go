@@ -19,21 +19,9 @@ func runLuaNet(t *testing.T, code string) result {
 
 func runLuaWith(t *testing.T, code string, cfg Config) result {
 	t.Helper()
-	L := lua.NewState(lua.Options{CallStackSize: 20000, RegistryMaxSize: 1 << 20, RegistryGrowStep: 1 << 14})
-	defer L.Close()
 	var res result
-	var out strings.Builder
 	cfg.OnError = func(e *CallbackError) { res.reports = append(res.reports, e) }
-	rt := Open(L, cfg)
-	defer rt.Close()
-	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
-		parts := make([]string, L.GetTop())
-		for i := range parts {
-			parts[i] = ToString(L, L.Get(i+1))
-		}
-		out.WriteString(strings.Join(parts, "\t") + "\n")
-		return 0
-	}))
+	L, rt, out := testState(t, cfg)
 	L.SetGlobal("TMP", lua.LString(t.TempDir()))
 	fn, err := L.Load(strings.NewReader(tcpPrelude+code), "test.lua")
 	if err != nil {

@@ -120,7 +120,6 @@ func (rt *Runtime) luaListenUDP(L *lua.LState) int {
 	return 1
 }
 
-// checkPortNumber reads argument n as a port: an integer in 0-65535.
 func (rt *Runtime) udpPortMetatable() *lua.LTable {
 	L := rt.L
 	if t, ok := L.GetField(L.Get(lua.RegistryIndex), udpPortMetaKey).(*lua.LTable); ok {

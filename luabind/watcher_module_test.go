@@ -16,24 +16,12 @@ import (
 // add globals before the chunk runs.
 func runReal(t *testing.T, code string, cfg Config, setup func(rt *Runtime)) result {
 	t.Helper()
-	L := lua.NewState(lua.Options{CallStackSize: 20000, RegistryMaxSize: 1 << 20, RegistryGrowStep: 1 << 14})
-	defer L.Close()
 	var res result
-	var out strings.Builder
 	cfg.OnError = func(e *CallbackError) { res.reports = append(res.reports, e) }
 	if cfg.Limits.MaxRunTime == 0 {
 		cfg.Limits.MaxRunTime = 20 * time.Second
 	}
-	rt := Open(L, cfg)
-	defer rt.Close()
-	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
-		parts := make([]string, L.GetTop())
-		for i := range parts {
-			parts[i] = ToString(L, L.Get(i+1))
-		}
-		out.WriteString(strings.Join(parts, "\t") + "\n")
-		return 0
-	}))
+	L, rt, out := testState(t, cfg)
 	if setup != nil {
 		setup(rt)
 	}

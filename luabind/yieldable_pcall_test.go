@@ -93,6 +93,22 @@ local gen = coroutine.wrap(function()
   end
 end)
 print(gen(), gen(), gen())`, "1\t2\t3\n"},
+	{"a resume with fewer values than the yield is assigned to", `
+local function y(v)
+  local tag = coroutine.yield(v)
+  if tag == "T" then error("thrown", 0) end
+  return tag
+end
+local co = coroutine.create(function()
+  print(pcall(y, 3))
+  print(y(4))
+  local a, b, c = coroutine.yield()
+  print(a, b, c)
+end)
+print(coroutine.resume(co))
+print(coroutine.resume(co, "T"))
+print(coroutine.resume(co))
+print(coroutine.resume(co, 1))`, "true\t3\nfalse\tthrown\ntrue\t4\nnil\ntrue\n1\tnil\tnil\ntrue\n"},
 	{"yield from Go code under pcall is refused", `
 local co = coroutine.wrap(function()
   print(pcall(table.sort, {3, 2, 1}, function(a, b) coroutine.yield() return a < b end))

@@ -8,7 +8,9 @@
 // test runs on a fresh host with its own reactor on a virtual clock, so tests
 // cannot disturb each other and a test may call reactor.run(), which
 // finishes at once. require finds modules beside the test file first. Test
-// files also get assert_eq, expect_output and flush_errors (see Runner).
+// files also get assert_eq, expect_output, flush_errors, before_each,
+// after_each and assert_failure (see Runner). A test may return a Deferred,
+// which the runner waits for.
 //
 // A test fails on a Lua error (a failed assert included), on an error a
 // callback raised that flush_errors did not take, on a call of os.exit, when

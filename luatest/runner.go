@@ -37,6 +37,16 @@ var ErrNoTestFiles = errors.New("no *_test.lua files")
 //     is prefixed with the virtual time it was printed at: "[   1.000] 4 ...".
 //   - flush_errors() returns the messages of the errors callbacks raised so
 //     far, and forgets them, for a test that expects a callback to fail.
+//   - before_each(fn) and after_each(fn), at the top level, run fn before
+//     (after) each test of the file, in the order declared.
+//   - assert_failure(d, class_or_name, ...) is trial's assertFailure: a
+//     Deferred that fires with d's error value when d fails with one of
+//     the classes, and fails otherwise.
+//
+// A test, a before_each or an after_each may return a Deferred: the runner
+// runs the test's reactor (on virtual time) until it fires, within
+// Timeout, and a failed one fails the test with its traceback (see
+// phases.go).
 type Runner struct {
 	// Options are those of every test's host: plugins, sandbox, limits. The
 	// runner sets Stdout (print is captured), Clock (a new virtual clock for
@@ -178,11 +188,18 @@ func (rn *run) load(path string) (*testState, error) {
 // idleMessage says why a reactor that has become idle fails the test.
 const idleMessage = "the reactor is running with nothing scheduled and nothing pending, so it would wait forever: was reactor.stop() called?"
 
+// idleDeferredMessage says why a test waiting for a Deferred fails when its
+// reactor becomes idle.
+const idleDeferredMessage = "the test waits for a Deferred that will never fire: the reactor has nothing scheduled and nothing pending"
+
 func (rn *run) test(s *testState, d testDecl) {
 	res := Result{File: s.path, Line: d.line, Name: d.name}
 	start := time.Now()
+	var failed []phaseFailure
+	var problem string
 	why, err := s.guard(rn.timeout, func() error {
-		err := s.h.Call(d.fn)
+		var err error
+		failed, problem, err = s.runPhases(d.fn)
 		s.h.ReportUnhandled() // a failure left unhandled fails the test, as in trial
 		return err
 	})
@@ -194,9 +211,14 @@ func (rn *run) test(s *testState, d testDecl) {
 		// Cut short, the test may have been inside expect_output: show all it
 		// printed, what that was capturing included.
 		res.Output = s.out.all.String()
-		if why == idled {
+		switch {
+		case why == idled && s.waitedAtInterrupt.Load():
+			res.Message = idleDeferredMessage
+		case why == idled:
 			res.Message = idleMessage
-		} else {
+		case s.waitedAtInterrupt.Load():
+			res.Message = fmt.Sprintf("timed out after %v waiting for a Deferred to fire", rn.timeout)
+		default:
 			res.Message = fmt.Sprintf("timed out after %v", rn.timeout)
 			if s.stoppedReactor.Load() {
 				res.Message += " with the reactor running: was reactor.stop() called?"
@@ -207,6 +229,15 @@ func (rn *run) test(s *testState, d testDecl) {
 		res.Message = fmt.Sprintf("called os.exit(%d)", exit.Code)
 	case err != nil:
 		res.Message = failureText(err)
+	case len(failed) > 0 || problem != "":
+		var texts []string
+		for _, f := range failed {
+			texts = append(texts, phaseText(f))
+		}
+		if problem != "" {
+			texts = append(texts, problem)
+		}
+		res.Message = strings.Join(texts, "\n")
 	case len(s.errors) > 0:
 		var b strings.Builder
 		b.WriteString("unhandled error in a callback (flush_errors() takes the errors a test expects):\n")
@@ -255,6 +286,7 @@ func (s *testState) guard(timeout time.Duration, fn func() error) (interruption,
 		if !s.why.CompareAndSwap(int32(notInterrupted), int32(why)) {
 			return // already interrupted
 		}
+		s.waitedAtInterrupt.Store(s.waitingDeferred.Load())
 		cancel()
 		if r := s.reactor.Load(); r != nil && r.Stop() == nil { // Stop is safe from any goroutine
 			s.stoppedReactor.Store(true)

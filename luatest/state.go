@@ -23,6 +23,15 @@ type testState struct {
 	tests  []testDecl
 	loaded bool // the top level has run: test() may no longer declare
 
+	// befores and afters are the functions before_each and after_each
+	// declared; driver is driver.lua's table (run, assert_failure).
+	befores, afters []lua.LValue
+	driver          lua.LValue
+	// waitingDeferred is set while the test waits for a Deferred;
+	// waitedAtInterrupt is what it was when guard's call was interrupted.
+	waitingDeferred   atomic.Bool
+	waitedAtInterrupt atomic.Bool
+
 	// reactor is the state's reactor once a script has required it, for the
 	// timeout's goroutine to stop.
 	reactor atomic.Pointer[reactor.Reactor]
@@ -68,6 +77,10 @@ func newTestState(path string, opts host.Options, setup func(*host.Host) error) 
 	L.SetGlobal("assert_eq", L.NewFunction(luaAssertEq))
 	L.SetGlobal("expect_output", L.NewFunction(s.luaExpectOutput))
 	L.SetGlobal("flush_errors", L.NewFunction(s.luaFlushErrors))
+	if err := s.loadDriver(); err != nil {
+		h.Close()
+		return nil, err
+	}
 	s.watchReactor()
 	if setup != nil {
 		if err := setup(h); err != nil {

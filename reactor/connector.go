@@ -49,6 +49,41 @@ type DNSLookupError struct {
 func (e *DNSLookupError) Error() string { return "DNS lookup failed: " + e.Name + "." }
 func (e *DNSLookupError) Unwrap() error { return e.Err }
 
+// ConnectBindError is the reason of a connect whose local address could
+// not be bound (BindAddress), as Twisted's ConnectBindError: "Couldn't
+// bind: 98: Address already in use.".
+type ConnectBindError struct{ Err error }
+
+func (e *ConnectBindError) Error() string {
+	detail := e.Err.Error()
+	if n := errnoNumber(e.Err); n >= 0 {
+		detail = fmt.Sprintf("%d: %s", n, errnoText(unix.Errno(n)))
+	}
+	return "Couldn't bind: " + detail + "."
+}
+
+func (e *ConnectBindError) Unwrap() error { return e.Err }
+
+// ConnectOption changes how ConnectTCP connects.
+type ConnectOption func(*connectConfig)
+
+type connectConfig struct {
+	bind     bool
+	bindHost string
+	bindPort int
+}
+
+// BindAddress binds the local end to host:port before connecting, as
+// Twisted's bindAddress: host is an IP address, "localhost" (127.0.0.1)
+// or "" (any address of the destination's family), port 0 lets the
+// system pick one. A host that is not an IP address, or a port out of
+// 0-65535, makes ConnectTCP fail at once; a bind that fails (the port in
+// use, an address of the other family) fails the attempt with a
+// *ConnectBindError, on a later turn as every outcome.
+func BindAddress(host string, port int) ConnectOption {
+	return func(c *connectConfig) { c.bind, c.bindHost, c.bindPort = true, host, port }
+}
+
 // ClientFactory is the Go side of a client connection, after Twisted's
 // ClientFactory. Its methods run on the loop's goroutine, each on a later
 // turn than the call that caused it: BuildProtocol when the connection is
@@ -97,6 +132,8 @@ type Connector struct {
 	dest    Destination
 	timeout time.Duration
 	factory ClientFactory
+	bind    *connectConfig // BindAddress, nil if none
+	bindIP  net.IP         // the BindAddress's host; nil for "" (any)
 
 	state     connectorState
 	attempt   uint64 // counts attempts, so that news of an old one is ignored
@@ -113,12 +150,32 @@ type Connector struct {
 // used as it is. The connect is non-blocking, and every outcome, a refusal
 // included, comes on a later turn through factory. timeout (0 or less: no
 // limit) bounds resolution and connect together, failing with
-// ErrConnectTimeout. Only a port out of range fails at once.
-func (r *Reactor) ConnectTCP(host string, port int, timeout time.Duration, factory ClientFactory) (*Connector, error) {
+// ErrConnectTimeout. Options: BindAddress. Only a port out of range, or a
+// bad BindAddress, fails at once.
+func (r *Reactor) ConnectTCP(host string, port int, timeout time.Duration, factory ClientFactory, opts ...ConnectOption) (*Connector, error) {
 	if port <= 0 || port > 65535 {
 		return nil, fmt.Errorf("reactor: connect to %s: port %d out of range 1-65535", host, port)
 	}
 	c := &Connector{r: r, dest: Destination{Net: "tcp", Host: host, Port: port}, timeout: timeout, factory: factory}
+	for _, o := range opts {
+		var cfg connectConfig
+		o(&cfg)
+		if cfg.bind {
+			c.bind = &cfg
+		}
+	}
+	if b := c.bind; b != nil {
+		if b.bindPort < 0 || b.bindPort > 65535 {
+			return nil, fmt.Errorf("reactor: connect to %s: bind port %d out of range 0-65535", c.dest.String(), b.bindPort)
+		}
+		if b.bindHost != "" {
+			ip, err := listenIP(b.bindHost)
+			if err != nil {
+				return nil, fmt.Errorf("reactor: connect to %s: bind address: %w", c.dest.String(), err)
+			}
+			c.bindIP = ip
+		}
+	}
 	return c, c.Connect()
 }
 
@@ -214,6 +271,11 @@ func (c *Connector) dial(attempt uint64, sa unix.Sockaddr, family int) {
 		c.fail(attempt, &ConnectError{Err: err})
 		return
 	}
+	if err := c.bindLocal(fd, family); err != nil {
+		unix.Close(fd)
+		c.fail(attempt, &ConnectBindError{Err: err})
+		return
+	}
 	err = unix.Connect(fd, sa)
 	switch err {
 	case nil:
@@ -230,6 +292,25 @@ func (c *Connector) dial(attempt uint64, sa unix.Sockaddr, family int) {
 		unix.Close(fd)
 		c.fail(attempt, &ConnectError{Err: err})
 	}
+}
+
+// bindLocal binds the socket to the BindAddress, if one was given.
+func (c *Connector) bindLocal(fd, family int) error {
+	if c.bind == nil {
+		return nil
+	}
+	ip := c.bindIP
+	if ip == nil {
+		ip = net.IPv4zero
+		if family == unix.AF_INET6 {
+			ip = net.IPv6zero
+		}
+	}
+	sa, bindFamily := ipSockaddr(ip, c.bind.bindPort)
+	if bindFamily != family {
+		return unix.EAFNOSUPPORT
+	}
+	return unix.Bind(fd, sa)
 }
 
 // connected wraps the connected socket fd in a transport.

@@ -77,6 +77,39 @@ func (r *Reactor) noteIdle() {
 	}
 }
 
+// On a virtual clock the loop jumps to the next timer when no descriptor is
+// ready. That is wrong while the reactor waits for I/O whose outcome is sure
+// to come soon from outside: a connect under way (a 30 s connect timeout
+// would fire at once, before a connect to a local server completes), a name
+// lookup, a child process running. While such I/O is in flight the loop
+// waits for it for real, up to the virtual time left until the next timer,
+// and the clock does not move: if the I/O arrives first, it is handled at
+// the current virtual time; if not, the clock jumps to the timer as though
+// that time had passed. A program on a virtual clock that opens sockets or
+// runs processes thus runs on the real clock while they are in flight, and
+// stays instant and repeatable otherwise. A listening port, an open
+// connection waiting for data, or a watched descriptor are not in flight:
+// nothing says anything will come.
+
+// inFlightIO is I/O whose outcome comes from outside, surely and soon.
+type inFlightIO interface{ inFlight() }
+
+// A Connector is tracked while it is connecting (see Connect).
+func (*Connector) inFlight() {}
+
+// A Process is tracked until ProcessEnded.
+func (*Process) inFlight() {}
+
+func isInFlight(c ioCloser) bool {
+	_, ok := c.(inFlightIO)
+	return ok
+}
+
+// awaitingIO reports whether I/O is in flight: a connect, a child process,
+// or a hold taken with HoldPending (a name lookup, a wait4 goroutine, a
+// plugin's work). It belongs to the loop's goroutine.
+func (r *Reactor) awaitingIO() bool { return r.openIO.inFlight > 0 || r.holds.Load() > 0 }
+
 // pending reports whether event has triggers that have not run yet.
 func (t *triggers) pending(event string) bool {
 	lists := t.lists[event]

@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"net"
 	"slices"
 	"sync"
 	"testing"
@@ -207,3 +208,98 @@ func TestIdleWithoutHookWaits(t *testing.T) {
 	waitRun(t, done)
 	noErrors(t, errs)
 }
+
+// TestVirtualClockWaitsForIOInFlight: on a virtual clock, while a hold (a
+// name lookup), a child process or a connect is in flight, the loop waits
+// for it for real instead of jumping to a far timer (a connect timeout):
+// the outcome arrives first, at virtual time 0.
+func TestVirtualClockWaitsForIOInFlight(t *testing.T) {
+	tests := []struct {
+		name string
+		// start begins the I/O and calls done (on the loop) when it is over.
+		start func(t *testing.T, r *Reactor, done func())
+	}{
+		{"a hold released after a post", func(t *testing.T, r *Reactor, done func()) {
+			release := r.HoldPending()
+			go func() {
+				defer release()
+				time.Sleep(50 * time.Millisecond)
+				if err := r.CallFromGoroutine(done); err != nil {
+					t.Error(err)
+				}
+			}()
+		}},
+		{"a child process", func(t *testing.T, r *Reactor, done func()) {
+			pr := &endingProcess{procRecorder: procRecorder{r: r, keepRunning: true}, onEnd: done}
+			if _, err := r.SpawnProcess(pr, "/bin/sh", []string{"/bin/sh", "-c", "sleep 0.05"}, ProcessOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, vc, _ := newVirtualReactor(t)
+			var events []string
+			var doneAt time.Duration
+			r.CallLater(30*time.Second, func() {
+				events = append(events, "timeout")
+				r.Stop()
+			})
+			r.CallWhenRunning(func() {
+				tt.start(t, r, func() {
+					events = append(events, "done")
+					doneAt = vc.Now()
+				})
+			})
+			waitRun(t, startRun(r))
+			if want := []string{"done", "timeout"}; !slices.Equal(events, want) {
+				t.Fatalf("events %v, want %v: the clock jumped to the timer while I/O was in flight", events, want)
+			}
+			if doneAt != 0 {
+				t.Errorf("the I/O finished at virtual time %v, want 0", doneAt)
+			}
+		})
+	}
+}
+
+// TestConnectIsInFlight: a connect counts as I/O in flight from ConnectTCP
+// until it is over, and not afterwards (a listening port never does).
+func TestConnectIsInFlight(t *testing.T) {
+	r, _, _ := newVirtualReactor(t)
+	if r.awaitingIO() {
+		t.Fatal("a new reactor has I/O in flight")
+	}
+	c, err := r.ConnectTCP("127.0.0.1", 9, time.Second, nopClientFactory{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.awaitingIO() {
+		t.Fatal("a connect under way is not in flight")
+	}
+	c.abandon()
+	if r.awaitingIO() {
+		t.Fatal("an abandoned connect is still in flight")
+	}
+	c.abandon() // untracking twice must not count twice
+	if r.openIO.inFlight != 0 {
+		t.Fatalf("inFlight = %d after a second abandon, want 0", r.openIO.inFlight)
+	}
+}
+
+// endingProcess is a procRecorder that calls onEnd at ProcessEnded.
+type endingProcess struct {
+	procRecorder
+	onEnd func()
+}
+
+func (p *endingProcess) ProcessEnded(reason error) {
+	p.procRecorder.ProcessEnded(reason)
+	p.onEnd()
+}
+
+// nopClientFactory builds no protocol and ignores the outcome.
+type nopClientFactory struct{}
+
+func (nopClientFactory) BuildProtocol(net.Addr) Protocol          { return nil }
+func (nopClientFactory) ClientConnectionFailed(*Connector, error) {}
+func (nopClientFactory) ClientConnectionLost(*Connector, error)   {}

@@ -334,7 +334,8 @@ func (r *Reactor) runDueTimers() {
 // descriptor is ready or the loop is woken, and collects the ready
 // descriptors for dispatchIO; it does not block at all while an always-ready
 // descriptor is watched. On a virtual clock it looks at the descriptors without blocking and, when
-// nothing is ready, moves the clock to the next timer instead of waiting.
+// nothing is ready, moves the clock to the next timer instead of waiting;
+// while I/O is in flight it waits for real first (see awaitingIO).
 func (r *Reactor) wait() error {
 	next := r.timers.peek()
 	if next == nil {
@@ -355,7 +356,10 @@ func (r *Reactor) wait() error {
 		_, err := r.poll(timeout)
 		return err
 	}
-	woken, err := r.poll(0)
+	if !r.awaitingIO() {
+		timeout = 0 // with I/O in flight, wait for real first (pending.go)
+	}
+	woken, err := r.poll(timeout)
 	if err == nil && !woken {
 		r.virtual.AdvanceTo(next.when)
 	}

@@ -21,6 +21,9 @@ type ioCloser interface{ shutdown() }
 type openIO struct {
 	set   map[ioCloser]struct{}
 	armed bool
+	// inFlight counts the members whose outcome is sure to come from
+	// outside (see awaitingIO in pending.go).
+	inFlight int
 }
 
 func (r *Reactor) trackIO(c ioCloser) {
@@ -32,10 +35,18 @@ func (r *Reactor) trackIO(c ioCloser) {
 	if r.openIO.set == nil {
 		r.openIO.set = make(map[ioCloser]struct{})
 	}
+	if _, ok := r.openIO.set[c]; !ok && isInFlight(c) {
+		r.openIO.inFlight++
+	}
 	r.openIO.set[c] = struct{}{}
 }
 
-func (r *Reactor) untrackIO(c ioCloser) { delete(r.openIO.set, c) }
+func (r *Reactor) untrackIO(c ioCloser) {
+	if _, ok := r.openIO.set[c]; ok && isInFlight(c) {
+		r.openIO.inFlight--
+	}
+	delete(r.openIO.set, c)
+}
 
 // shutdownIO ends everything still open. Callbacks may open more (a
 // ClientConnectionLost that reconnects); those are ended too, up to a

@@ -98,14 +98,6 @@ func errnoNumber(err error) int {
 // largest chunk DataReceived gets, as Twisted's 65536.
 const readBufferSize = 64 << 10
 
-// writeChunk is the size up to which small writes are copied into the
-// last pending piece instead of a piece of their own, so many small writes
-// cost few iovecs.
-const writeChunk = 16 << 10
-
-// maxIovecs bounds the pieces one writev passes (IOV_MAX is 1024).
-const maxIovecs = 1024
-
 // StreamTransport is a buffered, non-blocking stream connection (TCP or
 // UNIX) watched by the reactor, after Twisted's abstract.FileDescriptor and
 // tcp.Connection. Writes are copied into a buffer and sent when the socket
@@ -124,9 +116,7 @@ type StreamTransport struct {
 	peer  net.Addr
 
 	readBuf []byte
-	out     [][]byte // pieces still to send; out[0][outOff:] goes first
-	outOff  int
-	outLen  int // bytes still to send
+	out     writeQueue
 
 	reading       bool  // registered as reader
 	writing       bool  // registered as writer
@@ -138,10 +128,6 @@ type StreamTransport struct {
 	writeClosed   bool  // the write side is shut down
 	told          bool  // the protocol has been told ConnectionLost
 	pending       error // the reason closeLater will deliver
-
-	producer       Producer
-	streaming      bool // producer is a push producer
-	producerPaused bool // we paused it because the buffer was full
 
 	// onLost runs after the protocol's ConnectionLost: the Connector's
 	// ClientConnectionLost, the Port's bookkeeping.
@@ -168,11 +154,15 @@ func (t *StreamTransport) start() {
 }
 
 // callProtocol runs f, turning a panic into a reported *PanicError.
-func (t *StreamTransport) callProtocol(f func()) (err error) {
+func (t *StreamTransport) callProtocol(f func()) error { return callReporting(t.r, f) }
+
+// callReporting runs f, turning a panic into a *PanicError reported to
+// r's error hook and returned.
+func callReporting(r *Reactor, f func()) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			p := &PanicError{Value: v, Stack: debug.Stack()}
-			t.r.ReportError(p)
+			r.ReportError(p)
 			err = p
 		}
 	}()
@@ -197,7 +187,7 @@ func (t *StreamTransport) GetPeer() net.Addr { return t.peer }
 func (t *StreamTransport) Connected() bool { return !t.disconnected && !t.disconnecting }
 
 // BufferedLen is the number of written bytes not yet sent.
-func (t *StreamTransport) BufferedLen() int { return t.outLen }
+func (t *StreamTransport) BufferedLen() int { return t.out.size }
 
 // Write queues a copy of data, to be sent when the socket is writable; it
 // never sends inside the call. Empty data does nothing. Writes made after
@@ -209,24 +199,9 @@ func (t *StreamTransport) Write(data []byte) {
 	if len(data) == 0 || t.disconnected || t.writeClosed {
 		return
 	}
-	if n := len(t.out); n > 0 && len(t.out[n-1])+len(data) <= writeChunk {
-		t.out[n-1] = append(t.out[n-1], data...)
-	} else {
-		piece := make([]byte, len(data), max(len(data), min(writeChunk, 2*len(data))))
-		copy(piece, data)
-		t.out = append(t.out, piece)
-	}
-	t.outLen += len(data)
+	t.out.add(data)
 	t.startWriting()
-	if t.producer != nil && t.streaming && !t.producerPaused && t.outLen > producerBufferSize {
-		t.producerPaused = true
-		t.producer.PauseProducing()
-	}
 }
-
-// producerBufferSize is how much buffered output pauses a streaming
-// producer, as Twisted's bufferSize.
-const producerBufferSize = 64 << 10
 
 // RegisterProducer makes the transport consume from p, as Twisted's
 // registerProducer: a streaming producer is paused while more than 64 KiB
@@ -237,24 +212,17 @@ const producerBufferSize = 64 << 10
 // producer is an error. A producer still registered at the close is told
 // StopProducing.
 func (t *StreamTransport) RegisterProducer(p Producer, streaming bool) error {
-	if t.producer != nil {
-		return fmt.Errorf("reactor: cannot register producer %v, because producer %v was never unregistered", p, t.producer)
-	}
-	if t.disconnected {
+	if t.out.producer == nil && t.disconnected {
 		p.StopProducing()
 		return nil
 	}
-	t.producer, t.streaming, t.producerPaused = p, streaming, false
-	if !streaming {
-		p.ResumeProducing()
-	}
-	return nil
+	return t.out.register(p, streaming)
 }
 
 // UnregisterProducer stops consuming from the producer, without closing;
 // a LoseConnection made meanwhile goes on.
 func (t *StreamTransport) UnregisterProducer() {
-	t.producer = nil
+	t.out.producer = nil
 	if !t.disconnected && t.disconnecting {
 		t.startWriting()
 	}
@@ -388,7 +356,7 @@ func (t *StreamTransport) DoRead() error {
 				}
 				return ErrConnectionDone
 			}
-			if t.outLen > 0 {
+			if t.out.size > 0 {
 				t.disconnecting = true
 				t.stopReading()
 				return nil
@@ -404,36 +372,18 @@ func (t *StreamTransport) DoRead() error {
 // with one writev. Once the buffer is empty it stops watching for
 // writability, and closes a disconnecting connection.
 func (t *StreamTransport) DoWrite() error {
-	for t.outLen > 0 {
-		var n int
-		var err error
-		if len(t.out) == 1 {
-			n, err = unix.Write(t.fd, t.out[0][t.outOff:])
-		} else {
-			iov := t.out[:min(len(t.out), maxIovecs)]
-			first := iov[0]
-			iov[0] = first[t.outOff:]
-			n, err = writePieces(t.fd, iov)
-			iov[0] = first
-		}
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err == unix.EAGAIN:
-			return nil
-		case err != nil:
-			return &ConnectionLostError{Err: err}
-		}
-		t.consume(n)
+	if err := t.out.flush(func(iov [][]byte) (int, error) { return writeFd(t.fd, iov) }); err != nil {
+		return &ConnectionLostError{Err: err}
+	}
+	if t.out.size > 0 {
+		return nil // the socket would block
 	}
 	t.stopWriting()
-	if p := t.producer; p != nil && (!t.streaming || t.producerPaused) {
-		t.producerPaused = false
-		p.ResumeProducing()
+	if t.out.drained() {
 		return nil
 	}
 	if t.disconnecting {
-		if t.producer != nil {
+		if t.out.producer != nil {
 			return nil // UnregisterProducer resumes the close
 		}
 		return ErrConnectionDone
@@ -459,25 +409,6 @@ func (t *StreamTransport) shutdownWrite() error {
 		return ErrConnectionDone
 	}
 	return nil
-}
-
-// consume drops the first n buffered bytes, which were sent.
-func (t *StreamTransport) consume(n int) {
-	t.outLen -= n
-	for n > 0 {
-		rest := len(t.out[0]) - t.outOff
-		if n < rest {
-			t.outOff += n
-			return
-		}
-		n -= rest
-		t.out[0] = nil
-		t.out = t.out[1:]
-		t.outOff = 0
-	}
-	if len(t.out) == 0 {
-		t.out = nil // let a large backing array go
-	}
 }
 
 // ConnectionLost is the reactor's notice that it dropped the transport
@@ -520,7 +451,7 @@ func (t *StreamTransport) shutdown() {
 // closeNow closes the socket and drops the buffers.
 func (t *StreamTransport) closeNow() {
 	t.disconnected = true
-	t.out, t.outOff, t.outLen = nil, 0, 0
+	t.out.drop()
 	t.readBuf = nil
 	if t.fd >= 0 {
 		// close(2) frees the descriptor even when it reports an error.
@@ -537,8 +468,7 @@ func (t *StreamTransport) lost(reason error) {
 	}
 	t.told = true
 	t.r.untrackIO(t)
-	if p := t.producer; p != nil {
-		t.producer = nil
+	if p := t.out.takeProducer(); p != nil {
 		_ = t.callProtocol(p.StopProducing)
 	}
 	_ = t.callProtocol(func() { t.proto.ConnectionLost(reason) })

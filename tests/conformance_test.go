@@ -70,7 +70,13 @@ var conformanceFiles = []struct {
 		}},
 	{dir: "_glua-tests", file: "math.lua", sandbox: true},
 	{dir: "_glua-tests", file: "os.lua"}, // os.getenv
-	{dir: "_glua-tests", file: "strings.lua", sandbox: true},
+	{dir: "_glua-tests", file: "strings.lua", sandbox: true,
+		fails: "loopscript: strings.lua:7: assertion failed!",
+		patches: []patch{
+			// "%c" in a gsub replacement is "c" in Lua 5.1 (gopher-lua
+			// kept the "%").
+			{old: `"hello hello %c world world %c"`, new: `"hello hello c world world c"`},
+		}},
 	{dir: "_glua-tests", file: "table.lua", sandbox: true},
 	{dir: "_glua-tests", file: "vm.lua", sandbox: true,
 		fails: "loopscript: vm.lua:129: assertion failed!",

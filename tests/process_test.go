@@ -59,7 +59,9 @@ func TestSpawnScriptCommands(t *testing.T) {
 		{name: "killed by a signal", args: []string{"scripts/spawn.lua", "/bin/sh", "-c", "echo bye; kill -TERM $$"},
 			stdout: []check{contains("the command says: bye\n", "the command ended with signal 15 after ", "its whole output:\nbye\nStop!\n")}},
 		{name: "a last line without newline", args: []string{"scripts/spawn.lua", "printf", "a\\nb"},
-			stdout: []check{contains("the command says: a\nthe command says: b\n", "with exit code 0", "its whole output:\na\nb\nStop!\n")}},
+			// A tick may come between the two lines: b is shown when the
+			// output ends, which can be a later turn.
+			stdout: []check{contains("the command says: a\n", "the command says: b\n", "with exit code 0", "its whole output:\na\nb\nStop!\n")}},
 		{name: "a command that does not exist", args: []string{"scripts/spawn.lua", "no-such-command-here"}, code: 1,
 			stdout: []check{is("Start! running: no-such-command-here\n")},
 			stderr: []check{firstLine(fmt.Sprintf("loopscript: scripts/spawn.lua:%d: spawn_process: cannot run 'no-such-command-here': no such file or directory",

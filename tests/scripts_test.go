@@ -76,7 +76,8 @@ Stop!
 `)},
 		},
 		"looping-countdown.lua": {stdout: []check{is(countdownOutput)}, minTime: 5 * time.Second},
-		"spawn.lua":             spawnScript(t), // see process_test.go
+		"spawn.lua":             spawnScript(t),     // see process_test.go
+		"stdio-echo.lua":        stdioEchoScript(t), // see stdio_test.go
 		"blocking.lua": {
 			// It busy-waits on the real clock.
 			realClockOnly: true,

@@ -34,6 +34,7 @@ type layout struct {
 	uvcache      uintptr // LState.uvcache *Upvalue
 	reg          uintptr // LState.reg *registry
 	regTop       uintptr // registry.top int
+	regArray     uintptr // registry.array []LValue
 
 	uvNext   uintptr // Upvalue.next *Upvalue
 	uvIndex  uintptr // Upvalue.index int
@@ -72,6 +73,9 @@ func findLayout() (layout, error) {
 	if t := field(state, "reg", reflect.Pointer, &l.reg); t != nil {
 		reg := t.Elem()
 		field(reg, "top", reflect.Int, &l.regTop)
+		if t := field(reg, "array", reflect.Slice, &l.regArray); t != nil && t != reflect.TypeFor[[]lua.LValue]() {
+			errs = append(errs, fmt.Errorf("registry.array is a %s", t))
+		}
 	}
 	uv := reflect.TypeFor[lua.Upvalue]()
 	if t := field(uv, "next", reflect.Pointer, &l.uvNext); t != nil && t != reflect.TypeFor[*lua.Upvalue]() {
@@ -142,6 +146,25 @@ func Top(L *lua.LState) int {
 	}
 	reg := *at[unsafe.Pointer](unsafe.Pointer(L), l.reg)
 	return *at[int](reg, l.regTop)
+}
+
+// NilAboveTop makes the n value-stack slots above L's top hold Lua's nil
+// rather than Go's. gopher-lua clears the slots a pop frees with Go's nil,
+// and a coroutine resumed with fewer values than its yield is assigned to
+// reads the missing ones from those slots: a Go nil there crashed the VM.
+func NilAboveTop(L *lua.LState, n int) {
+	l, err := theLayout()
+	if err != nil {
+		return
+	}
+	reg := *at[unsafe.Pointer](unsafe.Pointer(L), l.reg)
+	top := *at[int](reg, l.regTop)
+	array := *at[[]lua.LValue](reg, l.regArray)
+	for i := top; i < len(array) && i < top+n; i++ {
+		if array[i] == nil {
+			array[i] = lua.LNil
+		}
+	}
 }
 
 // CloseUpvalues closes the open upvalues of L that refer to value-stack

@@ -740,4 +740,206 @@ function M.gather_results(list, opts)
 	return add_pair(d, values_of, false, PASS, false)
 end
 
+
+-- Inline callbacks: Twisted's inlineCallbacks on coroutines.
+--
+-- inline_callbacks(fn) returns a function that, called, runs fn(...) in a
+-- coroutine of its own (under xpcall, so an error it does not catch keeps
+-- the traceback of where it was raised) and returns a Deferred. Inside,
+-- await(d) takes d's result at once when d has one (no yield, so a loop of
+-- fired awaits grows no stack); otherwise it yields d to the driver (step),
+-- which adds its callback to d and returns. When d fires, that callback
+-- resumes the coroutine through the runtime's resume path with d's result,
+-- which await returns, or raises when it is a Failure. d's own result then
+-- becomes nil, as in Twisted (gotResult returns None): its failure counts
+-- as handled. The first value fn returns fires the Deferred; an error fn
+-- raises errbacks it.
+
+local co_create, co_resume, co_running, co_yield, co_traceback, trace_error =
+	core.co_create, core.co_resume, core.co_running, core.co_yield, core.co_traceback, core.trace_error
+local xpcall = xpcall
+
+-- Tags of what goes between the coroutine and its driver.
+local RESUMED, WAITING, DONE, FAILED = {}, {}, {}, {}
+
+-- current_co is the coroutine its driver is resuming now (drivers nest as
+-- resumes nest: each restores the one it found). await is only valid there.
+local current_co = nil
+
+-- inline_body is the function of each inline callbacks coroutine.
+local function inline_body(fn, args)
+	local first
+	-- fn is called through a table, so that tracebacks name it as Lua does
+	-- a function without a name, "function <FILE:LINE>", not "fn".
+	local called = {fn}
+	local function call()
+		if args then
+			first = called[1](unpack(args, 2, args[1] + 1))
+		else
+			first = called[1]()
+		end
+	end
+	local ok, err = xpcall(call, trace_error)
+	if ok then
+		return DONE, first
+	end
+	return FAILED, err
+end
+
+-- failure_of makes the Failure of an error the coroutine did not catch,
+-- from trace_error's {err, traceback}. A Failure raised again (by await, or
+-- by f:raise()) keeps its value and class and gets a copy whose traceback
+-- starts where it was raised in the coroutine, followed by where it was
+-- first raised.
+local function failure_of(traced)
+	if type(traced) ~= "table" or getmetatable(traced) ~= nil then
+		return Failure(traced) -- the handler itself failed: "error in error handling"
+	end
+	local err, tb = traced[1], traced[2]
+	if tb == "" then
+		tb = nil
+	end
+	if not is_failure(err) then
+		return Failure(err, tb)
+	end
+	if tb == nil then
+		return err
+	end
+	local copy = {}
+	for k, v in pairs(err) do
+		copy[k] = v
+	end
+	local first = err.traceback
+	if first ~= nil and first ~= "" then
+		tb = tb .. "\n\t--- <awaited Failure, first raised at:> ---\n"
+			.. string.gsub(first, "^stack traceback:\n", "")
+	end
+	copy.traceback = tb
+	return setmetatable(copy, Failure)
+end
+
+-- step resumes state's coroutine with what it waited for, and goes on
+-- until the coroutine waits on a Deferred that has no result yet or ends.
+local function step(state, a, b)
+	local co = state.co
+	while true do
+		local outer = current_co
+		current_co = co
+		local ok, tag, v = co_resume(co, a, b)
+		current_co = outer
+		if not ok then
+			-- The resume itself failed ("C stack overflow").
+			fire(state.deferred, Failure(tag))
+			return
+		elseif tag == WAITING then
+			state.waiting = v
+			state.sync, state.has = true, false
+			add_pair(v, state.got, false, state.got, false)
+			state.sync = false
+			if not state.has then
+				return
+			end
+			a, b = RESUMED, state.result
+			state.result, state.has, state.waiting = nil, false, nil
+		else
+			state.waiting = nil
+			state.co = nil
+			if tag == DONE then
+				fire(state.deferred, v)
+			elseif tag == FAILED then
+				fire(state.deferred, failure_of(v))
+			else
+				-- A plain coroutine.yield: the driver cannot give it back
+				-- anything meaningful, so the call fails (and the coroutine
+				-- is left suspended, to be collected).
+				local tb = co_traceback(co)
+				fire(state.deferred, Failure("attempt to yield from an inline_callbacks function"
+					.. " (use defer.await to wait for a Deferred)", tb ~= "" and tb or nil))
+			end
+			return
+		end
+	end
+end
+
+-- cancel_inline is the canceller of an inline callbacks Deferred: the
+-- Deferred goes on waiting (on a new one, which the coroutine fires when it
+-- ends, and which cancels as this one does), and the Deferred the coroutine
+-- awaits is cancelled: the coroutine sees the CancelledError raised at its
+-- await, and its end decides the result, as in Twisted. While the
+-- coroutine runs (it awaits nothing) a cancel changes nothing.
+local function cancel_inline(state, d)
+	local replacement = new_deferred(state.canceller)
+	-- d waits on replacement, as when a callback returns an unfired Deferred.
+	d[1] = true
+	d[2] = replacement
+	d[3] = d[3] + 1
+	d[9] = replacement
+	local t = replacement[5]
+	replacement[t + 1], replacement[t + 2], replacement[t + 3], replacement[t + 4] = CONTINUE, d, CONTINUE, d
+	replacement[5] = t + 4
+	state.deferred = replacement
+	local waiting = state.waiting
+	if waiting ~= nil then
+		waiting:cancel()
+	end
+end
+
+-- inline_callbacks(fn): a function that runs fn(...) as described above and
+-- returns its Deferred.
+function M.inline_callbacks(fn)
+	if type(fn) ~= "function" then
+		arg_error(1, "inline_callbacks", "function expected, got " .. type(fn))
+	end
+	return function(...)
+		local state = {}
+		state.canceller = function(d)
+			cancel_inline(state, d)
+		end
+		state.got = function(r)
+			if state.sync then
+				state.has, state.result = true, r
+			else
+				state.waiting = nil
+				step(state, RESUMED, r)
+			end
+			return nil
+		end
+		local d = new_deferred(state.canceller)
+		state.deferred = d
+		state.co = co_create(inline_body)
+		step(state, fn, pack(...))
+		return d
+	end
+end
+
+-- await(d): d's result, or its Failure raised; any other value at once.
+function M.await(d)
+	local co = co_running()
+	if co == nil or co ~= current_co then
+		error("attempt to await outside an inline_callbacks function", 2)
+	end
+	if type(d) ~= "table" or getmetatable(d) ~= DMeta then
+		return d
+	end
+	local r
+	if d[1] and d[3] == 0 and not d[6] and d[4] > d[5] then
+		-- d has its result and nothing left to run: what a callback taking
+		-- the result would do, without running the chain.
+		r = d[2]
+		d[2] = nil
+		handled(d)
+	else
+		local tag
+		repeat
+			-- Anything but the driver resuming us (a script resuming this
+			-- coroutine by hand) goes on waiting.
+			tag, r = co_yield(WAITING, d)
+		until tag == RESUMED
+	end
+	if getmetatable(r) == Failure then
+		error(r, 0)
+	end
+	return r
+end
+
 return M

@@ -1,0 +1,116 @@
+package luabind
+
+import (
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// The Go side of defer.inline_callbacks and defer.await (lua/defer.lua):
+// the coroutine each call runs in, resumed through the runtime's own
+// resume path (resumeNested, which goes on inside a pcall the coroutine is
+// suspended in), the yield that hands an unfired Deferred to the driver,
+// and the traceback of an error the coroutine does not catch, taken where it
+// was raised.
+
+// inlineCore adds the helpers of inline callbacks to the defer module's core.
+func (rt *Runtime) inlineCore(core *lua.LTable) {
+	L := rt.L
+	L.SetFuncs(core, map[string]lua.LGFunction{
+		"co_create":    rt.inlineCreate,
+		"co_resume":    rt.inlineResume,
+		"co_running":   rt.inlineRunning,
+		"co_yield":     inlineYield,
+		"co_traceback": rt.inlineTraceback,
+		"trace_error":  rt.inlineTraceError,
+	})
+}
+
+// co_create(fn) is coroutine.create(fn), without the script's globals.
+func (rt *Runtime) inlineCreate(L *lua.LState) int {
+	checkFunction(L, 1, fname{name: "inline_callbacks"})
+	return newThread(L, rt.coCreate)
+}
+
+// co_resume(co, ...) is coroutine.resume(co, ...).
+func (rt *Runtime) inlineResume(L *lua.LState) int {
+	th, ok := L.Get(1).(*lua.LState)
+	if !ok {
+		typeError(L, 1, fname{name: "resume"}, "coroutine")
+	}
+	return rt.resumeNested(L, th, false, rt.coResume)
+}
+
+// co_running() is the coroutine a script sees as running (coroutine.running),
+// or nil on the main thread.
+func (rt *Runtime) inlineRunning(L *lua.LState) int {
+	if L == L.G.MainThread || L.Parent == nil {
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(rt.visibleThread(L))
+	return 1
+}
+
+// co_yield(...) is coroutine.yield(...), refused as coroutine.yield refuses
+// it where a Go function sits between the coroutine and the yield.
+func inlineYield(L *lua.LState) int {
+	if L.Parent == nil {
+		L.RaiseError("attempt to yield from outside a coroutine")
+	}
+	if yieldCrossesGo() {
+		L.Error(lua.LString("attempt to yield across metamethod/C-call boundary"), 0)
+	}
+	return -1 // gopher-lua's yield: the values on the stack go to the resumer
+}
+
+// co_traceback(co) is the traceback of the suspended coroutine co where it
+// stopped (inside a pcall: where that pcall's function stopped).
+func (rt *Runtime) inlineTraceback(L *lua.LState) int {
+	th, ok := L.Get(1).(*lua.LState)
+	if !ok {
+		typeError(L, 1, fname{name: "traceback"}, "coroutine")
+	}
+	L.Push(lua.LString(withoutEmbeddedFrames(rt.traceback(rt.innermost(th), 0))))
+	return 1
+}
+
+// trace_error(err) is the message handler of the xpcall an inline
+// callbacks coroutine runs its function under: called where err was raised,
+// it returns {err, traceback}, the traceback without the frames of
+// luabind's Lua modules ("" if nothing is left).
+func (rt *Runtime) inlineTraceError(L *lua.LState) int {
+	err := L.Get(1)
+	tb := withoutEmbeddedFrames(rt.traceback(L, 1))
+	t := L.CreateTable(2, 0)
+	t.RawSetInt(1, err)
+	t.RawSetInt(2, lua.LString(tb))
+	L.Push(t)
+	return 1
+}
+
+// embeddedSource starts the chunk name of luabind's Lua modules in
+// tracebacks (defer.lua, errors.lua: plumbing between the script's frames).
+const embeddedSource = "=loopscript/"
+
+// withoutEmbeddedFrames drops the frames of luabind's Lua modules from a
+// traceback, and each Go frame called from one of them (error, xpcall,
+// the sub-thread plumbing): what is left are the script's frames. It is ""
+// when none is left.
+func withoutEmbeddedFrames(tb string) string {
+	lines := strings.Split(tb, "\n")
+	kept := lines[:0]
+	for i, line := range lines {
+		if strings.HasPrefix(line, "\t"+embeddedSource) {
+			continue
+		}
+		if strings.HasPrefix(line, "\t[C]:") && i+1 < len(lines) && strings.HasPrefix(lines[i+1], "\t"+embeddedSource) {
+			continue
+		}
+		kept = append(kept, line)
+	}
+	if len(kept) <= 1 {
+		return ""
+	}
+	return strings.Join(kept, "\n")
+}

@@ -1,0 +1,138 @@
+package reactor
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// writeQueue is the write side the buffered transports share
+// (StreamTransport, StandardIO's stdout), after Twisted's
+// abstract.FileDescriptor: copies of what was written, in pieces that one
+// writev sends together, and the producer that fills it. It does no I/O of
+// its own: flush sends through the function its transport gives it.
+type writeQueue struct {
+	pieces [][]byte // still to send; pieces[0][off:] goes first
+	off    int
+	size   int // bytes still to send
+
+	producer       Producer
+	streaming      bool // producer is a push producer
+	producerPaused bool // we paused it because the queue was full
+}
+
+// writeChunk is the size up to which small writes are copied into the
+// last pending piece instead of a piece of their own, so many small writes
+// cost few iovecs.
+const writeChunk = 16 << 10
+
+// maxIovecs bounds the pieces one writev passes (IOV_MAX is 1024).
+const maxIovecs = 1024
+
+// producerBufferSize is how much buffered output pauses a streaming
+// producer, as Twisted's bufferSize.
+const producerBufferSize = 64 << 10
+
+// add queues a copy of data, which is not empty, and pauses a streaming
+// producer once more than producerBufferSize is queued.
+func (q *writeQueue) add(data []byte) {
+	if n := len(q.pieces); n > 0 && len(q.pieces[n-1])+len(data) <= writeChunk {
+		q.pieces[n-1] = append(q.pieces[n-1], data...)
+	} else {
+		piece := make([]byte, len(data), max(len(data), min(writeChunk, 2*len(data))))
+		copy(piece, data)
+		q.pieces = append(q.pieces, piece)
+	}
+	q.size += len(data)
+	if q.producer != nil && q.streaming && !q.producerPaused && q.size > producerBufferSize {
+		q.producerPaused = true
+		q.producer.PauseProducing()
+	}
+}
+
+// flush sends the queue through write until it is empty or write would
+// block. write gets up to maxIovecs pieces, the first one trimmed to what
+// is left of it, and returns how many bytes it sent. EINTR is retried;
+// EAGAIN ends the flush with nil (q.size says what is left); any other
+// error is returned as it is.
+func (q *writeQueue) flush(write func(pieces [][]byte) (int, error)) error {
+	for q.size > 0 {
+		iov := q.pieces[:min(len(q.pieces), maxIovecs)]
+		first := iov[0]
+		iov[0] = first[q.off:]
+		n, err := write(iov)
+		iov[0] = first
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return nil
+		case err != nil:
+			return err
+		}
+		q.consume(n)
+	}
+	return nil
+}
+
+// writeFd writes pieces to fd: write(2) for one, writev(2) for several.
+func writeFd(fd int, pieces [][]byte) (int, error) {
+	if len(pieces) == 1 {
+		return unix.Write(fd, pieces[0])
+	}
+	return writePieces(fd, pieces)
+}
+
+// consume drops the first n queued bytes, which were sent.
+func (q *writeQueue) consume(n int) {
+	q.size -= n
+	for n > 0 {
+		rest := len(q.pieces[0]) - q.off
+		if n < rest {
+			q.off += n
+			return
+		}
+		n -= rest
+		q.pieces[0] = nil
+		q.pieces = q.pieces[1:]
+		q.off = 0
+	}
+	if len(q.pieces) == 0 {
+		q.pieces = nil // let a large backing array go
+	}
+}
+
+// drop forgets what is queued; the producer stays.
+func (q *writeQueue) drop() { q.pieces, q.off, q.size = nil, 0, 0 }
+
+// register makes p the producer, as Twisted's registerProducer: a pull
+// producer is resumed at once. A second producer is an error.
+func (q *writeQueue) register(p Producer, streaming bool) error {
+	if q.producer != nil {
+		return fmt.Errorf("reactor: cannot register producer %v, because producer %v was never unregistered", p, q.producer)
+	}
+	q.producer, q.streaming, q.producerPaused = p, streaming, false
+	if !streaming {
+		p.ResumeProducing()
+	}
+	return nil
+}
+
+// drained is called once the queue is empty: it resumes a pull producer,
+// or a streaming one that add paused, and reports whether it did.
+func (q *writeQueue) drained() bool {
+	p := q.producer
+	if p == nil || (q.streaming && !q.producerPaused) {
+		return false
+	}
+	q.producerPaused = false
+	p.ResumeProducing()
+	return true
+}
+
+// takeProducer unregisters the producer and returns it, nil if none.
+func (q *writeQueue) takeProducer() Producer {
+	p := q.producer
+	q.producer = nil
+	return p
+}
