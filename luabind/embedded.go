@@ -49,6 +49,8 @@ func (rt *Runtime) embeddedCore(name string) *lua.LTable {
 	switch name {
 	case "defer":
 		return rt.deferCore()
+	case "log":
+		return rt.logCore()
 	}
 	return nil
 }

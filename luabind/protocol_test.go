@@ -154,6 +154,7 @@ func TestReasons(t *testing.T) {
 		{&reactor.ConnectError{Err: syscall.ECONNREFUSED}, "ConnectionRefusedError", "ConnectError", "Connection was refused by other side: 111: Connection refused."},
 		{&reactor.ConnectError{Err: syscall.ECONNRESET}, "ConnectError", "ConnectError", "An error occurred while connecting: 104: Connection reset by peer."},
 		{reactor.ErrConnectTimeout, "TimeoutError", "ConnectError", "User timeout caused connection failure."},
+		{&reactor.ConnectBindError{Err: syscall.EADDRINUSE}, "ConnectBindError", "ConnectError", "Couldn't bind: 98: Address already in use."},
 		{reactor.ErrUserAborted, "UserError", "ConnectError", "User aborted connection."},
 		{&reactor.DNSLookupError{Name: "nonexistent.invalid"}, "DNSLookupError", "DNSLookupError", "DNS lookup failed: nonexistent.invalid."},
 		{&reactor.ProcessDone{}, "ProcessDone", "ConnectionDone", "A process has ended without apparent errors: process finished with exit code 0."},

@@ -106,6 +106,7 @@ func reasonClass(err error) (class, message string, fields map[string]lua.LValue
 	var (
 		lost    *reactor.ConnectionLostError
 		conn    *reactor.ConnectError
+		bind    *reactor.ConnectBindError
 		dns     *reactor.DNSLookupError
 		done    *reactor.ProcessDone
 		term    *reactor.ProcessTerminated
@@ -135,6 +136,8 @@ func reasonClass(err error) (class, message string, fields map[string]lua.LValue
 		return "UserError", err.Error(), nil
 	case errors.As(err, &dns):
 		return "DNSLookupError", err.Error(), map[string]lua.LValue{"name": lua.LString(dns.Name)}
+	case errors.As(err, &bind):
+		return "ConnectBindError", err.Error(), errnoFields(bind.Err)
 	case errors.As(err, &conn):
 		class = "ConnectError"
 		switch {

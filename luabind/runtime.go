@@ -176,6 +176,9 @@ func (rt *Runtime) modules() []module {
 		{"defer", rt.embeddedLoader("defer")},
 		{"testing", rt.embeddedLoader("testing")},
 		{"stdio", rt.openStdio},
+		{"utils", rt.embeddedLoader("utils")},
+		{"endpoints", rt.embeddedLoader("endpoints")},
+		{"log", rt.embeddedLoader("log")},
 	}
 	for _, kind := range reactor.PollerNames {
 		mods = append(mods, module{kind + "reactor", strictLoader(kind+"reactor", rt.openInstaller(kind))})

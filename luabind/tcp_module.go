@@ -116,7 +116,7 @@ func (rt *Runtime) raiseCannotListen(L *lua.LState, err error) {
 	L.Error(rt.errorInstance("CannotListenError", err.Error(), fields), 0)
 }
 
-// reactor.connect_tcp(host, port, factory [, {timeout = 30}])
+// reactor.connect_tcp(host, port, factory [, {timeout = 30, bind_address = {host, port}}])
 func (rt *Runtime) luaConnectTCP(L *lua.LState) int {
 	f := fnConnectTCP
 	host := checkString(L, 1, f)
@@ -125,16 +125,47 @@ func (rt *Runtime) luaConnectTCP(L *lua.LState) int {
 	}
 	port := checkPortNumber(L, 2, f, 1)
 	factory := checkFactory(L, 3, f)
-	opts := readOptions(L, 4, f, "timeout")
+	opts := readOptions(L, 4, f, "timeout", "bind_address")
 	timeout := checkTimeout(L, 4, f, opts["timeout"])
+	var connectOpts []reactor.ConnectOption
+	if bind := opts["bind_address"]; bind != nil && bind != lua.LNil {
+		bhost, bport := checkBindAddress(L, 4, f, bind)
+		connectOpts = append(connectOpts, reactor.BindAddress(bhost, bport))
+	}
 	rt.allowIO(L, f.name, IONetwork, net.JoinHostPort(host, strconv.Itoa(port)))
 	r := rt.checkReactor(L)
 	lc := rt.newConnector(factory)
-	c, err := r.ConnectTCP(host, port, timeout, lc)
-	if err != nil { // only a port out of range, which was checked
+	c, err := r.ConnectTCP(host, port, timeout, lc, connectOpts...)
+	if err != nil { // a port, or a bind address, out of range
 		raise(L, err)
 	}
 	return rt.pushConnector(L, lc, c)
+}
+
+// checkBindAddress reads the bind_address option, Twisted's bindAddress
+// tuple: {host, port}, or {host = h, port = p}. The host is an IP address
+// or "localhost" ("" for any), the port 0-65535 (0: any).
+func checkBindAddress(L *lua.LState, n int, f fname, v lua.LValue) (string, int) {
+	t, ok := v.(*lua.LTable)
+	if !ok {
+		argError(L, n, f, "bind_address must be a table {host, port}, got "+v.Type().String())
+	}
+	h, p := t.RawGetInt(1), t.RawGetInt(2)
+	if h == lua.LNil && p == lua.LNil {
+		h, p = t.RawGetString("host"), t.RawGetString("port")
+	}
+	host, ok := h.(lua.LString)
+	if !ok {
+		argError(L, n, f, "bind_address host must be a string, got "+h.Type().String())
+	}
+	if s := string(host); s != "" && s != "localhost" && net.ParseIP(s) == nil {
+		argError(L, n, f, "bind_address host must be an IP address or \"localhost\", got \""+s+"\"")
+	}
+	port, ok := p.(lua.LNumber)
+	if !ok || port != lua.LNumber(int(port)) || port < 0 || port > 65535 {
+		argError(L, n, f, "bind_address port must be an integer in 0-65535")
+	}
+	return string(host), int(port)
 }
 
 // reactor.connect_unix(path, factory [, {timeout = 30}])

@@ -8,7 +8,10 @@ import (
 // The Port a script gets from listen_tcp and listen_unix: get_host() and
 // stop_listening(). The port starts its factory (do_start) once it listens
 // and stops it (do_stop) when it stops listening, by stop_listening or at
-// the reactor's shutdown, exactly once.
+// the reactor's shutdown, exactly once. stop_listening returns a Deferred
+// that has fired (with nil) by the time it returns: the socket is closed
+// and do_stop has run inside the call (Twisted closes on the next turn and
+// fires then).
 
 const portType = "Port"
 
@@ -28,7 +31,7 @@ func (rt *Runtime) newPortMeta() *lua.LTable {
 	L := rt.L
 	methods := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"get_host":       rt.portGetHost,
-		"stop_listening": portStopListening,
+		"stop_listening": rt.portStopListening,
 	})
 	strictMethods(L, portType, methods)
 	meta := L.NewTable()
@@ -91,22 +94,31 @@ func (rt *Runtime) portGetHost(L *lua.LState) int {
 }
 
 // portStopListening closes the port and runs the factory's do_stop before
-// it returns (its errors reach the caller); a second call does nothing.
-func portStopListening(L *lua.LState) int {
+// it returns (its errors reach the caller), then returns a Deferred fired
+// with nil; a second call only returns another fired Deferred.
+func (rt *Runtime) portStopListening(L *lua.LState) int {
 	p := checkPort(L, "stop_listening")
-	if p.stopped {
-		return 0
+	if !p.stopped {
+		p.close()
+		if r := p.rt.r; r != nil {
+			_ = r.RemoveSystemEventTrigger(p.trigger) // gone once it ran: nothing to undo
+		}
+		if m := L.GetField(p.factory, "do_stop"); m != lua.LNil {
+			L.Push(m)
+			L.Push(p.factory)
+			L.Call(1, 0)
+		}
 	}
-	p.close()
-	if r := p.rt.r; r != nil {
-		_ = r.RemoveSystemEventTrigger(p.trigger) // gone once it ran: nothing to undo
-	}
-	if m := L.GetField(p.factory, "do_stop"); m != lua.LNil {
-		L.Push(m)
-		L.Push(p.factory)
-		L.Call(1, 0)
-	}
-	return 0
+	return rt.pushFiredDeferred(L)
+}
+
+// pushFiredDeferred pushes a Deferred already fired with nil: what
+// stop_listening returns once the port is closed.
+func (rt *Runtime) pushFiredDeferred(L *lua.LState) int {
+	d, fire := rt.newDeferred()
+	rt.fireInline(L, fire, lua.LNil, false)
+	L.Push(d)
+	return 1
 }
 
 func portToString(L *lua.LState) int {

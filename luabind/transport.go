@@ -81,7 +81,7 @@ func (rt *Runtime) newTransportMeta() *lua.LTable {
 }
 
 func describeTransport(t StreamTransport) string {
-	if peer := t.GetPeer(); peer != nil {
+	if peer := t.GetPeer(); peer != nil && peer.Network() != "pipe" {
 		return peer.Network() + " " + peer.String()
 	}
 	return "stdio"

@@ -130,8 +130,8 @@ func (rt *Runtime) udpPortMetatable() *lua.LTable {
 		"write":                 rt.udpWrite,
 		"connect":               rt.udpConnect,
 		"get_host":              rt.udpGetHost,
-		"stop_listening":        udpStopListening,
-		"lose_connection":       udpStopListening,
+		"stop_listening":        rt.udpStopListening,
+		"lose_connection":       rt.udpStopListening,
 		"set_broadcast_allowed": udpSetBroadcastAllowed,
 		"get_broadcast_allowed": udpGetBroadcastAllowed,
 	})
@@ -224,10 +224,14 @@ func (rt *Runtime) udpGetHost(L *lua.LState) int {
 	return 1
 }
 
-func udpStopListening(L *lua.LState) int {
+// udpStopListening closes the port and runs the protocol's do_stop (so
+// stop_protocol) inside the call, then returns a Deferred already fired
+// with nil (Twisted does both on the next turn and fires it then); a second
+// call only returns another fired Deferred.
+func (rt *Runtime) udpStopListening(L *lua.LState) int {
 	u := checkUDPPort(L, "stop_listening")
 	u.port.StopListening()
-	return 0
+	return rt.pushFiredDeferred(L)
 }
 
 func udpSetBroadcastAllowed(L *lua.LState) int {

@@ -105,6 +105,7 @@ local ConnectError = twisted("ConnectError", nil, "An error occurred while conne
 twisted("ConnectionRefusedError", ConnectError, "Connection was refused by other side.")
 twisted("NoRouteError", ConnectError, "No route to host.")
 twisted("TCPTimedOutError", ConnectError, "TCP connection timed out.")
+twisted("ConnectBindError", ConnectError, "Couldn't bind.")
 local UserError = twisted("UserError", ConnectError, "User aborted connection.")
 twisted("TimeoutError", UserError, "User timeout caused connection failure.")
 twisted("DNSLookupError", nil, "DNS lookup failed.")
