@@ -360,36 +360,6 @@ type clientRun struct {
 	// stack, when set, replaces allowed for both: the output holds a
 	// stack trace, compared by shape.
 	stack func(t *testing.T, stdout, stderr string, python bool)
-	// needs, when set, is a Lua expression that must hold in loopscript for
-	// the program to run (a module another branch brings); else the run
-	// is skipped.
-	needs string
-}
-
-// needLua skips the test unless the Lua expression holds in loopscript.
-func needLua(t *testing.T, expr string) {
-	t.Helper()
-	if missing := lacksLua(t, expr); missing != "" {
-		t.Skip(missing)
-	}
-}
-
-// lacksLua says why the Lua expression does not hold in loopscript, or
-// "" when it does.
-func lacksLua(t *testing.T, expr string) string {
-	t.Helper()
-	if expr == "" {
-		return ""
-	}
-	if r := run(t, "-e", "assert("+expr+")"); r.code != 0 {
-		return fmt.Sprintf("loopscript has no %s yet: %s", expr, firstLineOf(r.stderr))
-	}
-	return ""
-}
-
-func firstLineOf(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }
 
 func TestPortedClients(t *testing.T) {
@@ -402,38 +372,36 @@ func TestPortedClients(t *testing.T) {
 	lower := strings.ToLower(poem)
 	random := [][2]string{{lower + "\n", ""}, {"Cummingsify failed!\n" + poem + "\n", ""}, {"", "The poem download failed.\n"}}
 	runs := []clientRun{
-		{"3.0", "twisted-client-3/get-poetry", []string{ok, ok}, [][2]string{{poem + "\n" + poem + "\n", ""}}, nil, nil, ""},
-		{"3.1", "twisted-client-3/get-poetry-1", []string{ok, refused}, [][2]string{{poem + "\n", "Poem failed: " + refusedFailure + "\n"}}, nil, nil, ""},
-		{"4.0", "twisted-client-4/get-poetry", []string{ok, refused}, [][2]string{{poem + "\n", "Poem failed: " + refusedFailure + "\n"}}, nil, nil, ""},
+		{"3.0", "twisted-client-3/get-poetry", []string{ok, ok}, [][2]string{{poem + "\n" + poem + "\n", ""}}, nil, nil},
+		{"3.1", "twisted-client-3/get-poetry-1", []string{ok, refused}, [][2]string{{poem + "\n", "Poem failed: " + refusedFailure + "\n"}}, nil, nil},
+		{"4.0", "twisted-client-4/get-poetry", []string{ok, refused}, [][2]string{{poem + "\n", "Poem failed: " + refusedFailure + "\n"}}, nil, nil},
 		{"5.0", "twisted-client-5/get-poetry", []string{ok}, random, func(stdout, stderr string) bool {
 			return stdout == lower+"\n" && stderr == "" ||
 				strings.HasPrefix(stdout, "Cummingsify failed!\nb") && stderr == "" || // b"The Keeper's Ledger\n..."
 				stdout == "" && stderr == "The poem download failed.\n"
-		}, nil, ""},
-		{"5.1", "twisted-client-5/get-poetry-1", []string{ok}, random, nil, nil, ""},
+		}, nil},
+		{"5.1", "twisted-client-5/get-poetry-1", []string{ok}, random, nil, nil},
 		{"6.0", "twisted-client-6/get-poetry", []string{strconv.Itoa(xformPort), ok, refused},
-			[][2]string{{lower + "\n" + refusedFailure + "\n", "The poem download failed.\n"}}, nil, nil, ""},
-		{"4.0 with stacktrace", "twisted-client-4/get-poetry-stack", []string{ok}, nil, nil, stackOfFirstPoem(t), ""},
+			[][2]string{{lower + "\n" + refusedFailure + "\n", "The poem download failed.\n"}}, nil, nil},
+		{"4.0 with stacktrace", "twisted-client-4/get-poetry-stack", []string{ok}, nil, nil, stackOfFirstPoem(t)},
 		{"6.0 without the transform server", "twisted-client-6/get-poetry", []string{down, ok},
-			[][2]string{{poem + "\n", "Cummingsify failed!\n"}}, nil, nil, ""},
+			[][2]string{{poem + "\n", "Cummingsify failed!\n"}}, nil, nil},
 	}
-	const inline = `require("defer").inline_callbacks`
 	refusedMessage := "Connection was refused by other side: 111: Connection refused."
 	runs = append(runs,
 		clientRun{name: "7.0", script: "twisted-client-7/get-poetry", args: []string{strconv.Itoa(xformPort), ok, refused},
-			allowed: [][2]string{{lower + "\n", "The poem download failed: " + refusedMessage + "\n"}}, needs: inline},
+			allowed: [][2]string{{lower + "\n", "The poem download failed: " + refusedMessage + "\n"}}},
 		clientRun{name: "7.0 without the transform server", script: "twisted-client-7/get-poetry", args: []string{down, ok},
-			allowed: [][2]string{{poem + "\n", "Cummingsify failed! " + refusedMessage + "\n"}}, needs: inline},
+			allowed: [][2]string{{poem + "\n", "Cummingsify failed! " + refusedMessage + "\n"}}},
 		clientRun{name: "8.0", script: "twisted-client-8/get-poetry", args: []string{strconv.Itoa(xformPort), ok, refused},
-			allowed: [][2]string{{lower + "\n", "The poem download failed: " + refusedMessage + "\n"}}, needs: inline},
+			allowed: [][2]string{{lower + "\n", "The poem download failed: " + refusedMessage + "\n"}}},
 		clientRun{name: "8.0 without the transform server", script: "twisted-client-8/get-poetry", args: []string{down, ok},
-			allowed: [][2]string{{poem + "\n", "Cummingsify failed!\n"}}, needs: inline},
+			allowed: [][2]string{{poem + "\n", "Cummingsify failed!\n"}}},
 	)
 	for _, c := range runs {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			checkLeadingComment(t, filepath.Join(repoRoot, "scripts", c.script+".lua"))
-			needLua(t, c.needs)
 			times := 1
 			if len(c.allowed) > 1 {
 				times = 6 // a random choice: every run must be one of the allowed outputs
@@ -541,12 +509,8 @@ func TestTransformServer(t *testing.T) {
 		{"13:no dot at all,", ""},
 		{"13:upcase.A POEM,", ""}, // no such transform: logged with log.msg
 	}
-	check := func(t *testing.T, port int, lua bool) {
+	check := func(t *testing.T, port int) {
 		for _, r := range requests {
-			if lua && strings.Contains(r.request, "upcase") && lacksLua(t, `require("log")`) != "" {
-				t.Logf("request %q left out: %s", r.request, lacksLua(t, `require("log")`))
-				continue
-			}
 			if got := exchange(t, port, r.request); got != r.reply {
 				t.Errorf("request %q: reply %q, want %q", r.request, got, r.reply)
 			}
@@ -558,14 +522,14 @@ func TestTransformServer(t *testing.T) {
 		if first, _, _ := strings.Cut(p.stdout.String(), "\n"); first != fmt.Sprintf("Serving transforms on %s.", ipv4(port)) {
 			t.Errorf("first line %q", first)
 		}
-		check(t, port, true)
+		check(t, port)
 		stopServer(t, p)
 	})
 	t.Run("twisted", func(t *testing.T) {
 		t.Parallel()
 		intro, py := twistedIntro(t), twistedPython(t)
 		p := startTool(t, py, "-u", filepath.Join(intro, "twisted-server-1", "transformedpoetry.py"), "--port", "0")
-		check(t, waitForPort(t, p), false)
+		check(t, waitForPort(t, p))
 		p.signal(syscall.SIGINT)
 		p.wait(10 * time.Second)
 	})
@@ -604,12 +568,11 @@ func TestPoetryProxies(t *testing.T) {
 		script string
 		cancel bool
 		want   string
-		needs  string // as clientRun's
 	}{
-		{"twisted-server-1/poetry-proxy", false, "Fetching poem from server.\nUsing cached poem.\n", ""},
-		{"twisted-server-2/poetry-proxy", false, "Fetching poem from server.\nUsing cached poem.\n", `require("log")`},
+		{"twisted-server-1/poetry-proxy", false, "Fetching poem from server.\nUsing cached poem.\n"},
+		{"twisted-server-2/poetry-proxy", false, "Fetching poem from server.\nUsing cached poem.\n"},
 		{"twisted-server-4/poetry-proxy", true,
-			"Fetching poem from server.\nCanceling poem download.\nFetching poem from server.\nUsing cached poem.\n", ""},
+			"Fetching poem from server.\nCanceling poem download.\nFetching poem from server.\nUsing cached poem.\n"},
 	}
 	scenario := func(t *testing.T, p *proc, upstream int, cancel bool, want string) {
 		p, port := startProxy(t, p, upstream)
@@ -639,7 +602,6 @@ func TestPoetryProxies(t *testing.T) {
 		t.Run(c.script, func(t *testing.T) {
 			t.Parallel()
 			checkLeadingComment(t, filepath.Join(repoRoot, "scripts", c.script+".lua"))
-			needLua(t, c.needs)
 			upstream, upstreamPort := startServer(t, "scripts/slowpoetry.lua", "--num-bytes", "100", "--delay", "0.05", poemFile)
 			t.Cleanup(func() { stopServer(t, upstream) })
 			t.Run("lua", func(t *testing.T) {
@@ -682,7 +644,6 @@ func TestPoetryProxyUnreachable(t *testing.T) {
 	}
 	t.Run("lua", func(t *testing.T) {
 		t.Parallel()
-		needLua(t, `require("log")`)
 		check(t, start(t, "", underLoad("scripts/"+script+".lua", "--port", "0", strconv.Itoa(upstream))...))
 	})
 	t.Run("twisted", func(t *testing.T) {

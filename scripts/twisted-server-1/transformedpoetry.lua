@@ -10,6 +10,7 @@
 local optparse = dofile((arg[0]:match("^.*/") or "") .. "../lib/optparse.lua")
 local protocol = require("protocol")
 local basic = require("basic")
+local log = require("log")
 
 local parser = optparse.new{
   usage = [[
@@ -35,11 +36,6 @@ to provide poetry transformation on port 11000.
 local options, args = parser:parse(arg)
 if #args ~= 0 then
   parser:error("Bad arguments.")
-end
-
--- log_msg is log.msg, loaded when first needed.
-local function log_msg(text)
-  require("log").msg(text)
 end
 
 local TransformService = {}
@@ -76,12 +72,12 @@ end
 function TransformFactory:transform(xform_name, poem)
   local thunk = self["xform_" .. xform_name]
   if type(thunk) ~= "function" then -- no such transform
-    log_msg(string.format("%q no such transform", xform_name))
+    log.msg(string.format("%q no such transform", xform_name))
     return nil
   end
   local ok, result = pcall(thunk, self, poem)
   if not ok then
-    log_msg(tostring(result))
+    log.msg(tostring(result))
     return nil -- transform failed
   end
   return result
