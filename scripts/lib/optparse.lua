@@ -14,7 +14,8 @@ Parser.__index = Parser
 
 -- new makes a parser. spec.usage is the usage text ("usage: %prog ...",
 -- %prog being the script's file name); spec.options a list of
--- {name = "num-bytes", type = "int" | "float" | nil (a string),
+-- {name = "num-bytes", type = "int" | "float" | "flag" | nil (a string;
+-- a flag takes no value and is true when given, optparse's store_true),
 -- default = ..., help = "..."}; with spec.help_when_empty, running with no
 -- arguments at all prints the help and exits 0, as the clients do.
 function M.new(spec)
@@ -34,7 +35,8 @@ end
 function Parser:help_text()
   local rows = {{"-h, --help", "show this help message and exit"}}
   for _, o in ipairs(self.options) do
-    rows[#rows + 1] = {"--" .. o.name .. "=" .. (o.name:upper():gsub("-", "_")), o.help or ""}
+    local metavar = o.type == "flag" and "" or "=" .. (o.name:upper():gsub("-", "_"))
+    rows[#rows + 1] = {"--" .. o.name .. metavar, o.help or ""}
   end
   local width = 0
   for _, r in ipairs(rows) do
@@ -90,12 +92,18 @@ function Parser:parse(argv)
       local name, value = a:match("^%-%-([^=]*)=(.*)$")
       name = name or a:sub(3)
       local o = by_name[name] or self:error("no such option: --" .. name)
-      if value == nil then
+      if o.type == "flag" then
+        if value ~= nil then
+          self:error("--" .. name .. " option does not take a value")
+        end
+      elseif value == nil then
         i = i + 1
         value = argv[i] or self:error("--" .. name .. " option requires 1 argument")
       end
       local t = TYPES[o.type]
-      if t then
+      if o.type == "flag" then
+        values[name] = true
+      elseif t then
         values[name] = t[2](value)
           or self:error(string.format("option --%s: invalid %s value: '%s'", name, t[1], value))
       else

@@ -1,0 +1,38 @@
+-- Without consume_errors, the failure stays on the failed Deferred's own
+-- chain as well: it is reported as unhandled when the run ends, after the
+-- list's result (deferred-list/deferred-list-6.py).
+--
+--   loopscript scripts/deferred-list/deferred-list-6.lua
+local defer = require("defer")
+
+-- show writes a value as Lua source would, a Failure as <Failure TYPE:
+-- message>: the list the DeferredList fires with, {{true, value} or
+-- {false, failure}, ...}, prints as a table of pairs.
+local function show(v)
+  if type(v) == "string" then
+    return string.format("%q", v)
+  elseif getmetatable(v) == defer.Failure then
+    return "<Failure " .. v.type .. ": " .. v:get_error_message() .. ">"
+  elseif type(v) == "table" then
+    local items = {}
+    for i, item in ipairs(v) do
+      items[i] = show(item)
+    end
+    return "{" .. table.concat(items, ", ") .. "}"
+  end
+  return tostring(v)
+end
+
+local function got_results(res)
+  print("We got: " .. show(res))
+end
+
+local Exception = defer.error_class("Exception")
+local d1 = defer.Deferred()
+local d2 = defer.Deferred()
+local d = defer.DeferredList({d1, d2})
+d:add_callback(got_results)
+print("Firing d1.")
+d1:callback("d1 result")
+print("Firing d2 with errback.")
+d2:errback(Exception("d2 failure"))

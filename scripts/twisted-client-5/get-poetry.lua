@@ -1,0 +1,173 @@
+-- The Get Poetry Now! client, version 5.0 (twisted-client-5/get-poetry.py):
+-- a callback that transforms each poem, cummingsify, which at random
+-- lower-cases it, or raises a GibberishError, or raises another error (a
+-- bug). try_to_cummingsify lets GibberishError go on down the chain (the
+-- errback prints "The poem download failed." on stderr) and recovers from
+-- the bug by printing "Cummingsify failed!" and keeping the poem as it was.
+--
+--   loopscript scripts/twisted-client-5/get-poetry.lua 10001 10002 10003
+local optparse = dofile((arg[0]:match("^.*/") or "") .. "../lib/optparse.lua")
+local protocol = require("protocol")
+local defer = require("defer")
+
+local parser = optparse.new{
+  usage = [[
+usage: %prog [options] [hostname]:port ...
+
+This is the Get Poetry Now! client, loopscript version 5.0
+Run it like this:
+
+  loopscript get-poetry.lua port1 port2 port3 ...
+
+From the base directory of the loopscript repository you could run
+
+  loopscript scripts/twisted-client-5/get-poetry.lua 10001 10002 10003
+
+to grab poetry from servers on ports 10001, 10002, and 10003.
+
+Of course, there need to be servers listening on those ports
+for that to work.
+]],
+}
+
+-- "[host:]port", the host 127.0.0.1 when it is left out.
+local function parse_address(text)
+  local host, port = text:match("^([^:]*):(.*)$")
+  if not host then
+    host, port = "127.0.0.1", text
+  end
+  if not port:match("^%d+$") then
+    parser:error("Ports must be integers.")
+  end
+  return {host = host, port = tonumber(port)}
+end
+
+local _, positional = parser:parse(arg)
+if #positional == 0 then
+  parser:print_help()
+end
+local addresses = {}
+for i, text in ipairs(positional) do
+  addresses[i] = parse_address(text)
+end
+
+local PoetryProtocol = protocol.Protocol:extend()
+
+function PoetryProtocol:init()
+  self.chunks = {}
+end
+
+function PoetryProtocol:data_received(data)
+  self.chunks[#self.chunks + 1] = data
+end
+
+function PoetryProtocol:connection_lost(reason)
+  self:poem_received(table.concat(self.chunks))
+end
+
+function PoetryProtocol:poem_received(poem)
+  self.factory:poem_finished(poem)
+end
+
+local PoetryClientFactory = protocol.ClientFactory:extend{protocol = PoetryProtocol}
+
+function PoetryClientFactory:init(deferred)
+  self.deferred = deferred
+end
+
+function PoetryClientFactory:poem_finished(poem)
+  if self.deferred ~= nil then
+    local d = self.deferred
+    self.deferred = nil
+    d:callback(poem)
+  end
+end
+
+function PoetryClientFactory:client_connection_failed(connector, reason)
+  if self.deferred ~= nil then
+    local d = self.deferred
+    self.deferred = nil
+    d:errback(reason)
+  end
+end
+
+-- get_poetry downloads a poem from host and port. It returns a Deferred
+-- that fires with the complete text of the poem, or with a Failure if the
+-- poem could not be downloaded.
+local function get_poetry(host, port)
+  local d = defer.Deferred()
+  local reactor = require("reactor")
+  local factory = PoetryClientFactory(d)
+  reactor.connect_tcp(host, port, factory)
+  return d
+end
+
+local GibberishError = defer.error_class("GibberishError")
+local ValueError = defer.error_class("ValueError")
+
+-- cummingsify randomly does one of: return the poem lower-cased, raise a
+-- GibberishError, raise a ValueError.
+local function cummingsify(poem)
+  local function success()
+    return poem:lower()
+  end
+
+  local function gibberish()
+    error(GibberishError())
+  end
+
+  local function bug()
+    error(ValueError())
+  end
+
+  local choices = {success, gibberish, bug}
+  return choices[math.random(#choices)]()
+end
+
+local function poetry_main()
+  local reactor = require("reactor")
+
+  local poems = {}
+  local errors = {}
+
+  local function try_to_cummingsify(poem)
+    local ok, result = pcall(cummingsify, poem)
+    if ok then
+      return result
+    end
+    if defer.Failure(result):check(GibberishError) then
+      error(result, 0)
+    end
+    print("Cummingsify failed!")
+    return poem
+  end
+
+  local function got_poem(poem)
+    print(poem)
+    poems[#poems + 1] = poem
+  end
+
+  local function poem_failed(err)
+    io.stderr:write("The poem download failed.\n")
+    errors[#errors + 1] = err
+  end
+
+  local function poem_done(_)
+    if #poems + #errors == #addresses then
+      reactor.stop()
+    end
+  end
+
+  for _, address in ipairs(addresses) do
+    local d = get_poetry(address.host, address.port)
+    d:add_callback(try_to_cummingsify)
+    d:add_callbacks(got_poem, poem_failed)
+    d:add_both(poem_done)
+  end
+
+  reactor.run()
+end
+
+-- A seed that changes every microsecond, as Python seeds its random module.
+math.randomseed(math.floor(require("socket").gettime() * 1e6) % 2147483647)
+poetry_main()

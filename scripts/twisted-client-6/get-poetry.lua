@@ -1,0 +1,219 @@
+-- The Get Poetry Now! client, version 6.0 (twisted-client-6/get-poetry.py):
+-- the poem goes through a second server, the transform server
+-- (twisted-server-1/transformedpoetry.lua), over a NetstringReceiver
+-- protocol. TransformProxy:xform returns a Deferred of the transformed
+-- poem; a callback that returns it pauses the poem's chain until it fires.
+-- When the transform fails, "Cummingsify failed!" goes to stderr and the
+-- poem is kept as it was. The poems, then the failures, are printed at the
+-- end.
+--
+--   loopscript scripts/twisted-client-6/get-poetry.lua 10001 10002 10003
+local optparse = dofile((arg[0]:match("^.*/") or "") .. "../lib/optparse.lua")
+local protocol = require("protocol")
+local basic = require("basic")
+local defer = require("defer")
+
+local parser = optparse.new{
+  usage = [[
+usage: %prog [options] [hostname]:port ...
+
+This is the Get Poetry Now! client, loopscript version 6.0
+Run it like this:
+
+  loopscript get-poetry.lua xform-port port1 port2 ...
+
+From the base directory of the loopscript repository you could run
+
+  loopscript scripts/twisted-client-6/get-poetry.lua 10001 10002 10003
+
+to grab poetry from servers on ports 10002, and 10003 and transform
+it using the server on port 10001.
+
+Of course, there need to be appropriate servers listening on those
+ports for that to work.
+]],
+}
+
+-- "[host:]port", the host 127.0.0.1 when it is left out.
+local function parse_address(text)
+  local host, port = text:match("^([^:]*):(.*)$")
+  if not host then
+    host, port = "127.0.0.1", text
+  end
+  if not port:match("^%d+$") then
+    parser:error("Ports must be integers.")
+  end
+  return {host = host, port = tonumber(port)}
+end
+
+local _, positional = parser:parse(arg)
+if #positional < 2 then
+  parser:print_help()
+end
+local addresses = {}
+for i, text in ipairs(positional) do
+  addresses[i] = parse_address(text)
+end
+
+local PoetryProtocol = protocol.Protocol:extend()
+
+function PoetryProtocol:init()
+  self.chunks = {}
+end
+
+function PoetryProtocol:data_received(data)
+  self.chunks[#self.chunks + 1] = data
+end
+
+function PoetryProtocol:connection_lost(reason)
+  self:poem_received(table.concat(self.chunks))
+end
+
+function PoetryProtocol:poem_received(poem)
+  self.factory:poem_finished(poem)
+end
+
+local PoetryClientFactory = protocol.ClientFactory:extend{protocol = PoetryProtocol}
+
+function PoetryClientFactory:init(deferred)
+  self.deferred = deferred
+end
+
+function PoetryClientFactory:poem_finished(poem)
+  if self.deferred ~= nil then
+    local d = self.deferred
+    self.deferred = nil
+    d:callback(poem)
+  end
+end
+
+function PoetryClientFactory:client_connection_failed(connector, reason)
+  if self.deferred ~= nil then
+    local d = self.deferred
+    self.deferred = nil
+    d:errback(reason)
+  end
+end
+
+local TransformClientProtocol = basic.NetstringReceiver:extend()
+
+function TransformClientProtocol:connection_made()
+  self:send_request(self.factory.xform_name, self.factory.poem)
+end
+
+function TransformClientProtocol:send_request(xform_name, poem)
+  self:send_string(xform_name .. "." .. poem)
+end
+
+function TransformClientProtocol:string_received(s)
+  self.transport:lose_connection()
+  self:poem_received(s)
+end
+
+function TransformClientProtocol:poem_received(poem)
+  self.factory:handle_poem(poem)
+end
+
+local TransformClientFactory = protocol.ClientFactory:extend{protocol = TransformClientProtocol}
+
+function TransformClientFactory:init(xform_name, poem)
+  self.xform_name = xform_name
+  self.poem = poem
+  self.deferred = defer.Deferred()
+end
+
+function TransformClientFactory:handle_poem(poem)
+  local d = self.deferred
+  self.deferred = nil
+  d:callback(poem)
+end
+
+function TransformClientFactory:client_connection_lost(_, reason)
+  if self.deferred ~= nil then
+    local d = self.deferred
+    self.deferred = nil
+    d:errback(reason)
+  end
+end
+
+TransformClientFactory.client_connection_failed = TransformClientFactory.client_connection_lost
+
+-- TransformProxy proxies requests to a transformation service.
+local TransformProxy = {}
+TransformProxy.__index = TransformProxy
+
+function TransformProxy.new(host, port)
+  return setmetatable({host = host, port = port}, TransformProxy)
+end
+
+function TransformProxy:xform(xform_name, poem)
+  local factory = TransformClientFactory(xform_name, poem)
+  local reactor = require("reactor")
+  reactor.connect_tcp(self.host, self.port, factory)
+  return factory.deferred
+end
+
+-- get_poetry downloads a poem from host and port. It returns a Deferred
+-- that fires with the complete text of the poem, or with a Failure if the
+-- poem could not be downloaded.
+local function get_poetry(host, port)
+  local d = defer.Deferred()
+  local reactor = require("reactor")
+  local factory = PoetryClientFactory(d)
+  reactor.connect_tcp(host, port, factory)
+  return d
+end
+
+local function poetry_main()
+  local xform_addr = table.remove(addresses, 1)
+  local proxy = TransformProxy.new(xform_addr.host, xform_addr.port)
+
+  local reactor = require("reactor")
+
+  local poems = {}
+  local errors = {}
+
+  local function try_to_cummingsify(poem)
+    local d = proxy:xform("cummingsify", poem)
+
+    local function fail(err)
+      io.stderr:write("Cummingsify failed!\n")
+      return poem
+    end
+
+    return d:add_errback(fail)
+  end
+
+  local function got_poem(poem)
+    poems[#poems + 1] = poem
+  end
+
+  local function poem_failed(err)
+    io.stderr:write("The poem download failed.\n")
+    errors[#errors + 1] = err
+  end
+
+  local function poem_done(_)
+    if #poems + #errors == #addresses then
+      reactor.stop()
+    end
+  end
+
+  for _, address in ipairs(addresses) do
+    local d = get_poetry(address.host, address.port)
+    d:add_callback(try_to_cummingsify)
+    d:add_callbacks(got_poem, poem_failed)
+    d:add_both(poem_done)
+  end
+
+  reactor.run()
+
+  for _, poem in ipairs(poems) do
+    print(poem)
+  end
+  for _, err in ipairs(errors) do
+    print(err)
+  end
+end
+
+poetry_main()

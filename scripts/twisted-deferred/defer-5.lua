@@ -1,0 +1,13 @@
+-- A Deferred fires once: the second fire (callback, then errback) raises
+-- AlreadyCalledError, which ends the script with its traceback and exit
+-- status 1; "Finished" is never printed (twisted-deferred/defer-5.py).
+--
+--   loopscript scripts/twisted-deferred/defer-5.lua
+local defer = require("defer")
+local Exception = defer.error_class("Exception")
+local function out(s) print(s) end
+local d = defer.Deferred()
+d:add_callbacks(out, out)
+d:callback("First result")
+d:errback(Exception("First error"))
+print("Finished")

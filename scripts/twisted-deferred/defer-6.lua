@@ -1,0 +1,13 @@
+-- A Deferred fires once: the second fire (errback twice) raises
+-- AlreadyCalledError, which ends the script with its traceback and exit
+-- status 1; "Finished" is never printed (twisted-deferred/defer-6.py).
+--
+--   loopscript scripts/twisted-deferred/defer-6.lua
+local defer = require("defer")
+local Exception = defer.error_class("Exception")
+local function out(s) print(s) end
+local d = defer.Deferred()
+d:add_callbacks(out, out)
+d:errback(Exception("First error"))
+d:errback(Exception("Second error"))
+print("Finished")
