@@ -51,9 +51,27 @@ func (rt *Runtime) embeddedCore(name string) *lua.LTable {
 		return rt.deferCore()
 	case "log":
 		return rt.logCore()
+	case "protocol":
+		core := rt.L.NewTable()
+		core.RawSetString("new_instance", rt.L.NewFunction(newInstance))
+		return core
 	}
 	return nil
 }
+
+// newInstance(cls) is setmetatable({}, cls) with room for a few fields:
+// gopher-lua gives a table room for 32 string keys at the first one, about
+// 1 KiB, and a protocol instance per connection has a handful
+// (transport, connected, factory and the protocol's own).
+func newInstance(L *lua.LState) int {
+	t := L.CreateTable(0, instanceFields)
+	t.Metatable = L.Get(1)
+	L.Push(t)
+	return 1
+}
+
+// instanceFields is the room newInstance gives.
+const instanceFields = 8
 
 // embeddedModule returns the value of the Lua module name (lua/NAME.lua),
 // running its chunk the first time. The same value is what require(name)

@@ -10,7 +10,9 @@
 -- self:init(...) when the class defines init. Instances' metatable is their
 -- class, so a class may define metamethods (__tostring) for them.
 
+local core = ...
 local errors = require("errors")
+local new_instance = core.new_instance
 
 local M = {}
 
@@ -51,7 +53,7 @@ end
 -- new makes an instance and calls its init with the arguments, if any.
 function Class.new(cls, ...)
 	check_class(cls, "new")
-	local o = setmetatable({}, cls)
+	local o = new_instance(cls)
 	local init = o.init
 	if init ~= nil then
 		init(o, ...)
