@@ -16,6 +16,7 @@ import (
 
 	"github.com/loopscript/loopscript/host"
 	"github.com/loopscript/loopscript/reactor"
+	"github.com/loopscript/loopscript/types"
 )
 
 const version = "loopscript 0.1.0 (Lua 5.1 via gopher-lua v1.1.2)"
@@ -44,6 +45,7 @@ Options:
   --sandbox          run the script as untrusted: safe libraries only,
                      require only beside the script, 1 s per callback
                      unless --max-callback-time says otherwise
+  --types DIR        write the lua-language-server type stubs into DIR and exit
   -v                 print the version, then run the rest (alone: exit)
   --version          print the version and exit
   -h, --help         print this help and exit
@@ -77,6 +79,7 @@ type invocation struct {
 	version     bool // --version: print it and exit
 	showVersion bool // -v: print it, then run what else was asked, as lua does
 	limits      limitFlags
+	typesDir    string // --types: write the type stubs there and exit
 }
 
 // usageError is a command line loopscript cannot make sense of: exit 2.
@@ -152,6 +155,12 @@ func parse(argv []string) (*invocation, error) {
 			}
 		case "--sandbox":
 			inv.limits.sandbox = true
+		case "--types":
+			v, err := takeValue()
+			if err != nil {
+				return nil, err
+			}
+			inv.typesDir = v
 		default:
 			return nil, &usageError{fmt.Sprintf("unrecognized option '%s'", a)}
 		}
@@ -184,6 +193,14 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if inv.help {
 		io.WriteString(stdout, usage)
+		return 0
+	}
+	if inv.typesDir != "" {
+		if err := types.WriteTo(inv.typesDir); err != nil {
+			fmt.Fprintf(stderr, "loopscript: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "loopscript: type stubs written to %s\n", inv.typesDir)
 		return 0
 	}
 	if inv.version || inv.showVersion {
