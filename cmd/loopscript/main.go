@@ -16,6 +16,7 @@ import (
 
 	"github.com/loopscript/loopscript/host"
 	"github.com/loopscript/loopscript/reactor"
+	"github.com/loopscript/loopscript/repl"
 	"github.com/loopscript/loopscript/types"
 )
 
@@ -46,6 +47,9 @@ Options:
                      require only beside the script, 1 s per callback
                      unless --max-callback-time says otherwise
   --types DIR        write the lua-language-server type stubs into DIR and exit
+  -i                 enter interactive mode after running the script (or the
+                     -e and -l options); loopscript alone on a terminal
+                     does so too
   -v                 print the version, then run the rest (alone: exit)
   --version          print the version and exit
   -h, --help         print this help and exit
@@ -78,6 +82,7 @@ type invocation struct {
 	help        bool
 	version     bool // --version: print it and exit
 	showVersion bool // -v: print it, then run what else was asked, as lua does
+	interactive bool // -i, or no script nor -e on a terminal
 	limits      limitFlags
 	typesDir    string // --types: write the type stubs there and exit
 }
@@ -116,6 +121,8 @@ func parse(argv []string) (*invocation, error) {
 			inv.help = true
 		case "-v":
 			inv.showVersion = true
+		case "-i":
+			inv.interactive = true
 		case "--version":
 			inv.version = true
 		case "-e", "-l":
@@ -206,16 +213,32 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if inv.version || inv.showVersion {
 		fmt.Fprintln(stdout, version)
 	}
-	if inv.version || inv.showVersion && inv.script == 0 && len(inv.actions) == 0 {
+	if inv.version || inv.showVersion && inv.script == 0 && len(inv.actions) == 0 && !inv.interactive {
 		return 0 // lua -v alone prints the version and reads no standard input
 	}
-	if inv.script == 0 && len(inv.actions) == 0 {
+	if inv.script == 0 && len(inv.actions) == 0 && !inv.interactive {
 		if isTerminal(stdin) {
-			fmt.Fprint(stderr, "loopscript: no script given (there is no interactive mode)\n"+usage)
+			inv.interactive = true
+		} else {
+			argv = append(argv, "-")
+			inv.script = len(argv) - 1
+		}
+	}
+	var prompt *repl.Session
+	if inv.interactive {
+		tty, ok := stdin.(*os.File)
+		if !ok || !isTerminal(stdin) || inv.script != 0 && argv[inv.script] == "-" {
+			fmt.Fprint(stderr, "loopscript: -i needs a terminal on standard input\n"+usage)
 			return 2
 		}
-		argv = append(argv, "-")
-		inv.script = len(argv) - 1
+		if prompt, err = repl.Open(tty, stdout); err != nil {
+			fmt.Fprintf(stderr, "loopscript: %v\n", err)
+			return 1
+		}
+		if !inv.showVersion {
+			fmt.Fprintln(stdout, version)
+		}
+		stdout, stderr = prompt, prompt // output goes above the prompt
 	}
 
 	opts := host.Options{Stdout: stdout, Stderr: stderr, HandleSignals: true, Clock: inv.clock}
@@ -250,17 +273,21 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return report(stderr, err)
 		}
 	}
-	if inv.script == 0 {
-		return 0
+	if inv.script != 0 {
+		args := argv[inv.script+1:]
+		if argv[inv.script] == "-" {
+			err = h.RunReader("stdin", stdin, args...)
+		} else {
+			err = h.RunFile(argv[inv.script], args...)
+		}
+		if err != nil {
+			return report(stderr, err)
+		}
 	}
-	args := argv[inv.script+1:]
-	if argv[inv.script] == "-" {
-		err = h.RunReader("stdin", stdin, args...)
-	} else {
-		err = h.RunFile(argv[inv.script], args...)
-	}
-	if err != nil {
-		return report(stderr, err)
+	if prompt != nil {
+		if err := prompt.Run(h); err != nil {
+			return report(stderr, err)
+		}
 	}
 	return 0
 }

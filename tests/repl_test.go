@@ -1,0 +1,177 @@
+package tests
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// replSession is loopscript's prompt on a pseudo-terminal, with everything
+// the terminal shows gathered as it comes.
+type replSession struct {
+	t      *testing.T
+	pty    *os.File
+	cmd    *exec.Cmd
+	mu     sync.Mutex
+	screen strings.Builder
+	done   chan error
+}
+
+func startREPL(t *testing.T, args ...string) *replSession {
+	t.Helper()
+	cmd := exec.Command(loopscript, args...)
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm")
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 200})
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	s := &replSession{t: t, pty: f, cmd: cmd, done: make(chan error, 1)}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := f.Read(buf)
+			s.mu.Lock()
+			s.screen.Write(buf[:n])
+			s.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() { s.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		f.Close()
+	})
+	return s
+}
+
+func (s *replSession) output() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.screen.String()
+}
+
+// expect waits (loosely) until the screen, from offset from, matches re,
+// and returns the offset past the match.
+func (s *replSession) expect(from int, re string) int {
+	s.t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		out := s.output()
+		if loc := rx.FindStringIndex(out[min(from, len(out)):]); loc != nil {
+			return from + loc[1]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.t.Fatalf("the terminal never showed %q after offset %d; it shows:\n%q", re, from, s.output()[min(from, len(s.output())):])
+	return 0
+}
+
+func (s *replSession) send(keys string) {
+	s.t.Helper()
+	if _, err := io.WriteString(s.pty, keys); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *replSession) wait() error {
+	s.t.Helper()
+	select {
+	case err := <-s.done:
+		return err
+	case <-time.After(10 * time.Second):
+		s.t.Fatalf("the REPL did not exit; the terminal shows:\n%q", s.output())
+		return nil
+	}
+}
+
+// TestREPL types at loopscript's prompt through a pseudo-terminal, one
+// session a case, each a list of keys to send and what must show next.
+func TestREPL(t *testing.T) {
+	type step struct{ send, expect string }
+	cases := []struct {
+		name  string
+		steps []step
+		exit  bool // Ctrl-D ends the session: it must exit with status 0
+	}{
+		{"an expression prints its value", []step{
+			{"1 + 2\r", `\r\n3\r\n> `},
+			{"=string.rep('a', 3), nil\r", `aaa\tnil\r\n> `},
+			{"local x = 1\r", `\r\n> `},
+		}, false},
+		{"a multi-line chunk", []step{
+			{"function f(n)\r", `\r\n>> `},
+			{"return n * 2\r", `\r\n>> `},
+			{"end\r", `\r\n> `},
+			{"f(21)\r", `\r\n42\r\n> `},
+		}, false},
+		{"an error and the REPL goes on", []step{
+			{"error('boom')\r", `stdin:1: boom\r\nstack traceback:\r\n`},
+			{"", `> $`},
+			{"x = = 1\r", `stdin:1: unexpected symbol near '='\r\n> `},
+			{"print('still here')\r", `still here\r\n> `},
+		}, false},
+		{"a timer fires mid-line", []step{
+			{"reactor.call_later(1, print, 'fired')\r", `\r\n> $`},
+			{"typed", ``},
+			// The callback's line appears above the prompt, which is drawn
+			// again with what was typed so far.
+			{"", `fired\r\n> typed`},
+			{" = 5\r", `\r\n> `},
+			{"=typed\r", `5\r\n> `},
+		}, false},
+		{"completion of module fields", []step{
+			{"reactor.call_la\t", `reactor\.call_later`},
+			{"(0, print, 'done')\r", `done\r\n> `},
+		}, false},
+		{"Ctrl-C clears the line and the chunk", []step{
+			{"for i = 1, 3 do\r", `>> $`},
+			{"garbage\x03", `\^C\r\n> $`},
+			{"=1\r", `\r\n1\r\n> `},
+		}, false},
+		{"defer.await at the prompt, and Ctrl-C stops waiting", []step{
+			{"d = defer.Deferred(); reactor.call_later(0.2, function() d:callback('late') end)\r", `\r\n> `},
+			{"=defer.await(d)\r", `late\r\n> `},
+			{"=defer.await(defer.Deferred())\r", `\r\n`},
+			{"\x03", `interrupted\r\n> `},
+			{"=2\r", `2\r\n> `},
+		}, false},
+		{"Ctrl-D runs the shutdown triggers and exits", []step{
+			{"reactor.add_system_event_trigger('before', 'shutdown', print, 'bye')\r", `\r\n> `},
+			{"\x04", `bye`},
+		}, true},
+		{"reactor.stop() exits", []step{
+			{"reactor.stop()\r", `\r\n`},
+		}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := startREPL(t)
+			at := s.expect(0, `loopscript .*\r\n> $`) // keys typed before raw mode would be echoed twice
+			for _, st := range c.steps {
+				s.send(st.send)
+				at = s.expect(at, st.expect)
+			}
+			if c.exit {
+				if err := s.wait(); err != nil {
+					t.Fatalf("exit: %v; the terminal shows:\n%q", err, s.output())
+				}
+			} else {
+				s.send("\x04")
+				if err := s.wait(); err != nil {
+					t.Fatalf("Ctrl-D: %v; the terminal shows:\n%q", err, s.output())
+				}
+			}
+			t.Logf("session:\n%s", s.output())
+		})
+	}
+}
