@@ -121,6 +121,7 @@ type Runtime struct {
 	lastResult lua.LValue
 	deferred   deferState // see defer_module.go
 
+	mods   moduleSet  // the Modules opened (see module.go)
 	watch  watchdog   // enforces cfg.Limits
 	random *rand.Rand // math.random's generator (see safe_stdlib.go)
 }
@@ -168,7 +169,7 @@ type module struct {
 func (rt *Runtime) modules() []module {
 	mods := []module{
 		{"reactor", rt.openReactor},
-		{"task", rt.openTask},
+		{"task", rt.moduleLoader("task", taskModule{rt})},
 		{"errors", rt.embeddedLoader("errors")},
 		{"protocol", rt.embeddedLoader("protocol")},
 		{"socket", rt.openSocket},
