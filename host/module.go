@@ -19,7 +19,9 @@ import (
 //     after package.loaded[name] was cleared, returns the same value: a
 //     module is opened at most once per host. An error from Open is raised
 //     at the require as "error loading module 'name': ERROR", and the
-//     module counts as not opened (the next require calls Open again).
+//     module counts as not opened: as in Lua 5.1, a second require fails
+//     ("loop or previous error loading module"), but one after the script
+//     sets package.loaded[name] = nil calls Open again.
 //  3. Host.Close calls Close on each opened module that implements
 //     ModuleCloser, the last opened first, after the reactor has stopped
 //     and before the Lua state is released; their errors come back from
@@ -46,6 +48,10 @@ type Env = luabind.Env
 // goroutine through the loop: Value goes to the script, Resolve or Reject
 // fire it. It counts as pending work for the reactor until fired.
 type Deferred = luabind.Deferred
+
+// ErrAlreadyFired is returned by a Deferred's Resolve, ResolveFunc or Reject
+// after the first of them.
+var ErrAlreadyFired = luabind.ErrAlreadyFired
 
 // Interface guards: a Plugin's loader is a Module.
 var _ Module = loaderModule(nil)
