@@ -8,8 +8,9 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// A Module is a Lua module written in Go: loopscript's own (task) and a
-// host's plugins are built on it alike. Its lifecycle, per Runtime:
+// A Module is a Lua module opened by Go: loopscript's own (task, stdio, the
+// embedded Lua modules) and a host's plugins are built on it alike. Its
+// lifecycle, per Runtime:
 //
 //  1. Registered under a name (AddModule), it costs nothing until a script
 //     requires it.

@@ -176,7 +176,7 @@ func (rt *Runtime) modules() []module {
 		{"basic", rt.embeddedLoader("basic")},
 		{"defer", rt.embeddedLoader("defer")},
 		{"testing", rt.embeddedLoader("testing")},
-		{"stdio", rt.openStdio},
+		{"stdio", rt.moduleLoader("stdio", stdioModule{rt})},
 		{"utils", rt.embeddedLoader("utils")},
 		{"endpoints", rt.embeddedLoader("endpoints")},
 		{"log", rt.embeddedLoader("log")},
