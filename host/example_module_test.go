@@ -107,3 +107,35 @@ func ExampleEnv_NewDeferred() {
 	// failed: HTTP 404 Not Found
 	// error: <nil>
 }
+
+// counterModule is require("counter"): one count per host, whatever the
+// number of requires, reported when the host closes.
+type counterModule struct{ n int }
+
+func (m *counterModule) Open(env *host.Env) (lua.LValue, error) {
+	L := env.LState()
+	return L.NewFunction(func(L *lua.LState) int {
+		m.n++
+		L.Push(lua.LNumber(m.n))
+		return 1
+	}), nil
+}
+
+func (m *counterModule) Close() error {
+	fmt.Println("closed after", m.n)
+	return nil
+}
+
+// A Module is opened on its first require, once per host, and closed with
+// the host.
+func ExampleHost_AddModule() {
+	h, _ := host.New(host.Options{})
+	h.AddModule("counter", &counterModule{})
+	h.RunString("main.lua", `print(require("counter")(), require("counter")())`)
+	h.RunString("again.lua", `print(require("counter")())`)
+	h.Close()
+	// Output:
+	// 1	2
+	// 3
+	// closed after 3
+}
