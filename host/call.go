@@ -15,7 +15,7 @@ func (h *Host) Call(fn lua.LValue, args ...lua.LValue) error {
 	if h.closed {
 		return ErrClosed
 	}
-	if !IsCallable(h.L, fn) {
+	if !IsCallable(h.state, fn) {
 		return &ScriptError{Message: "attempt to call a " + fn.Type().String() + " value"}
 	}
 	if exit := h.rt.Exited(); exit != nil {

@@ -59,6 +59,8 @@ type Options struct {
 	OnError func(*CallbackError)
 	// Plugins are added as by AddPlugin.
 	Plugins []Plugin
+	// Modules are added as by AddModule, in the order of their names.
+	Modules map[string]Module
 
 	// WarnSlow: a callback that holds the loop longer gets one warning on
 	// Stderr (or to OnSlowCallback). Zero means DefaultWarnSlow; a negative
@@ -92,8 +94,9 @@ const DefaultStopGrace = reactor.DefaultStopGrace
 type CallbackError = luabind.CallbackError
 
 // A Plugin is a Lua module a Go program adds to a host: require(Name) calls
-// Loader once, on the loop's goroutine, and caches the value it returns, as
-// for any Lua module.
+// Loader once, on the loop's goroutine, with the name, and caches the value
+// it returns, as for any Lua module. It is a Module without a Close (see
+// Module for the lifecycle), kept for loaders written before Module.
 type Plugin struct {
 	Name   string
 	Loader lua.LGFunction
@@ -117,7 +120,7 @@ var (
 
 // Host runs Lua scripts on a reactor. Build one with New.
 type Host struct {
-	L      *lua.LState
+	state  *lua.LState // see LState
 	rt     *luabind.Runtime
 	stdout io.Writer
 	names  map[string]bool // modules require can load
@@ -136,12 +139,12 @@ func New(opts Options) (*Host, error) {
 	if h.stdout == nil {
 		h.stdout = os.Stdout
 	}
-	h.L = newState(opts.Sandbox)
+	h.state = newState(opts.Sandbox)
 	var allowIO func(luabind.IORequest) error
 	if opts.Sandbox != nil {
 		allowIO = opts.Sandbox.allowIO
 	}
-	h.rt = luabind.Open(h.L, luabind.Config{
+	h.rt = luabind.Open(h.state, luabind.Config{
 		AllowIO:       allowIO,
 		Reactor:       opts.Reactor,
 		Clock:         opts.Clock,
@@ -159,12 +162,16 @@ func New(opts Options) (*Host, error) {
 	for _, name := range luabind.ModuleNames() {
 		h.names[name] = true
 	}
-	h.L.SetGlobal("print", h.L.NewFunction(h.print))
+	h.state.SetGlobal("print", h.state.NewFunction(h.print))
 	for _, p := range opts.Plugins {
 		if err := h.AddPlugin(p); err != nil {
 			h.Close()
 			return nil, err
 		}
+	}
+	if err := h.addModules(opts.Modules); err != nil {
+		h.Close()
+		return nil, err
 	}
 	return h, nil
 }
@@ -175,26 +182,19 @@ var moduleName = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
 })
 
-// AddPlugin makes a Go-written module requirable by name. A name already
-// taken by a loopscript module or another plugin is refused.
+// AddPlugin makes a Go-written module requirable by name, as AddModule
+// does. A name already taken by a loopscript module or another plugin is
+// refused.
 func (h *Host) AddPlugin(p Plugin) error {
-	if !moduleName().MatchString(p.Name) {
-		return fmt.Errorf("%w %q", ErrPluginName, p.Name)
-	}
-	if h.names[p.Name] {
-		return fmt.Errorf("%w: %q", ErrPluginExists, p.Name)
-	}
-	if p.Loader == nil {
+	if p.Loader == nil && moduleName().MatchString(p.Name) && !h.names[p.Name] {
 		return fmt.Errorf("plugin %q has no loader", p.Name)
 	}
-	h.names[p.Name] = true
-	h.L.PreloadModule(p.Name, p.Loader)
-	return nil
+	return h.AddModule(p.Name, loaderModule(p.Loader))
 }
 
 // LState is the host's Lua state, for plugins and tests; use it only on the
 // goroutine that runs the host.
-func (h *Host) LState() *lua.LState { return h.L }
+func (h *Host) LState() *lua.LState { return h.state }
 
 // Reactor returns the reactor scripts see, installing the default kind if no
 // script has asked for one yet.
@@ -219,25 +219,17 @@ func (h *Host) InstallBy(kind, by string) error { return h.rt.InstallBy(kind, by
 // is reported like a callback's, and fn runs under the callbacks' limits
 // (WarnSlow, MaxCallbackTime).
 func (h *Host) CallFromGoroutine(fn func(L *lua.LState)) error {
-	r := h.rt.Installed()
-	if r == nil {
-		return reactor.ErrNotRunning
-	}
-	return r.CallFromGoroutine(func() {
-		if err := h.rt.PCallAsCallback(h.L.NewFunction(func(L *lua.LState) int { fn(L); return 0 })); err != nil {
-			h.rt.ReportError(err)
-		}
-	})
+	return h.rt.CallFromGoroutine(fn)
 }
 
 // SetArg sets the global table arg as the lua interpreter does: argv[script]
 // at index 0, what follows it at 1, 2, ..., what precedes it at -1, -2, ...
 func (h *Host) SetArg(argv []string, script int) {
-	t := h.L.NewTable()
+	t := h.state.NewTable()
 	for i, a := range argv {
 		t.RawSetInt(i-script, lua.LString(a))
 	}
-	h.L.SetGlobal("arg", t)
+	h.state.SetGlobal("arg", t)
 }
 
 // RunFile runs the script at path with args as its "..." values. Error
@@ -272,7 +264,7 @@ func (h *Host) RunReader(name string, src io.Reader, args ...string) error {
 			code = nil
 		}
 	}
-	fn, err := luabind.Load(h.L, bytes.NewReader(code), name)
+	fn, err := luabind.Load(h.state, bytes.NewReader(code), name)
 	if err != nil {
 		return &ScriptError{Message: err.Error()}
 	}
@@ -304,7 +296,7 @@ func (h *Host) Require(name string) error {
 	if h.closed {
 		return ErrClosed
 	}
-	err := h.Call(h.L.GetGlobal("require"), lua.LString(name))
+	err := h.Call(h.state.GetGlobal("require"), lua.LString(name))
 	if se, ok := err.(*ScriptError); ok {
 		// Called from Go, require has no Lua line to name: gopher-lua then
 		// puts an empty position, a lone space, before the message.
@@ -313,15 +305,18 @@ func (h *Host) Require(name string) error {
 	return err
 }
 
-// Close releases the Lua state and the reactor's descriptors.
+// Close closes the opened modules (the last opened first), then releases
+// the reactor's descriptors and the Lua state. It returns the errors of all
+// of them joined; a second Close does nothing.
 func (h *Host) Close() error {
 	if h.closed {
 		return nil
 	}
 	h.closed = true
+	modErr := h.rt.CloseModules()
 	err := h.rt.Close()
-	h.L.Close()
-	return err
+	h.state.Close()
+	return errors.Join(modErr, err)
 }
 
 // print writes its arguments, tab-separated, as one write: lines from

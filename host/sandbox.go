@@ -160,7 +160,7 @@ var sandboxOS = map[string]bool{"time": true, "clock": true, "date": true, "diff
 // the unsafe functions of the libraries it opened, and require's search of
 // package.path.
 func (h *Host) restrict(sb *Sandbox) {
-	L := h.L
+	L := h.state
 	for _, name := range []string{"dofile", "loadfile", "_printregs"} {
 		L.SetGlobal(name, lua.LNil)
 	}

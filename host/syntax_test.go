@@ -63,7 +63,7 @@ func TestSandboxRequireSyntaxMessage(t *testing.T) {
 	}
 	defer h.Close()
 	var out strings.Builder
-	h.L.SetGlobal("print", h.L.NewFunction(func(L *lua.LState) int {
+	h.state.SetGlobal("print", h.state.NewFunction(func(L *lua.LState) int {
 		out.WriteString(L.Get(1).String() + "\t" + L.Get(2).String() + "\n")
 		return 0
 	}))

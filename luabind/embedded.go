@@ -111,11 +111,16 @@ func (rt *Runtime) embeddedModule(name string) lua.LValue {
 	return mod
 }
 
-// embeddedLoader is the require loader of an embedded module. A module
-// table is strict and read-only, as the modules written in Go are.
+// embeddedLoader is the require loader of an embedded module, a Module as a
+// host's plugins are. A module table is strict and read-only, as the modules
+// written in Go are.
 func (rt *Runtime) embeddedLoader(name string) lua.LGFunction {
-	return func(L *lua.LState) int {
-		L.Push(rt.embeddedModule(name))
-		return 1
-	}
+	return rt.moduleLoader(name, embeddedLuaModule{rt})
+}
+
+// embeddedLuaModule opens the embedded module its Env names.
+type embeddedLuaModule struct{ rt *Runtime }
+
+func (m embeddedLuaModule) Open(env *Env) (lua.LValue, error) {
+	return m.rt.embeddedModule(env.Name()), nil
 }

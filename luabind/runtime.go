@@ -121,6 +121,7 @@ type Runtime struct {
 	lastResult lua.LValue
 	deferred   deferState // see defer_module.go
 
+	mods   moduleSet  // the Modules opened (see module.go)
 	watch  watchdog   // enforces cfg.Limits
 	random *rand.Rand // math.random's generator (see safe_stdlib.go)
 }
@@ -168,14 +169,14 @@ type module struct {
 func (rt *Runtime) modules() []module {
 	mods := []module{
 		{"reactor", rt.openReactor},
-		{"task", rt.openTask},
+		{"task", rt.moduleLoader("task", taskModule{rt})},
 		{"errors", rt.embeddedLoader("errors")},
 		{"protocol", rt.embeddedLoader("protocol")},
 		{"socket", rt.openSocket},
 		{"basic", rt.embeddedLoader("basic")},
 		{"defer", rt.embeddedLoader("defer")},
 		{"testing", rt.embeddedLoader("testing")},
-		{"stdio", rt.openStdio},
+		{"stdio", rt.moduleLoader("stdio", stdioModule{rt})},
 		{"utils", rt.embeddedLoader("utils")},
 		{"endpoints", rt.embeddedLoader("endpoints")},
 		{"log", rt.embeddedLoader("log")},

@@ -19,13 +19,17 @@ import (
 
 var fnStandardIO = fname{name: "StandardIO"}
 
-func (rt *Runtime) openStdio(L *lua.LState) int {
+// stdioModule is require("stdio"), a strict, read-only module, built on the
+// Module interface as a host's plugins are.
+type stdioModule struct{ rt *Runtime }
+
+func (m stdioModule) Open(env *Env) (lua.LValue, error) {
+	L := env.LState()
 	mod := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-		"StandardIO": rt.luaStandardIO,
+		"StandardIO": m.rt.luaStandardIO,
 	})
 	strictModule(L, "stdio", mod, nil)
-	L.Push(mod)
-	return 1
+	return mod, nil
 }
 
 func (rt *Runtime) luaStandardIO(L *lua.LState) int {

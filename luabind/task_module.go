@@ -21,8 +21,12 @@ var (
 	fnDeferLater           = fname{name: "defer_later"}
 )
 
-// openTask is the loader of require("task"), a strict, read-only module.
-func (rt *Runtime) openTask(L *lua.LState) int {
+// taskModule is require("task"), a strict, read-only module, built on the
+// Module interface as a host's plugins are.
+type taskModule struct{ rt *Runtime }
+
+func (m taskModule) Open(env *Env) (lua.LValue, error) {
+	rt, L := m.rt, env.LState()
 	mod := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"looping_call":            rt.luaLoopingCall,
 		"looping_call_with_count": rt.luaLoopingCallWithCount,
@@ -30,8 +34,7 @@ func (rt *Runtime) openTask(L *lua.LState) int {
 		"defer_later":             rt.luaDeferLater,
 	})
 	strictModule(L, "task", mod, nil)
-	L.Push(mod)
-	return 1
+	return mod, nil
 }
 
 // task.looping_call(fn, ...): fn(...) every interval.
