@@ -27,9 +27,10 @@ import (
 //     and before the Lua state is released; their errors come back from
 //     Host.Close joined, each naming its module.
 //
-// loopscript's own task, stdio and the modules written in Lua (errors,
-// protocol, basic, defer, testing, utils, endpoints, log) are built on the
-// same interface; reactor, socket and the *reactor installers are not yet.
+// Every module of loopscript's own (reactor, task, socket, stdio, the
+// *reactor installers and the modules written in Lua: errors, protocol,
+// basic, defer, testing, utils, endpoints, log) is built on the same
+// interface.
 type Module = luabind.Module
 
 // A ModuleCloser is a Module with something to release when the host

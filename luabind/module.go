@@ -8,8 +8,8 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// A Module is a Lua module opened by Go: loopscript's own (task, stdio, the
-// embedded Lua modules) and a host's plugins are built on it alike. Its
+// A Module is a Lua module opened by Go: every module of loopscript's own
+// (see Runtime.modules) and a host's plugins are built on it alike. Its
 // lifecycle, per Runtime:
 //
 //  1. Registered under a name (AddModule), it costs nothing until a script

@@ -21,10 +21,14 @@ func (rt *Runtime) checkReactor(L *lua.LState) *reactor.Reactor {
 	return r
 }
 
-// openReactor is the loader of require("reactor"): it installs the default
-// reactor unless one was installed already, and returns the module table,
-// strict and read-only.
-func (rt *Runtime) openReactor(L *lua.LState) int {
+// reactorModule is require("reactor"): opening it installs the default
+// reactor unless one was installed already; its value is the module table,
+// strict and read-only. An install that fails raises its error as it is
+// ("reactor already installed (...)"), not wrapped as a loading error.
+type reactorModule struct{ rt *Runtime }
+
+func (m reactorModule) Open(env *Env) (lua.LValue, error) {
+	rt, L := m.rt, env.LState()
 	r := rt.checkReactor(L)
 	mod := L.NewTable()
 	L.SetFuncs(mod, map[string]lua.LGFunction{
@@ -49,14 +53,14 @@ func (rt *Runtime) openReactor(L *lua.LState) int {
 	strictModule(L, "reactor", mod, map[string]func() lua.LValue{
 		"running": func() lua.LValue { return lua.LBool(r.Running()) },
 	})
-	L.Push(mod)
-	return 1
+	return mod, nil
 }
 
-// openInstaller is the loader of require("epollreactor") and its siblings.
+// installerModule is require("epollreactor") and its siblings, whose
 // install() is a no-op when the reactor of its kind is installed already.
-func (rt *Runtime) openInstaller(kind string) lua.LGFunction {
-	return func(L *lua.LState) int {
+func (rt *Runtime) installerModule(kind string) Module {
+	return ModuleFunc(func(env *Env) (lua.LValue, error) {
+		L := env.LState()
 		mod := L.NewTable()
 		by := `require("` + kind + `reactor").install()`
 		mod.RawSetString("install", L.NewFunction(func(L *lua.LState) int {
@@ -66,9 +70,9 @@ func (rt *Runtime) openInstaller(kind string) lua.LGFunction {
 			}
 			return 0
 		}))
-		L.Push(mod)
-		return 1
-	}
+		strictModule(L, kind+"reactor", mod, nil)
+		return mod, nil
+	})
 }
 
 func (rt *Runtime) luaRun(L *lua.LState) int {

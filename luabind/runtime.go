@@ -168,11 +168,11 @@ type module struct {
 // file says what it is for).
 func (rt *Runtime) modules() []module {
 	mods := []module{
-		{"reactor", rt.openReactor},
+		{"reactor", rt.moduleLoader("reactor", reactorModule{rt})},
 		{"task", rt.moduleLoader("task", taskModule{rt})},
 		{"errors", rt.embeddedLoader("errors")},
 		{"protocol", rt.embeddedLoader("protocol")},
-		{"socket", rt.openSocket},
+		{"socket", rt.moduleLoader("socket", socketModule{rt})},
 		{"basic", rt.embeddedLoader("basic")},
 		{"defer", rt.embeddedLoader("defer")},
 		{"testing", rt.embeddedLoader("testing")},
@@ -182,7 +182,7 @@ func (rt *Runtime) modules() []module {
 		{"log", rt.embeddedLoader("log")},
 	}
 	for _, kind := range reactor.PollerNames {
-		mods = append(mods, module{kind + "reactor", strictLoader(kind+"reactor", rt.openInstaller(kind))})
+		mods = append(mods, module{kind + "reactor", rt.moduleLoader(kind+"reactor", rt.installerModule(kind))})
 	}
 	return mods
 }

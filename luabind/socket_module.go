@@ -85,8 +85,11 @@ func (s *luaSocket) className() string {
 	return "tcp{master}"
 }
 
-// openSocket is the loader of require("socket").
-func (rt *Runtime) openSocket(L *lua.LState) int {
+// socketModule is require("socket").
+type socketModule struct{ rt *Runtime }
+
+func (m socketModule) Open(env *Env) (lua.LValue, error) {
+	rt, L := m.rt, env.LState()
 	mod := L.NewTable()
 	L.SetFuncs(mod, map[string]lua.LGFunction{
 		"tcp":     func(L *lua.LState) int { return rt.socketCreate(L, "tcp", unix.AF_INET, false) },
@@ -98,8 +101,7 @@ func (rt *Runtime) openSocket(L *lua.LState) int {
 		"select":  rt.socketSelect,
 	})
 	mod.RawSetString("_VERSION", lua.LString("LuaSocket 3.1.0"))
-	L.Push(mod)
-	return 1
+	return mod, nil
 }
 
 func socketGettime(L *lua.LState) int {

@@ -61,18 +61,6 @@ func strictModule(L *lua.LState, name string, mod *lua.LTable, live map[string]f
 	L.SetMetatable(mod, meta)
 }
 
-// strictLoader wraps the loader of module name so that the table it returns
-// becomes a strict module, unless the loader gave it a metatable itself.
-func strictLoader(name string, loader lua.LGFunction) lua.LGFunction {
-	return func(L *lua.LState) int {
-		n := loader(L)
-		if mod, ok := L.Get(-1).(*lua.LTable); ok && n == 1 && mod.Metatable == lua.LNil {
-			strictModule(L, name, mod, nil)
-		}
-		return n
-	}
-}
-
 // strictMethods makes a lookup of a name that methods lacks raise, for the
 // objects of typeName whose __index is methods. A found method costs nothing
 // more: only a miss reaches the metatable of methods.
