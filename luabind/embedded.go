@@ -51,6 +51,8 @@ func (rt *Runtime) embeddedCore(name string) *lua.LTable {
 		return rt.deferCore()
 	case "log":
 		return rt.logCore()
+	case "utils":
+		return rt.L.SetFuncs(rt.L.NewTable(), map[string]lua.LGFunction{"repr": luaPythonRepr})
 	case "protocol":
 		core := rt.L.NewTable()
 		core.RawSetString("new_instance", rt.L.NewFunction(newInstance))

@@ -23,6 +23,7 @@ func (rt *Runtime) logCore() *lua.LTable {
 			L.Push(lua.LString(time.Now().UTC().Format(logTimeFormat)))
 			return 1
 		},
+		"repr": luaPythonRepr,
 		// stderr(text) writes where the Runtime's unhandled errors go.
 		"stderr": func(L *lua.LState) int {
 			io.WriteString(rt.cfg.Stderr, L.CheckString(1))

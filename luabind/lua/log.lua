@@ -32,31 +32,9 @@ local M = {}
 -- observer is the file start_logging was given; nil until then.
 local observer
 
--- python_repr is Python's repr of a str: in single quotes (double when the
--- text has a ' and no "), with \\, \n, \r, \t and the quote escaped and the
--- other control bytes as \xNN.
+-- python_repr is Python's repr of a str ('text', with escapes).
 local function python_repr(s)
-	local quote = "'"
-	if s:find("'", 1, true) and not s:find('"', 1, true) then
-		quote = '"'
-	end
-	local escaped = s:gsub("[%z\1-\31\\'\"\127]", function(c)
-		if c == "\\" then
-			return "\\\\"
-		elseif c == "\n" then
-			return "\\n"
-		elseif c == "\r" then
-			return "\\r"
-		elseif c == "\t" then
-			return "\\t"
-		elseif c == quote then
-			return "\\" .. c
-		elseif c == "'" or c == '"' then
-			return c
-		end
-		return string.format("\\x%02x", c:byte())
-	end)
-	return quote .. escaped .. quote
+	return core.repr(s)
 end
 
 -- emit writes one event: to the observer as a timestamped line, or, before

@@ -30,6 +30,7 @@
 --
 -- This chunk runs in a private environment (see embedded.go).
 
+local core = ...
 local defer = require("defer")
 local errors = require("errors")
 
@@ -67,31 +68,9 @@ UnexpectedErrorOutput.__index = function(e, key)
 	return UnexpectedErrorOutput[key]
 end
 
--- python_bytes_repr is Python's repr of a bytes value: b'...' with \t, \n,
--- \r, \\ and the quote escaped, other bytes outside 0x20-0x7e as \xNN; in
--- double quotes when it holds a ' and no ".
+-- python_bytes_repr is Python's repr of a bytes value (b'...', with escapes).
 local function python_bytes_repr(s)
-	local quote = "'"
-	if s:find("'", 1, true) and not s:find('"', 1, true) then
-		quote = '"'
-	end
-	local escaped = s:gsub("[%z\1-\31\\'\"\127-\255]", function(c)
-		if c == "\\" then
-			return "\\\\"
-		elseif c == "\t" then
-			return "\\t"
-		elseif c == "\n" then
-			return "\\n"
-		elseif c == "\r" then
-			return "\\r"
-		elseif c == quote then
-			return "\\" .. c
-		elseif c == "'" or c == '"' then
-			return c
-		end
-		return string.format("\\x%02x", c:byte())
-	end)
-	return "b" .. quote .. escaped .. quote
+	return core.repr(s, true)
 end
 
 -- An argument error is raised as a BadArgument table by the checkers and
