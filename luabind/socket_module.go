@@ -39,9 +39,6 @@ import (
 
 const socketType = "socket"
 
-// socketMetaKey is where the registry keeps the sockets' metatable.
-const socketMetaKey = "loopscript.socket"
-
 // socketBufferSize is what one recv asks for, luasocket's BUF_SIZE.
 const socketBufferSize = 8192
 
@@ -110,42 +107,40 @@ func socketGettime(L *lua.LState) int {
 }
 
 func (rt *Runtime) socketMetatable() *lua.LTable {
-	L := rt.L
-	if t, ok := L.GetField(L.Get(lua.RegistryIndex), socketMetaKey).(*lua.LTable); ok {
-		return t
-	}
-	methods := L.NewTable()
-	L.SetFuncs(methods, map[string]lua.LGFunction{
-		"accept":      rt.sockAccept,
-		"bind":        rt.sockBind,
-		"close":       rt.sockClose,
-		"connect":     rt.sockConnect,
-		"dirty":       sockDirty,
-		"fileno":      sockGetfd,
-		"getfamily":   sockGetfamily,
-		"getfd":       sockGetfd,
-		"getoption":   sockGetoption,
-		"getpeername": sockGetpeername,
-		"getsockname": sockGetsockname,
-		"getstats":    sockGetstats,
-		"listen":      sockListen,
-		"receive":     rt.sockReceive,
-		"send":        sockSend,
-		"setoption":   sockSetoption,
-		"settimeout":  sockSettimeout,
-		"shutdown":    sockShutdown,
+	return rt.registryMeta("socket", func() *lua.LTable {
+		L := rt.L
+		methods := L.NewTable()
+		L.SetFuncs(methods, map[string]lua.LGFunction{
+			"accept":      rt.sockAccept,
+			"bind":        rt.sockBind,
+			"close":       rt.sockClose,
+			"connect":     rt.sockConnect,
+			"dirty":       sockDirty,
+			"fileno":      sockGetfd,
+			"getfamily":   sockGetfamily,
+			"getfd":       sockGetfd,
+			"getoption":   sockGetoption,
+			"getpeername": sockGetpeername,
+			"getsockname": sockGetsockname,
+			"getstats":    sockGetstats,
+			"listen":      sockListen,
+			"receive":     rt.sockReceive,
+			"send":        sockSend,
+			"setoption":   sockSetoption,
+			"settimeout":  sockSettimeout,
+			"shutdown":    sockShutdown,
+		})
+		strictMethods(L, socketType, methods)
+		meta := L.NewTable()
+		meta.RawSetString("__index", methods)
+		meta.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+			s := checkSelf[luaSocket](L, fname{name: "tostring"}, socketType)
+			L.Push(lua.LString(fmt.Sprintf("%s: %p", s.className(), s)))
+			return 1
+		}))
+		meta.RawSetString("__metatable", lua.LString(socketType))
+		return meta
 	})
-	strictMethods(L, socketType, methods)
-	meta := L.NewTable()
-	meta.RawSetString("__index", methods)
-	meta.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
-		s := checkSelf[luaSocket](L, fname{name: "tostring"}, socketType)
-		L.Push(lua.LString(fmt.Sprintf("%s: %p", s.className(), s)))
-		return 1
-	}))
-	meta.RawSetString("__metatable", lua.LString(socketType))
-	L.SetField(L.Get(lua.RegistryIndex), socketMetaKey, meta)
-	return meta
 }
 
 // newSocketValue wraps fd as a Lua socket; an unreachable one has its

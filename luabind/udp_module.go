@@ -21,9 +21,6 @@ import (
 
 const udpPortType = "UDPPort"
 
-// udpPortMetaKey is where the registry keeps the ports' metatable.
-const udpPortMetaKey = "loopscript.UDPPort"
-
 var fnListenUDP = fname{name: "listen_udp"}
 
 // udpFunctions are the reactor module's listen_udp.
@@ -121,35 +118,33 @@ func (rt *Runtime) luaListenUDP(L *lua.LState) int {
 }
 
 func (rt *Runtime) udpPortMetatable() *lua.LTable {
-	L := rt.L
-	if t, ok := L.GetField(L.Get(lua.RegistryIndex), udpPortMetaKey).(*lua.LTable); ok {
-		return t
-	}
-	methods := L.NewTable()
-	L.SetFuncs(methods, map[string]lua.LGFunction{
-		"write":                 rt.udpWrite,
-		"connect":               rt.udpConnect,
-		"get_host":              rt.udpGetHost,
-		"stop_listening":        rt.udpStopListening,
-		"lose_connection":       rt.udpStopListening,
-		"set_broadcast_allowed": udpSetBroadcastAllowed,
-		"get_broadcast_allowed": udpGetBroadcastAllowed,
+	return rt.registryMeta("UDPPort", func() *lua.LTable {
+		L := rt.L
+		methods := L.NewTable()
+		L.SetFuncs(methods, map[string]lua.LGFunction{
+			"write":                 rt.udpWrite,
+			"connect":               rt.udpConnect,
+			"get_host":              rt.udpGetHost,
+			"stop_listening":        rt.udpStopListening,
+			"lose_connection":       rt.udpStopListening,
+			"set_broadcast_allowed": udpSetBroadcastAllowed,
+			"get_broadcast_allowed": udpGetBroadcastAllowed,
+		})
+		strictMethods(L, udpPortType, methods)
+		meta := L.NewTable()
+		meta.RawSetString("__index", methods)
+		meta.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+			u := checkUDPPort(L, "tostring")
+			state := ""
+			if !u.port.Listening() {
+				state = " (stopped)"
+			}
+			L.Push(lua.LString(fmt.Sprintf("<UDPPort on %v%s>", u.port.GetHost(), state)))
+			return 1
+		}))
+		meta.RawSetString("__metatable", lua.LString(udpPortType))
+		return meta
 	})
-	strictMethods(L, udpPortType, methods)
-	meta := L.NewTable()
-	meta.RawSetString("__index", methods)
-	meta.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
-		u := checkUDPPort(L, "tostring")
-		state := ""
-		if !u.port.Listening() {
-			state = " (stopped)"
-		}
-		L.Push(lua.LString(fmt.Sprintf("<UDPPort on %v%s>", u.port.GetHost(), state)))
-		return 1
-	}))
-	meta.RawSetString("__metatable", lua.LString(udpPortType))
-	L.SetField(L.Get(lua.RegistryIndex), udpPortMetaKey, meta)
-	return meta
 }
 
 func checkUDPPort(L *lua.LState, name string) *luaUDPPort {
