@@ -85,9 +85,11 @@ func runStdioLua(t *testing.T, cfg Config, stdinFd, stdoutFd int, code string) s
 func stdioPipe(t *testing.T) (rd, wr int, closeWriter func()) {
 	t.Helper()
 	var fds [2]int
-	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+	if err := unix.Pipe(fds[:]); err != nil {
 		t.Fatal(err)
 	}
+	unix.CloseOnExec(fds[0])
+	unix.CloseOnExec(fds[1])
 	closeWriter = func() {
 		if fds[1] >= 0 {
 			unix.Close(fds[1])

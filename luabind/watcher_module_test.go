@@ -37,9 +37,15 @@ func runReal(t *testing.T, code string, cfg Config, setup func(rt *Runtime)) res
 // pipeGlobals gives a chunk a socket pair: A and B (descriptor numbers),
 // send(fd, s), shut(fd) (shutdown for writing) and close_fd(fd).
 func pipeGlobals(t *testing.T) func(rt *Runtime) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, fd := range fds {
+		unix.CloseOnExec(fd)
+		if err := unix.SetNonblock(fd, true); err != nil {
+			t.Fatal(err)
+		}
 	}
 	open := map[int]bool{fds[0]: true, fds[1]: true}
 	t.Cleanup(func() {

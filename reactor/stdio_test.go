@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +70,7 @@ func (p *halfStdioProto) WriteConnectionLost() { p.events = append(p.events, "wr
 func pipeFds(t *testing.T) (rd, wr *int) {
 	t.Helper()
 	var fds [2]int
-	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+	if err := pipeCloexec(fds[:]); err != nil {
 		t.Fatalf("pipe: %v", err)
 	}
 	rd, wr = &fds[0], &fds[1]
@@ -300,26 +299,6 @@ func TestStandardIOLeavesTheDescriptorsFlagsAlone(t *testing.T) {
 	}
 }
 
-// openPty opens a pseudo-terminal and returns its master and its slave,
-// opened blocking and read-write as a shell's terminal is.
-func openPty(t *testing.T) (master, slave int) {
-	t.Helper()
-	master, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	t.Cleanup(func() { unix.Close(master) })
-	if err := unix.IoctlSetPointerInt(master, unix.TIOCSPTLCK, 0); err != nil {
-		t.Skipf("unlockpt: %v", err)
-	}
-	n, err := unix.IoctlGetUint32(master, unix.TIOCGPTN)
-	if err != nil {
-		t.Skipf("ptsname: %v", err)
-	}
-	slave = openFile(t, "/dev/pts/"+strconv.Itoa(int(n)), unix.O_RDWR|unix.O_NOCTTY)
-	return master, slave
-}
-
 // TestStandardIOOnATerminal reads and writes one pseudo-terminal as stdin
 // and stdout, as an interactive shell gives them, and leaves it blocking.
 func TestStandardIOOnATerminal(t *testing.T) {
@@ -360,10 +339,12 @@ func TestStandardIOOnATerminal(t *testing.T) {
 // as inetd gives them: the peer's half-close is the end of stdin.
 func TestStandardIOOnASocket(t *testing.T) {
 	eachReactor(t, func(t *testing.T, r *Reactor, log *errorLog) {
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
+		unix.CloseOnExec(fds[0])
+		unix.CloseOnExec(fds[1])
 		t.Cleanup(func() { unix.Close(fds[0]); unix.Close(fds[1]) })
 		before := fdFlags(t, fds[0])
 		p := &stdioProto{

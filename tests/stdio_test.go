@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	"github.com/loopscript/loopscript/host"
 	"github.com/loopscript/loopscript/luabind"
 	"golang.org/x/sys/unix"
@@ -152,7 +153,7 @@ reactor.run()
 	// child prints into a full pipe (small prints take whole pages, so a
 	// full pipe may hold less than its 64 KiB).
 	p.waitFor("a full pipe", 20*time.Second, func() bool {
-		n, err := unix.IoctlGetInt(int(outRd.Fd()), unix.TIOCINQ) // FIONREAD
+		n, err := bytesToRead(int(outRd.Fd()))
 		return err == nil && n >= 32<<10
 	})
 	time.Sleep(300 * time.Millisecond)
@@ -195,25 +196,12 @@ func neverEnding(t *testing.T) *os.File {
 // and read-write as a shell's terminal is.
 func openPty(t *testing.T) (master int, slave *os.File) {
 	t.Helper()
-	master, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	m, slave, err := pty.Open()
 	if err != nil {
 		t.Skipf("no pseudo-terminal: %v", err)
 	}
-	t.Cleanup(func() { unix.Close(master) })
-	if err := unix.IoctlSetPointerInt(master, unix.TIOCSPTLCK, 0); err != nil {
-		t.Skipf("unlockpt: %v", err)
-	}
-	n, err := unix.IoctlGetUint32(master, unix.TIOCGPTN)
-	if err != nil {
-		t.Skipf("ptsname: %v", err)
-	}
-	fd, err := unix.Open("/dev/pts/"+strconv.Itoa(int(n)), unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Skipf("open the pty's slave: %v", err)
-	}
-	slave = os.NewFile(uintptr(fd), "pty")
-	t.Cleanup(func() { slave.Close() })
-	return master, slave
+	t.Cleanup(func() { m.Close(); slave.Close() })
+	return int(m.Fd()), slave
 }
 
 // readNow reads what fd holds, waiting at most a little for the first byte.
@@ -302,11 +290,12 @@ func TestStdioSandbox(t *testing.T) {
 		lineOf(t, "scripts/stdio-echo.lua", "stdio.StandardIO(Echo())")))})
 
 	var inFds, outFds [2]int
-	if err := unix.Pipe2(inFds[:], unix.O_CLOEXEC); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Pipe2(outFds[:], unix.O_CLOEXEC); err != nil {
-		t.Fatal(err)
+	for _, fds := range []*[2]int{&inFds, &outFds} {
+		if err := unix.Pipe(fds[:]); err != nil {
+			t.Fatal(err)
+		}
+		unix.CloseOnExec(fds[0])
+		unix.CloseOnExec(fds[1])
 	}
 	defer func() {
 		for _, fd := range []int{inFds[0], outFds[0], outFds[1]} {
