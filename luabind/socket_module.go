@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/loopscript/loopscript/reactor"
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
 )
@@ -162,7 +163,7 @@ func (rt *Runtime) newSocketValue(L *lua.LState, fd, family int, state socketSta
 // nil and an error.
 func (rt *Runtime) socketCreate(L *lua.LState, name string, family int, fixed bool) int {
 	rt.allowIO(L, name, IONetwork, "")
-	fd, err := newStreamSocket(family)
+	fd, err := reactor.NewSocket(family, unix.SOCK_STREAM)
 	if err != nil {
 		return pushFail(L, socketError(err))
 	}
@@ -170,26 +171,6 @@ func (rt *Runtime) socketCreate(L *lua.LState, name string, family int, fixed bo
 	ud.Value.(*luaSocket).familyFixed = fixed
 	L.Push(ud)
 	return 1
-}
-
-// newStreamSocket makes a non-blocking, close-on-exec TCP socket, the two
-// steps under syscall.ForkLock as Go's net package does where SOCK_CLOEXEC
-// may be missing, so a child started meanwhile cannot inherit it.
-func newStreamSocket(family int) (int, error) {
-	syscall.ForkLock.RLock()
-	fd, err := unix.Socket(family, unix.SOCK_STREAM, 0)
-	if err == nil {
-		unix.CloseOnExec(fd)
-	}
-	syscall.ForkLock.RUnlock()
-	if err != nil {
-		return -1, err
-	}
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return -1, err
-	}
-	return fd, nil
 }
 
 // checkSocket is self of a socket method, in one of the states wanted;
@@ -423,7 +404,7 @@ func (s *luaSocket) ensureFamily(family int) error {
 	if s.familyFixed {
 		return unix.EAFNOSUPPORT
 	}
-	fd, err := newStreamSocket(family)
+	fd, err := reactor.NewSocket(family, unix.SOCK_STREAM)
 	if err != nil {
 		return err
 	}
@@ -584,18 +565,9 @@ func (rt *Runtime) sockAccept(L *lua.LState) int {
 		if s.fd < 0 {
 			return pushFail(L, "closed")
 		}
-		syscall.ForkLock.RLock()
-		nfd, _, err := unix.Accept(s.fd)
-		if err == nil {
-			unix.CloseOnExec(nfd)
-		}
-		syscall.ForkLock.RUnlock()
+		nfd, _, err := reactor.Accept(s.fd)
 		switch err {
 		case nil:
-			if err := unix.SetNonblock(nfd, true); err != nil {
-				unix.Close(nfd)
-				return pushFail(L, socketError(err))
-			}
 			L.Push(rt.newSocketValue(L, nfd, s.family, socketClient))
 			return 1
 		case unix.EINTR:
@@ -1113,7 +1085,7 @@ func (rt *Runtime) socketConnectFunc(L *lua.LState) int {
 	host := checkHost(L, 1, f)
 	port := checkSocketPort(L, 2, f)
 	rt.allowIO(L, "connect", IONetwork, net.JoinHostPort(host, strconv.Itoa(port)))
-	fd, err := newStreamSocket(unix.AF_INET)
+	fd, err := reactor.NewSocket(unix.AF_INET, unix.SOCK_STREAM)
 	if err != nil {
 		return pushFail(L, socketError(err))
 	}
@@ -1152,7 +1124,7 @@ func (rt *Runtime) socketBindFunc(L *lua.LState) int {
 	if host == "*" {
 		host = "0.0.0.0"
 	}
-	fd, err := newStreamSocket(unix.AF_INET)
+	fd, err := reactor.NewSocket(unix.AF_INET, unix.SOCK_STREAM)
 	if err != nil {
 		return pushFail(L, socketError(err))
 	}
