@@ -53,6 +53,27 @@ func testState(t testing.TB, cfg Config) (L *lua.LState, rt *Runtime, out *strin
 	return L, rt, out
 }
 
+// countWatched is count(v) for test chunks: how many of the reactor's
+// readers and writers stand for the Lua value v (see io_objects.go).
+func countWatched(rt *Runtime) lua.LGFunction {
+	return func(L *lua.LState) int {
+		r, _ := rt.Reactor()
+		n := 0
+		for _, rd := range r.Readers() {
+			if rt.ioObject(rd) == L.Get(1) {
+				n++
+			}
+		}
+		for _, wr := range r.Writers() {
+			if rt.ioObject(wr) == L.Get(1) {
+				n++
+			}
+		}
+		L.Push(lua.LNumber(n))
+		return 1
+	}
+}
+
 // runLua runs code as "test.lua" on a fresh state whose reactor uses a
 // virtual clock, so timers fire at once and exactly on time.
 func runLua(t *testing.T, code string) result {

@@ -304,7 +304,7 @@ func checkProcess(L *lua.LState, name string) *luaProcess {
 
 func processWrite(L *lua.LState) int {
 	lp := checkProcess(L, "write")
-	if data := checkData(L, 2, fname{name: "write", method: true}); data != "" {
+	if data := checkStringArg(L, 2, fname{name: "write", method: true}); data != "" {
 		lp.p.Write([]byte(data))
 	}
 	return 0

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/loopscript/loopscript/reactor"
-	lua "github.com/yuin/gopher-lua"
 )
 
 // processPrelude is loaded before each process test's chunk: globals for
@@ -83,22 +82,7 @@ func runProcessLua(t *testing.T, cfg Config, code string) processRun {
 	cfg.Stdout = &strings.Builder{} // io.write's, and print's
 	L, rt, out := testState(t, cfg)
 	run.rt = rt
-	L.SetGlobal("count_readers", L.NewFunction(func(L *lua.LState) int {
-		r, _ := rt.Reactor()
-		n := 0
-		for _, rd := range r.Readers() {
-			if rt.ioObject(rd) == L.Get(1) {
-				n++
-			}
-		}
-		for _, wr := range r.Writers() {
-			if rt.ioObject(wr) == L.Get(1) {
-				n++
-			}
-		}
-		L.Push(lua.LNumber(n))
-		return 1
-	}))
+	L.SetGlobal("count_readers", L.NewFunction(countWatched(rt)))
 	for _, chunk := range []struct{ name, code string }{{"prelude.lua", processPrelude}, {"test.lua", code}} {
 		fn, err := L.Load(strings.NewReader(chunk.code), chunk.name)
 		if err != nil {

@@ -26,40 +26,14 @@ type stdioRun struct {
 // script has not ended after 10 s.
 func runStdioLua(t *testing.T, cfg Config, stdinFd, stdoutFd int, code string) stdioRun {
 	t.Helper()
-	L := lua.NewState(lua.Options{CallStackSize: 20000, RegistryMaxSize: 1 << 20, RegistryGrowStep: 1 << 14})
-	defer L.Close()
 	var run stdioRun
-	var out strings.Builder
 	cfg.OnError = func(e *CallbackError) { run.reports = append(run.reports, e) }
-	rt := Open(L, cfg)
-	defer rt.Close()
-	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
-		parts := make([]string, L.GetTop())
-		for i := range parts {
-			parts[i] = ToString(L, L.Get(i+1))
-		}
-		out.WriteString(strings.Join(parts, "\t") + "\n")
-		return 0
-	}))
+	L, rt, out := testState(t, cfg)
 	r, err := rt.Reactor()
 	if err != nil {
 		t.Fatal(err)
 	}
-	L.SetGlobal("count_io", L.NewFunction(func(L *lua.LState) int {
-		n := 0
-		for _, rd := range r.Readers() {
-			if rt.ioObject(rd) == L.Get(1) {
-				n++
-			}
-		}
-		for _, wr := range r.Writers() {
-			if rt.ioObject(wr) == L.Get(1) {
-				n++
-			}
-		}
-		L.Push(lua.LNumber(n))
-		return 1
-	}))
+	L.SetGlobal("count_io", L.NewFunction(countWatched(rt)))
 	L.SetGlobal("stdin_fd", lua.LNumber(stdinFd))
 	L.SetGlobal("stdout_fd", lua.LNumber(stdoutFd))
 	done := make(chan struct{})

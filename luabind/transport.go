@@ -102,22 +102,9 @@ func checkTransport(L *lua.LState, name string) StreamTransport {
 	return checkSelf[luaTransport](L, fname{name: name, method: true}, transportType).t
 }
 
-// checkData reads argument n of f as data to write: a string, or a number
-// as Lua coerces it to one.
-func checkData(L *lua.LState, n int, f fname) string {
-	switch v := L.Get(n).(type) {
-	case lua.LString:
-		return string(v)
-	case lua.LNumber:
-		return lua51NumberString(float64(v))
-	}
-	typeError(L, n, f, "string")
-	return ""
-}
-
 func transportWrite(L *lua.LState) int {
 	t := checkTransport(L, "write")
-	if data := checkData(L, 2, fname{name: "write", method: true}); data != "" {
+	if data := checkStringArg(L, 2, fname{name: "write", method: true}); data != "" {
 		t.Write([]byte(data))
 	}
 	return 0

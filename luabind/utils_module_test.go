@@ -4,8 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
-	lua "github.com/yuin/gopher-lua"
 )
 
 // asyncRun is what an I/O test's chunk did, on a real clock.
@@ -23,22 +21,11 @@ type asyncRun struct {
 // gone wrong after 20 s (printing TIMEOUT).
 func runAsyncLua(t *testing.T, cfg Config, code string) asyncRun {
 	t.Helper()
-	L := lua.NewState(lua.Options{CallStackSize: 20000, RegistryMaxSize: 1 << 20, RegistryGrowStep: 1 << 14})
-	defer L.Close()
-	var out, stderr, reports strings.Builder
+	var stderr, reports strings.Builder
 	cfg.OnError = func(e *CallbackError) { reports.WriteString(e.Report()) }
-	cfg.Stdout = &out
+	cfg.Stdout = &strings.Builder{} // io.write's, and print's
 	cfg.Stderr = &stderr
-	rt := Open(L, cfg)
-	defer rt.Close()
-	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
-		parts := make([]string, L.GetTop())
-		for i := range parts {
-			parts[i] = ToString(L, L.Get(i+1))
-		}
-		out.WriteString(strings.Join(parts, "\t") + "\n")
-		return 0
-	}))
+	L, rt, out := testState(t, cfg)
 	const prelude = `reactor, defer, utils, endpoints, protocol = require("reactor"), require("defer"), require("utils"), require("endpoints"), require("protocol")
 guard = reactor.call_later(20, function() print("TIMEOUT") reactor.stop() end)
 -- finish(d) stops the reactor once d has fired, whichever way (on a later
