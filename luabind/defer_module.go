@@ -90,19 +90,26 @@ func withoutDeferFrames(tb string) string {
 	if !strings.Contains(tb, deferSource) {
 		return tb
 	}
+	return withoutFramesFrom(tb, deferSource)
+}
+
+// withoutFramesFrom drops from a traceback the frames whose chunk name
+// starts with source, and each Go frame called from one of them; it is ""
+// when only the header is left.
+func withoutFramesFrom(tb, source string) string {
 	lines := strings.Split(tb, "\n")
 	kept := lines[:0]
 	for i, line := range lines {
-		if strings.HasPrefix(line, "\t"+deferSource) {
+		if strings.HasPrefix(line, "\t"+source) {
 			continue
 		}
-		// A Go frame called from defer.lua: the try below the callback.
-		if strings.HasPrefix(line, "\t[C]:") && i+1 < len(lines) && strings.HasPrefix(lines[i+1], "\t"+deferSource) {
+		// A Go frame called from there (error, xpcall, try).
+		if strings.HasPrefix(line, "\t[C]:") && i+1 < len(lines) && strings.HasPrefix(lines[i+1], "\t"+source) {
 			continue
 		}
 		kept = append(kept, line)
 	}
-	if len(kept) == 1 { // the header alone
+	if len(kept) <= 1 {
 		return ""
 	}
 	return strings.Join(kept, "\n")

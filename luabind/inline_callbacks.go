@@ -1,8 +1,6 @@
 package luabind
 
 import (
-	"strings"
-
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -97,20 +95,4 @@ const embeddedSource = "=loopscript/"
 // traceback, and each Go frame called from one of them (error, xpcall,
 // the sub-thread plumbing): what is left are the script's frames. It is ""
 // when none is left.
-func withoutEmbeddedFrames(tb string) string {
-	lines := strings.Split(tb, "\n")
-	kept := lines[:0]
-	for i, line := range lines {
-		if strings.HasPrefix(line, "\t"+embeddedSource) {
-			continue
-		}
-		if strings.HasPrefix(line, "\t[C]:") && i+1 < len(lines) && strings.HasPrefix(lines[i+1], "\t"+embeddedSource) {
-			continue
-		}
-		kept = append(kept, line)
-	}
-	if len(kept) <= 1 {
-		return ""
-	}
-	return strings.Join(kept, "\n")
-}
+func withoutEmbeddedFrames(tb string) string { return withoutFramesFrom(tb, embeddedSource) }
