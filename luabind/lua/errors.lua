@@ -171,29 +171,32 @@ local function matches(f, want)
 	return f.type == want
 end
 
--- check returns the first of its arguments that the error matches, or nil.
-function Failure:check(...)
-	check_self(self, "check")
+-- first_match is the first of the arguments that f's error matches, or nil.
+local function first_match(f, ...)
 	for i = 1, select("#", ...) do
 		local want = select(i, ...)
-		if matches(self, want) then
+		if matches(f, want) then
 			return want
 		end
 	end
 	return nil
 end
 
+-- check returns the first of its arguments that the error matches, or nil.
+function Failure:check(...)
+	check_self(self, "check")
+	return first_match(self, ...)
+end
+
 -- trap returns what check returns, or raises the Failure itself when
 -- nothing matches, so the next errback gets it.
 function Failure:trap(...)
 	check_self(self, "trap")
-	for i = 1, select("#", ...) do
-		local want = select(i, ...)
-		if matches(self, want) then
-			return want
-		end
+	local want = first_match(self, ...)
+	if want == nil then
+		error(self, 0)
 	end
-	error(self, 0)
+	return want
 end
 
 -- get_error_message is the error's message: an error class instance's
