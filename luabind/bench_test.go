@@ -118,3 +118,12 @@ func BenchmarkPCallInCoroutine(b *testing.B) {
 		coroutine.wrap(function() for i = 1, N do pcall(f) done = done + 1 end end)()
 	`)
 }
+
+// BenchmarkResumeYield: one coroutine.resume of a generator and its yield.
+func BenchmarkResumeYield(b *testing.B) {
+	benchLua(b, `
+		local co = coroutine.wrap(function() while true do coroutine.yield(1) end end)
+		done = 0
+		for i = 1, N do co() done = done + 1 end
+	`)
+}

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -506,23 +507,59 @@ const (
 
 // yieldCrossesGo reports whether a yield called now would return into
 // anything but the coroutine's own loop: whether, on the Go stack, more than
-// one VM loop runs above the coroutine's start.
+// one VM loop runs above the coroutine's start. It runs on every yield, so
+// it unwinds a few frames first (the common case: the coroutine's loop is
+// right there) and names each return address once (see goFrameKind).
 func yieldCrossesGo() bool {
 	var pcs [64]uintptr
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
-	loops := 0
-	for {
-		f, more := frames.Next()
-		switch f.Function {
-		case luaMainLoop, luaMainLoopCtx:
-			if loops++; loops > 1 {
-				return true
+	for _, depth := range []int{8, len(pcs)} {
+		n := runtime.Callers(2, pcs[:depth])
+		loops := 0
+		for _, pc := range pcs[:n] {
+			switch goFrameKind(pc) {
+			case frameVMLoop:
+				if loops++; loops > 1 {
+					return true
+				}
+			case frameThreadStart:
+				return false
 			}
-		case luaThreadRun:
-			return false
 		}
-		if !more {
-			return false // not in a coroutine: yield itself says so
+		if n < depth {
+			break // the whole stack was seen
 		}
 	}
+	return false // not in a coroutine, or too deep to tell: yield itself decides
+}
+
+type frameKind uint8
+
+const (
+	frameOther       frameKind = iota
+	frameVMLoop                // gopher-lua's mainLoop
+	frameThreadStart           // gopher-lua's threadRun: a coroutine's start
+)
+
+// goFrameKinds caches goFrameKind per return address; states on several
+// goroutines share it.
+var goFrameKinds sync.Map // uintptr -> frameKind
+
+// goFrameKind is what the function holding return address pc is. Neither
+// gopher-lua function is inlined (one is called through a function value,
+// the other recovers), so the address names it.
+func goFrameKind(pc uintptr) frameKind {
+	if k, ok := goFrameKinds.Load(pc); ok {
+		return k.(frameKind)
+	}
+	k := frameOther
+	if fn := runtime.FuncForPC(pc - 1); fn != nil {
+		switch fn.Name() {
+		case luaMainLoop, luaMainLoopCtx:
+			k = frameVMLoop
+		case luaThreadRun:
+			k = frameThreadStart
+		}
+	}
+	goFrameKinds.Store(pc, k)
+	return k
 }
