@@ -148,13 +148,13 @@ function DelayedCall:get_time() end
 
 ---An address, printed as Twisted prints it (`IPv4Address(type='TCP', host='127.0.0.1', port=N)`).
 ---@class Address
----"TCP", "UDP" or "UNIX".
----@field type string
+---"TCP", "UDP", "UNIX", or "pipe" for standard I/O's PipeAddress().
+---@field type "TCP"|"UDP"|"UNIX"|"pipe"
 ---The IP address (TCP and UDP).
 ---@field host? string
 ---The port number (TCP and UDP).
 ---@field port? integer
----The socket's path (UNIX).
+---The socket's path (UNIX; nil for an unnamed socket).
 ---@field name? string
 
 ---A listening port, from `listen_tcp` or `listen_unix`.
@@ -190,6 +190,8 @@ function Connector:get_destination() end
 ---@class Transport
 ---`true` until a close starts (read live).
 ---@field connected boolean
+---`true` once a close has started: `not connected` (read live).
+---@field disconnecting boolean
 local Transport = {}
 
 ---Buffers a string (or number); sent when the socket is writable. Never blocks.
@@ -269,9 +271,10 @@ function ProcessTransport:signal_process(sig) end
 ---@class UDPPort
 local UDPPort = {}
 
----Sends a datagram (to `addr`, or to the connected peer).
+---Sends a datagram to `addr`, a table with an IP literal `host` and a
+---`port` (as `datagram_received` gets it), or to the connected peer.
 ---@param data string
----@param addr? {[1]: string, [2]: integer}|Address
+---@param addr? Address|{host: string, port: integer}
 function UDPPort:write(data, addr) end
 
 ---Connects the port to one peer.

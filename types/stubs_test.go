@@ -1,12 +1,10 @@
 package types_test
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -26,49 +24,25 @@ type stubClass struct {
 	methods map[string]bool
 }
 
-var (
-	classLine  = regexp.MustCompile(`^---@class\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*([A-Za-z_][A-Za-z0-9_]*))?`)
-	fieldLine  = regexp.MustCompile(`^---@field\s+([A-Za-z_][A-Za-z0-9_]*)`)
-	methodLine = regexp.MustCompile(`^function\s+([A-Za-z_][A-Za-z0-9_]*)[.:]([A-Za-z_][A-Za-z0-9_]*)\s*\(`)
-)
-
-// parseStubs reads every stub file: its ---@class / ---@field lines and its
-// `function Class.name` / `function Class:name` declarations.
+// parseStubs reads every stub file with types.Stubs, the parser the
+// reference pages are made with, into the names each class declares.
 func parseStubs(t *testing.T) map[string]*stubClass {
 	t.Helper()
-	classes := map[string]*stubClass{}
-	get := func(name string) *stubClass {
-		c := classes[name]
-		if c == nil {
-			c = &stubClass{fields: map[string]bool{}, methods: map[string]bool{}}
-			classes[name] = c
-		}
-		return c
+	stubs, err := types.Stubs()
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, file := range types.Files() {
-		data, err := types.Read(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.HasPrefix(data, []byte("---@meta")) {
-			t.Errorf("%s: does not start with ---@meta", file)
-		}
-		current := ""
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		for sc.Scan() {
-			line := sc.Text()
-			if m := classLine.FindStringSubmatch(line); m != nil {
-				current = m[1]
-				get(current).parent = m[2]
-			} else if m := fieldLine.FindStringSubmatch(line); m != nil {
-				if current == "" {
-					t.Errorf("%s: ---@field %s outside a class", file, m[1])
-					continue
-				}
-				get(current).fields[m[1]] = true
-			} else if m := methodLine.FindStringSubmatch(line); m != nil {
-				get(m[1]).methods[m[2]] = true
+	classes := map[string]*stubClass{}
+	for _, s := range stubs {
+		for _, c := range s.Classes {
+			sc := &stubClass{parent: c.Parent, fields: map[string]bool{}, methods: map[string]bool{}}
+			for _, f := range c.Fields {
+				sc.fields[f.Name] = true
 			}
+			for _, f := range c.Functions {
+				sc.methods[f.Name] = true
+			}
+			classes[c.Name] = sc
 		}
 	}
 	return classes
@@ -238,44 +212,115 @@ func TestStubsDeclareTheModules(t *testing.T) {
 	}
 }
 
-// classObjects make a value of each class the stubs declare (the class
-// table itself for the protocol classes, whose instances share it).
-var classObjects = map[string]string{
-	"DelayedCall":         `require("reactor").call_later(3600, print)`,
-	"LoopingCall":         `require("task").looping_call(print)`,
-	"Clock":               `require("task").clock()`,
-	"Port":                `require("reactor").listen_tcp(0, require("protocol").ServerFactory(), {interface = "127.0.0.1"})`,
-	"Connector":           `require("reactor").connect_tcp("127.0.0.1", 9, require("protocol").ClientFactory())`,
-	"UDPPort":             `require("reactor").listen_udp(0, require("protocol").DatagramProtocol(), {interface = "127.0.0.1"})`,
-	"Deferred":            `require("defer").Deferred()`,
-	"Failure":             `require("defer").Failure("x")`,
-	"Class":               `require("protocol").Class`,
-	"Protocol":            `require("protocol").Protocol`,
-	"Factory":             `require("protocol").Factory`,
-	"ServerFactory":       `require("protocol").ServerFactory`,
-	"ClientFactory":       `require("protocol").ClientFactory`,
-	"ProcessProtocol":     `require("protocol").ProcessProtocol`,
-	"DatagramProtocol":    `require("protocol").DatagramProtocol`,
-	"LineReceiver":        `require("basic").LineReceiver`,
-	"NetstringReceiver":   `require("basic").NetstringReceiver`,
-	"Int32StringReceiver": `require("basic").Int32StringReceiver`,
-	"StringTransport":     `require("testing").StringTransport()`,
-	"MemoryReactor":       `require("testing").MemoryReactor()`,
-	"TCP4ClientEndpoint":  `require("endpoints").TCP4ClientEndpoint(require("reactor"), "127.0.0.1", 9)`,
-	"TCP4ServerEndpoint":  `require("endpoints").TCP4ServerEndpoint(require("reactor"), 0)`,
-	"TCPSocket":           `require("socket").tcp()`,
-	"ErrorClass":          `require("errors").ConnectionDone`,
-	"ErrorValue":          `require("errors").ConnectionDone("x")`,
+// classObjects make values of each class the stubs declare (the class
+// table itself for the protocol classes, whose instances share it). An
+// expression on `live` reads an object liveObjects made on a running
+// reactor.
+var classObjects = []struct{ class, expr string }{
+	{"DelayedCall", `require("reactor").call_later(3600, print)`},
+	{"LoopingCall", `require("task").looping_call(print)`},
+	{"Clock", `require("task").clock()`},
+	{"Port", `require("reactor").listen_tcp(0, require("protocol").ServerFactory(), {interface = "127.0.0.1"})`},
+	{"Port", `live.unix_port`},
+	{"Connector", `require("reactor").connect_tcp("127.0.0.1", 9, require("protocol").ClientFactory())`},
+	{"UDPPort", `require("reactor").listen_udp(0, require("protocol").DatagramProtocol(), {interface = "127.0.0.1"})`},
+	{"Deferred", `require("defer").Deferred()`},
+	{"Failure", `require("defer").Failure("x")`},
+	{"Class", `require("protocol").Class`},
+	{"Protocol", `require("protocol").Protocol`},
+	{"Factory", `require("protocol").Factory`},
+	{"ServerFactory", `require("protocol").ServerFactory`},
+	{"ClientFactory", `require("protocol").ClientFactory`},
+	{"ProcessProtocol", `require("protocol").ProcessProtocol`},
+	{"DatagramProtocol", `require("protocol").DatagramProtocol`},
+	{"LineReceiver", `require("basic").LineReceiver`},
+	{"NetstringReceiver", `require("basic").NetstringReceiver`},
+	{"Int32StringReceiver", `require("basic").Int32StringReceiver`},
+	{"StringTransport", `require("testing").StringTransport()`},
+	{"MemoryReactor", `require("testing").MemoryReactor()`},
+	{"TCP4ClientEndpoint", `require("endpoints").TCP4ClientEndpoint(require("reactor"), "127.0.0.1", 9)`},
+	{"TCP4ServerEndpoint", `require("endpoints").TCP4ServerEndpoint(require("reactor"), 0)`},
+	{"TCPSocket", `require("socket").tcp()`},
+	{"ErrorClass", `require("errors").ConnectionDone`},
+	{"ErrorValue", `require("errors").ConnectionDone("x")`},
+	{"Transport", `live.server`},
+	{"Transport", `live.client`},
+	{"Transport", `live.unix_server`},
+	{"ProcessTransport", `live.process`},
+	{"ProcessTransport", `live.process_ended`},
+	{"Address", `live.server:get_host()`},
+	{"Address", `live.server:get_peer()`},
+	{"Address", `live.unix_server:get_host()`},
+	{"Address", `live.unix_port:get_host()`},
+	{"Address", `live.udp_port:get_host()`},
+	{"Address", `live.datagram_from`},
 }
 
-// uncheckedClasses are stub classes with no object the test can make in a
-// few lines, or that are only shapes: each says why.
+// uncheckedClasses are stub classes that are only shapes: each says why.
 var uncheckedClasses = map[string]string{
-	"Transport":        "needs a live connection (a socket pair through the reactor)",
-	"ProcessTransport": "needs a child process",
-	"Address":          "a plain record {type, host, port} / {type, name}",
-	"FailureClass":     "the callable Failure class; its instances are checked as Failure",
-	"Callable":         "an alias",
+	"FailureClass": "the callable Failure class; its instances are checked as Failure",
+}
+
+// liveScript makes, on a running reactor, the objects only I/O makes: both
+// ends of a TCP connection and a UNIX one on loopback, a UDP datagram's
+// sender address, a child process (running, and one that has ended). It
+// stops the reactor when it has them all, or after 20 s (a loaded machine).
+const liveScript = `
+local reactor, protocol = require("reactor"), require("protocol")
+local live = {}
+local awaited = {"server", "client", "unix_server", "datagram_from", "process_ended"}
+local function got(key, value)
+  live[key] = value
+  for _, k in ipairs(awaited) do
+    if live[k] == nil then return end
+  end
+  reactor.stop()
+end
+local function recorder(role)
+  return protocol.Protocol:extend({connection_made = function(self) got(role, self.transport) end})
+end
+local port = reactor.listen_tcp(0, protocol.ServerFactory:extend({protocol = recorder("server")})(),
+  {interface = "127.0.0.1"})
+reactor.connect_tcp("127.0.0.1", port:get_host().port, protocol.ClientFactory:extend({protocol = recorder("client")})())
+live.unix_port = reactor.listen_unix(SOCKET_PATH, protocol.ServerFactory:extend({protocol = recorder("unix_server")})())
+reactor.connect_unix(SOCKET_PATH, protocol.ClientFactory:extend({protocol = protocol.Protocol})())
+live.udp_port = reactor.listen_udp(0, protocol.DatagramProtocol:extend({
+  datagram_received = function(_, _, addr) got("datagram_from", addr) end,
+})(), {interface = "127.0.0.1"})
+local sender = reactor.listen_udp(0, protocol.DatagramProtocol(), {interface = "127.0.0.1"})
+sender:write("ping", {host = "127.0.0.1", port = live.udp_port:get_host().port})
+live.process = reactor.spawn_process(protocol.ProcessProtocol(), "/bin/sh", {"sh", "-c", "read line"})
+local ended = protocol.ProcessProtocol:extend({process_ended = function(self) got("process_ended", self.transport) end})
+reactor.spawn_process(ended(), "/bin/sh", {"sh", "-c", "exit 0"})
+reactor.call_later(20, reactor.stop)
+reactor.run()
+live.process:lose_connection()
+return live
+`
+
+// liveObjects runs liveScript in its own host (a reactor runs once) and
+// returns the table of what it made, failing when something did not come.
+func liveObjects(t *testing.T) (*host.Host, lua.LValue) {
+	t.Helper()
+	h := newHost(t)
+	L := h.LState()
+	L.SetGlobal("SOCKET_PATH", lua.LString(filepath.Join(t.TempDir(), "live.sock")))
+	fn, err := L.LoadString(liveScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	L.Push(fn)
+	if err := L.PCall(0, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	live := L.Get(-1)
+	L.Pop(1)
+	for _, key := range []string{"server", "client", "unix_server", "unix_port", "udp_port", "datagram_from", "process", "process_ended"} {
+		if ok, v := index(h, live, key); !ok || v == lua.LNil {
+			t.Fatalf("the live script made no %s in 20 s", key)
+		}
+	}
+	return h, live
 }
 
 // TestStubsDeclareTheClasses checks each class's public members: every one
@@ -287,41 +332,86 @@ var uncheckedClasses = map[string]string{
 func TestStubsDeclareTheClasses(t *testing.T) {
 	classes := parseStubs(t)
 	h := newHost(t)
+	liveHost, live := liveObjects(t)
+	checked := map[string]bool{}
+	for _, o := range classObjects {
+		checked[o.class] = true
+	}
 	for _, name := range sortedClasses(classes) {
-		expr, ok := classObjects[name]
-		if !ok {
-			if _, skipped := uncheckedClasses[name]; !skipped {
-				t.Errorf("stub class %s is neither checked (classObjects) nor listed in uncheckedClasses", name)
-			}
-			continue
+		if _, skipped := uncheckedClasses[name]; !checked[name] && !skipped {
+			t.Errorf("stub class %s is neither checked (classObjects) nor listed in uncheckedClasses", name)
 		}
-		t.Run(name, func(t *testing.T) {
-			obj := eval(t, h, expr)
-			fields, methods := declared(classes, name)
-			for k, isFunc := range runtimeNames(obj) {
-				if !fields[k] && !methods[k] {
-					kind := "field"
-					if isFunc {
-						kind = "method"
-					}
-					t.Errorf("%s has a %s %s the stub does not declare", name, kind, k)
-				}
+	}
+	for _, o := range classObjects {
+		t.Run(o.class+" "+o.expr, func(t *testing.T) {
+			if classes[o.class] == nil {
+				t.Fatalf("no stub declares ---@class %s", o.class)
 			}
-			for _, k := range sortedKeys(methods) {
-				if !indexes(h, obj, k) {
-					t.Errorf("the stub declares %s:%s, which %s does not have", name, k, name)
-				}
+			h := h
+			if strings.HasPrefix(o.expr, "live.") {
+				h = liveHost
+				h.LState().SetGlobal("live", live)
 			}
-			if lenient, _ := index(h, obj, "no_such_field_of_any_class"); lenient {
-				return
+			obj := eval(t, h, o.expr)
+			if obj == lua.LNil {
+				t.Fatalf("%s is nil", o.expr)
 			}
-			for _, k := range sortedKeys(fields) {
-				if ok, _ := index(h, obj, k); !ok {
-					t.Errorf("the stub declares %s.%s, which %s does not have", name, k, name)
-				}
-			}
+			checkObject(t, h, classes, o.class, obj)
 		})
 	}
+}
+
+// checkObject compares obj's members with what the stub of class declares.
+func checkObject(t *testing.T, h *host.Host, classes map[string]*stubClass, class string, obj lua.LValue) {
+	t.Helper()
+	fields, methods := declared(classes, class)
+	for k, isFunc := range runtimeNames(obj) {
+		if !fields[k] && !methods[k] {
+			kind := "field"
+			if isFunc {
+				kind = "method"
+			}
+			t.Errorf("%s has a %s %s the stub does not declare", class, kind, k)
+		}
+	}
+	for _, k := range sortedKeys(methods) {
+		if !indexes(h, obj, k) {
+			t.Errorf("the stub declares %s:%s, which %s does not have", class, k, class)
+		}
+	}
+	if lenient, _ := index(h, obj, "no_such_field_of_any_class"); lenient {
+		return
+	}
+	for _, k := range sortedKeys(fields) {
+		if ok, _ := index(h, obj, k); !ok {
+			t.Errorf("the stub declares %s.%s, which %s does not have", class, k, class)
+		}
+	}
+	// A strict object's __index function (a userdata's live fields and its
+	// methods) hides its names from runtimeNames; what it answers for names
+	// the stubs give other classes shows what it has beyond its own stub.
+	for _, k := range sortedKeys(allNames(classes)) {
+		if fields[k] || methods[k] {
+			continue
+		}
+		if ok, v := index(h, obj, k); ok && v != lua.LNil {
+			t.Errorf("%s has a %s %s the stub does not declare (another class's stub does)", class, v.Type(), k)
+		}
+	}
+}
+
+// allNames is every field and method name some stub class declares.
+func allNames(classes map[string]*stubClass) map[string]bool {
+	names := map[string]bool{}
+	for _, c := range classes {
+		for n := range c.fields {
+			names[n] = true
+		}
+		for n := range c.methods {
+			names[n] = true
+		}
+	}
+	return names
 }
 
 func sortedClasses(classes map[string]*stubClass) []string {
