@@ -90,8 +90,9 @@ function errors.is_failure(v) end
 ---The message.
 ---@field message string
 
----The Failure class: `Failure(err [, traceback])` makes a Failure.
----@class FailureClass
+---The Failure class: `Failure(err [, traceback])` makes a Failure. It is
+---the table of the methods its instances share.
+---@class FailureClass: Failure
 ---@overload fun(err: any, traceback?: string): Failure
 
 ---A reason: an error value with its class name and traceback.
