@@ -2,6 +2,19 @@
 
 ---Framing on top of a stream protocol, as Twisted's twisted.protocols.basic:
 ---extend a class and define the method that receives what it parses.
+---
+---```lua
+---local basic, testing = require("basic"), require("testing")
+---local Shout = basic.LineReceiver:extend()
+---function Shout:line_received(line)
+---  self:send_line(line:upper())
+---end
+---local proto, transport = Shout(), testing.StringTransport()
+---proto:make_connection(transport)
+---proto:data_received("hello\r\nwor") -- lines arrive in any pieces
+---proto:data_received("ld\r\n")
+---assert(transport:value() == "HELLO\r\nWORLD\r\n")
+---```
 ---@class basic
 ---Lines: `line_received(line)` for each line.
 ---@field LineReceiver LineReceiver

@@ -2,6 +2,24 @@
 
 ---Deferreds as Twisted's twisted.internet.defer 22.4 (indices 1-based), and
 ---inline callbacks: straight-line code that waits.
+---
+---```lua
+---local reactor, defer, task = require("reactor"), require("defer"), require("task")
+---local d = defer.Deferred()
+---d:add_callback(function(n) return n * 2 end)
+---d:add_callback(function(n) assert(n == 42) end)
+---d:callback(21)
+---
+---local main = defer.inline_callbacks(function()
+---  local v = defer.await(task.defer_later(0.01, function() return "later" end))
+---  assert(v == "later")
+---end)
+---main():add_both(function(result)
+---  reactor.stop()
+---  return result -- a failure goes on, to be reported
+---end)
+---reactor.run()
+---```
 ---@class defer
 ---The reason object (the same as `errors.Failure`).
 ---@field Failure FailureClass

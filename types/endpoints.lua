@@ -1,6 +1,22 @@
 ---@meta endpoints
 
 ---Client and server endpoints, as twisted.internet.endpoints.
+---
+---```lua
+---local reactor, protocol, endpoints = require("reactor"), require("protocol"), require("endpoints")
+---local server = endpoints.TCP4ServerEndpoint(reactor, 0, {interface = "127.0.0.1"})
+---server:listen(protocol.ServerFactory:extend({protocol = protocol.Protocol})()):add_callback(function(port)
+---  local client = endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", port:get_host().port)
+---  return endpoints.connect_protocol(client, protocol.Protocol())
+---end):add_callback(function(proto)
+---  assert(proto.connected)
+---  proto.transport:lose_connection()
+---end):add_both(function(result)
+---  reactor.stop()
+---  return result -- a failure goes on, to be reported
+---end)
+---reactor.run()
+---```
 ---@class endpoints
 ---What a cancelled connect fails with (a CancelledError).
 ---@field ConnectingCancelledError ErrorClass

@@ -2,6 +2,14 @@
 
 ---Reasons (Failures) and the error classes of twisted.internet.error, with
 ---Twisted's names, messages and hierarchy.
+---
+---```lua
+---local errors = require("errors")
+---local reason = errors.Failure(errors.ConnectionDone())
+---assert(reason:check(errors.ConnectionLost) == nil)
+---assert(reason:check(errors.ConnectionClosed) == errors.ConnectionClosed)
+---print(reason:get_error_message())
+---```
 ---@class errors
 ---The reason object every errback and `connection_lost` receives.
 ---@field Failure FailureClass

@@ -1,6 +1,12 @@
 ---@meta log
 
 ---Logging as Twisted's twisted.python.log: UTC-stamped lines.
+---
+---```lua
+---local log = require("log")
+---log.start_logging(io.stdout)
+---log.msg("listening on port", 8000)
+---```
 ---@class log
 local log = {}
 

@@ -2,6 +2,17 @@
 
 ---The classes a script extends to take part in I/O, after Twisted's
 ---twisted.internet.protocol.
+---
+---```lua
+---local reactor, protocol = require("reactor"), require("protocol")
+---local Echo = protocol.Protocol:extend()
+---function Echo:data_received(data)
+---  self.transport:write(data)
+---end
+---local port = reactor.listen_tcp(0, protocol.ServerFactory:extend({protocol = Echo})(),
+---  {interface = "127.0.0.1"})
+---print("echoing on " .. tostring(port:get_host()))
+---```
 ---@class protocol
 ---The root of every class: `extend`, `new`, `is_instance`.
 ---@field Class Class

@@ -2,6 +2,15 @@
 
 ---The reactor: the one event loop of a loopscript program. The first
 ---`require("reactor")` installs the default (epoll) reactor.
+---
+---```lua
+---local reactor = require("reactor")
+---reactor.call_later(0.05, function()
+---  print("a twentieth of a second later")
+---  reactor.stop()
+---end)
+---reactor.run()
+---```
 ---@class reactor
 ---`true` while the reactor runs (read live).
 ---@field running boolean

@@ -1,6 +1,19 @@
 ---@meta socket
 
 ---luasocket's TCP subset, on the reactor's descriptors.
+---
+---```lua
+---local socket = require("socket")
+---local server = assert(socket.bind("127.0.0.1", 0))
+---local _, port = server:getsockname()
+---local client = assert(socket.connect("127.0.0.1", port))
+---local conn = assert(server:accept())
+---client:send("ping\n")
+---assert(conn:receive("*l") == "ping")
+---client:close()
+---conn:close()
+---server:close()
+---```
 ---@class socket
 ---The version string, as luasocket's.
 ---@field _VERSION string

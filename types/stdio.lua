@@ -1,6 +1,19 @@
 ---@meta stdio
 
 ---A protocol over standard input and output.
+---
+---```lua
+---local reactor, protocol, stdio = require("reactor"), require("protocol"), require("stdio")
+---local Echo = protocol.Protocol:extend()
+---function Echo:data_received(data)
+---  self.transport:write(data)
+---end
+---function Echo:connection_lost()
+---  reactor.stop() -- standard input is at its end
+---end
+---stdio.StandardIO(Echo())
+---reactor.run()
+---```
 ---@class stdio
 local stdio = {}
 

@@ -1,6 +1,25 @@
 ---@meta task
 
 ---Timed work: LoopingCalls, delayed Deferreds and a manual clock for tests.
+---
+---```lua
+---local reactor, task = require("reactor"), require("task")
+---local ticks = 0
+---local loop = task.looping_call(function()
+---  ticks = ticks + 1
+---  if ticks == 3 then reactor.stop() end
+---end)
+---loop:start(0.01) -- the first call happens now, inside start
+---reactor.run()
+---assert(ticks == 3)
+---
+----- A manual clock stands still until advanced: no waiting in tests.
+---local clock = task.clock()
+---local fired = false
+---clock:call_later(60, function() fired = true end)
+---clock:advance(60)
+---assert(fired)
+---```
 ---@class task
 local task = {}
 

@@ -2,6 +2,17 @@
 
 ---Fakes for testing protocols without sockets, after Twisted's
 ---twisted.internet.testing.
+---
+---```lua
+---local testing, protocol = require("testing"), require("protocol")
+---local Greeter = protocol.Protocol:extend()
+---function Greeter:connection_made()
+---  self.transport:write("hello\n")
+---end
+---local transport = testing.StringTransport()
+---Greeter():make_connection(transport)
+---assert(transport:value() == "hello\n")
+---```
 ---@class testing
 local testing = {}
 

@@ -1,6 +1,17 @@
 ---@meta utils
 
 ---Running programs without blocking, as twisted.internet.utils.
+---
+---```lua
+---local reactor, utils = require("reactor"), require("utils")
+---utils.get_process_output("/bin/echo", {"hello"}):add_callback(function(out)
+---  assert(out == "hello\n")
+---end):add_both(function(result)
+---  reactor.stop()
+---  return result -- a failure goes on, to be reported
+---end)
+---reactor.run()
+---```
 ---@class utils
 ---The base class of UnexpectedErrorOutput.
 ---@field IOError ErrorClass
