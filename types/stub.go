@@ -168,7 +168,9 @@ func ParseStub(file string, src []byte) (*Stub, error) {
 		case strings.HasPrefix(line, "---@"):
 			err = p.annotation(line[len("---@"):])
 		case strings.HasPrefix(line, "---"):
-			p.pending = append(p.pending, strings.TrimPrefix(line[len("---"):], " "))
+			// Verbatim: the stubs write no space after ---, and an
+			// example's indentation is the text's own.
+			p.pending = append(p.pending, line[len("---"):])
 		default:
 			err = p.code(strings.TrimSpace(line))
 		}

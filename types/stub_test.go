@@ -71,7 +71,12 @@ func TestParseStub(t *testing.T) {
 		"---@overload fun(x: any): Thing",
 		"local Thing = {}",
 		"",
-		"---Resets it.",
+		"---Resets it:",
+		"---```lua",
+		"---if x then",
+		"---  thing:reset()",
+		"---end",
+		"---```",
 		"function Thing:reset() end",
 		"-- a plain comment",
 	)
@@ -101,7 +106,8 @@ func TestParseStub(t *testing.T) {
 	wantThing := &Class{Name: "Thing", Parent: "Base", Doc: "A thing.", Line: 20,
 		Fields:    []*Field{{Name: "size", Type: "integer", Doc: "The size."}, {Name: "name", Optional: true, Type: "string", Doc: "its name"}},
 		Overloads: []string{"fun(x: any): Thing"},
-		Functions: []*Function{{Class: "Thing", Name: "reset", Method: true, Doc: "Resets it.", Line: 28}},
+		Functions: []*Function{{Class: "Thing", Name: "reset", Method: true, Line: 33,
+			Doc: "Resets it:\n```lua\nif x then\n  thing:reset()\nend\n```"}},
 	}
 	if !reflect.DeepEqual(thing, wantThing) {
 		t.Errorf("Thing parsed as %+v, want %+v", thing, wantThing)
