@@ -28,6 +28,15 @@ func Reference() (map[string][]byte, error) {
 }
 
 func renderReference(stubs []*Stub) (map[string][]byte, error) {
+	for _, s := range stubs {
+		for _, c := range s.Classes {
+			for _, f := range c.Fields {
+				if strings.Contains(f.Doc, "```") {
+					return nil, fmt.Errorf("%s: the doc text of %s.%s holds a code block, which a table cell cannot: put examples in a class's or function's doc text", s.File, c.Name, f.Name)
+				}
+			}
+		}
+	}
 	targets := map[string]string{} // class or alias name -> "page.md#anchor"
 	pages := map[string]*page{}
 	for _, s := range stubs {
@@ -220,7 +229,7 @@ func writeClass(b *bytes.Buffer, c *Class, classes map[string]*Class, link func(
 	b.WriteString(c.Doc + "\n\n")
 	writeInherited(b, c, classes, link)
 	if len(c.Overloads) > 0 {
-		b.WriteString("Callable:\n\n```lua\n")
+		b.WriteString("Called as:\n\n```lua\n")
 		for _, o := range c.Overloads {
 			fmt.Fprintf(b, "%s\n", o)
 		}
@@ -288,7 +297,7 @@ func writeFunction(b *bytes.Buffer, f *Function, link func(string) string) {
 				b.WriteString(" (optional)")
 			}
 			if p.Doc != "" {
-				b.WriteString(", " + oneLine(p.Doc))
+				b.WriteString(" — " + oneLine(p.Doc))
 			}
 			b.WriteString("\n")
 		}
@@ -303,7 +312,7 @@ func writeFunction(b *bytes.Buffer, f *Function, link func(string) string) {
 			}
 			b.WriteString(link(r.Type))
 			if r.Doc != "" {
-				b.WriteString(", " + oneLine(r.Doc))
+				b.WriteString(" — " + oneLine(r.Doc))
 			}
 			b.WriteString("\n")
 		}

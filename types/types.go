@@ -3,6 +3,11 @@
 // its functions, classes and fields with their documentation, so an editor
 // completes and checks scripts without running them. The stubs are embedded
 // in the binary, and `loopscript --types DIR` writes them out with WriteTo.
+//
+// The stubs are also the source of the Markdown reference in docs/:
+// ParseStub reads their annotations, Reference renders a page per module
+// and an index, and `go generate ./types` writes them (go test ./types fails
+// when docs/ is not what the stubs make).
 package types
 
 import (
