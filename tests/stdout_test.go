@@ -39,7 +39,7 @@ function Flood:connection_made()
 end
 function Flood:connection_lost(reason)
   io.stderr:write(string.format("lost: %s, errno %s\n", reason:get_error_message(), tostring(reason.value.errno)))
-  reactor.stop()
+  if reactor.running then reactor.stop() end
 end
 stdio.StandardIO(Flood())
 reactor.run()
@@ -152,10 +152,11 @@ func TestStdoutNobodyReads(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name   string
-		script string // a flood script, with the line's statement for %s
+		script string // a flood script, with the line's statement (if any) for %s
 		line   string
 		flags  []string
 		both   bool           // stderr is the same unread pipe
+		settle bool           // nothing on stderr to wait for: wait a second
 		sig    syscall.Signal // sent once the flood has started; 0: none
 		second bool           // send a second signal a moment later
 		code   int
@@ -171,6 +172,9 @@ func TestStdoutNobodyReads(t *testing.T) {
 			sig: syscall.SIGINT, code: 130, stderr: []check{is("flooding\n")}},
 		{name: "SIGTERM with stderr on the same pipe", script: floodCallback, line: printLine,
 			flags: []string{"--stop-grace", "500ms"}, both: true, sig: syscall.SIGTERM, code: 143},
+		{name: "SIGINT with a stdio transport's writes queued", script: floodScripts["a stdio transport"],
+			settle: true, sig: syscall.SIGINT, code: 0,
+			stderr: []check{is("lost: Connection to the other side was lost in a non-clean fashion: Connection lost., errno nil\n")}},
 		{name: "--max-callback-time interrupts print", script: floodCallback, line: printLine,
 			flags: []string{"--warn-slow", "0", "--max-callback-time", "500ms"}, code: 0,
 			stderr: []check{contains("flooding\n", ":5: callback exceeded the time limit of 500ms\n", "the loop went on\n")}},
@@ -184,12 +188,19 @@ func TestStdoutNobodyReads(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			script := writeFile(t, "flood.lua", []byte(strings.Replace(c.script, "%s", c.line, 1)))
+			code := c.script
+			if c.line != "" {
+				code = strings.Replace(code, "%s", c.line, 1)
+			}
+			script := writeFile(t, "flood.lua", []byte(code))
 			_, setup := pipeStdout(t, c.both)
-			p := startWith(t, setup, append(c.flags, script)...)
+			p := startWith(t, func(cmd *exec.Cmd) {
+				setup(cmd)
+				cmd.Stdin = openStdin(t)
+			}, append(c.flags, script)...)
 			if c.sig != 0 {
-				if c.both {
-					time.Sleep(time.Second) // stderr is the pipe: nothing to watch
+				if c.both || c.settle {
+					time.Sleep(time.Second) // nothing to watch on stderr
 				} else {
 					p.waitFor("the flood", 20*time.Second, func() bool { return p.stderr.String() != "" })
 					time.Sleep(300 * time.Millisecond) // 64 KiB fill the pipe long before
