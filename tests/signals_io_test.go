@@ -94,6 +94,7 @@ func TestSignalWithOpenConnections(t *testing.T) {
 					}()
 				}
 			}
+			signalled := time.Now()
 			p.signal(syscall.SIGINT)
 			if c.second {
 				p.waitFor("the shutdown to start", 30*time.Second, func() bool {
@@ -114,6 +115,7 @@ func TestSignalWithOpenConnections(t *testing.T) {
 				return
 			}
 			r := p.wait(60 * time.Second)
+			t.Logf("%d connections: from SIGINT to exit in %v", conns, p.ended.Sub(signalled))
 			want := fmt.Sprintf("before shutdown: open %d lost 0\nfirst reason: Connection to the other side was lost in a non-clean fashion: Connection lost.\nafter shutdown: open %[1]d lost %[1]d twice 0\nrun returned\n", conns)
 			expect(t, r, 0, []check{contains(want)}, nil)
 			for range conns {
