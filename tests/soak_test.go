@@ -189,10 +189,10 @@ type soakServer struct {
 	counts  []int64 // completions in each interval
 }
 
-// TestSoak: under a steady load, each server's throughput holds up, its
-// RSS and descriptor count stay flat after the warm-up (the first minute,
-// or the first third of a shorter soak), no exchange fails, and once the
-// load stops the descriptors go back to their idle count.
+// TestSoak: under a steady load, no exchange fails, each server's RSS and
+// descriptor count stay flat after the warm-up (the first minute, or the
+// first third of a shorter soak), its throughput holds up (see report),
+// and once the load stops its descriptors go back to their idle count.
 func TestSoak(t *testing.T) {
 	t.Parallel()
 	duration := soakDuration(t)
@@ -290,20 +290,27 @@ func (s *soakServer) report(t *testing.T, interval, warmup time.Duration) {
 	if n := s.load.errors.Load(); n > 0 {
 		t.Errorf("%s server: %d failed exchanges; the first: %s", s.name, n, strings.Join(s.load.first, "; "))
 	}
-	// Throughput: no interval stalls, and the second half keeps at least
-	// half the rate of the first (the pace is fixed, so a server that keeps
-	// up shows the same figure throughout; the bound only catches decay).
+	// Throughput. The pace is fixed, so a server that keeps up shows the
+	// same figure throughout. The full soak wants no interval stalled and
+	// the second half at least half as busy as the first (the bound only
+	// catches decay). The short one runs inside go test ./..., where the
+	// whole machine can stall the load for seconds: it only wants each
+	// half to have served.
 	half := len(s.counts) / 2
-	for i, n := range s.counts {
-		if n == 0 {
-			t.Errorf("%s server: no exchange completed in interval %d", s.name, i+1)
+	first, second := sum(s.counts[:half]), sum(s.counts[len(s.counts)-half:])
+	switch {
+	case half == 0:
+	case os.Getenv("LOOPSCRIPT_SOAK") != "":
+		for i, n := range s.counts {
+			if n == 0 {
+				t.Errorf("%s server: no exchange completed in interval %d", s.name, i+1)
+			}
 		}
-	}
-	if half > 0 {
-		first, second := sum(s.counts[:half]), sum(s.counts[len(s.counts)-half:])
 		if second*2 < first {
 			t.Errorf("%s server: throughput fell from %d to %d exchanges per half", s.name, first, second)
 		}
+	case first == 0 || second == 0:
+		t.Errorf("%s server: %d exchanges in the first half, %d in the second", s.name, first, second)
 	}
 	// Memory and descriptors, from the warm-up on: RSS may grow by a quarter
 	// plus 8 MiB over its warm-up peak (GC pacing), descriptors by the number
