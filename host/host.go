@@ -331,7 +331,12 @@ func (h *Host) print(L *lua.LState) int {
 		b = append(b, luabind.ToString(L, L.Get(i))...)
 	}
 	b = append(b, '\n')
-	if _, err := h.stdout.Write(b); err != nil {
+	if _, err := h.rt.Stdout().Write(b); err != nil {
+		if ctx := L.Context(); ctx != nil && err == ctx.Err() {
+			// A time limit interrupted the write: the error reads as
+			// when it interrupts any other code.
+			L.RaiseError("%v", err)
+		}
 		L.RaiseError("print: %v", err)
 	}
 	return 0

@@ -16,7 +16,8 @@ import (
 // io.open stay gopher-lua's, and io.output(file) still redirects io.write to
 // them; io.read and io.lines still read the process's standard input.
 //
-// The streams are unbuffered: each write goes straight to the writer, as
+// The streams are unbuffered: each write goes straight to the writer (under
+// a time limit, through a wait the limit can interrupt: see output.go), as
 // print's do, so print and io.write on the same writer keep program order
 // (C Lua buffers io.write; the order it shows a terminal is the same).
 // file:setvbuf accepts Lua's modes and changes nothing.
@@ -65,7 +66,7 @@ func (rt *Runtime) replaceIO() {
 		ud.Metatable = meta
 		return ud
 	}
-	lib.stdout, lib.stderr = newStream(rt.cfg.Stdout), newStream(rt.cfg.Stderr)
+	lib.stdout, lib.stderr = newStream(rt.stdout), newStream(rt.limitedWriter(rt.cfg.Stderr, "standard error"))
 	lib.out = lib.stdout
 	mod.RawSetString("stdout", lib.stdout)
 	mod.RawSetString("stderr", lib.stderr)

@@ -121,8 +121,10 @@ type Runtime struct {
 	lastResult lua.LValue
 	deferred   deferState // see defer_module.go
 
-	mods   moduleSet  // the Modules opened (see module.go)
-	watch  watchdog   // enforces cfg.Limits
+	mods   moduleSet // the Modules opened (see module.go)
+	watch  watchdog  // enforces cfg.Limits
+	stdout io.Writer // cfg.Stdout as print and io.stdout write it (see output.go)
+	outputState
 	random *rand.Rand // math.random's generator (see safe_stdlib.go)
 }
 
@@ -139,6 +141,7 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 		cfg.Stderr = os.Stderr
 	}
 	rt := &Runtime{L: L, cfg: cfg}
+	rt.stdout = rt.limitedWriter(cfg.Stdout, "standard output")
 	if cfg.HandleSignals {
 		rt.signals = reactor.WatchSignals(cfg.Exit)
 	}
@@ -240,7 +243,7 @@ func (rt *Runtime) InstallBy(kind, by string) error {
 		Signals: rt.signals,
 		// For a signal's stop that does not take effect in time.
 		StopGrace: rt.cfg.StopGrace,
-		Busy:      rt.watch.runningCallback,
+		Busy:      rt.busy,
 		Stderr:    rt.cfg.Stderr,
 	})
 	rt.signals = nil // the reactor's now, or closed
@@ -261,6 +264,7 @@ func (rt *Runtime) Installed() *reactor.Reactor { return rt.installed.Load() }
 // releases the reactor's descriptors if it never ran. (A reactor that ran
 // has released both itself.)
 func (rt *Runtime) Close() error {
+	rt.closeOutputs()
 	if rt.signals != nil {
 		rt.signals.Close()
 		rt.signals = nil

@@ -113,7 +113,7 @@ func (w *SignalWatch) watch(exit func(code int)) {
 				return
 			default:
 			}
-			io.WriteString(w.stderr, w.stuckMessage(stopping))
+			w.tell(w.stuckMessage(stopping))
 			exit(128 + int(stopping))
 		case <-w.release:
 			return
@@ -138,6 +138,26 @@ func (w *SignalWatch) stuckMessage(sig syscall.Signal) string {
 		what = holder + " did not return"
 	}
 	return fmt.Sprintf("%s: %s: %s within %v; exiting\n", filepath.Base(os.Args[0]), name, what, w.grace)
+}
+
+// stuckMessageWait is how long the exit after a stuck stop waits for its
+// message to be written.
+const stuckMessageWait = 250 * time.Millisecond
+
+// tell writes msg to the watch's standard error, waiting at most
+// stuckMessageWait: standard error may be a pipe nobody reads (the one
+// the stuck callback is blocked writing to, under 2>&1), and the exit must
+// not wait on it.
+func (w *SignalWatch) tell(msg string) {
+	written := make(chan struct{})
+	go func() {
+		io.WriteString(w.stderr, msg)
+		close(written)
+	}()
+	select {
+	case <-written:
+	case <-time.After(stuckMessageWait):
+	}
 }
 
 // Close lets the signals go, without waiting: until that is done, a signal
