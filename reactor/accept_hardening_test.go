@@ -228,8 +228,17 @@ func TestConnectionChurnLeavesNothing(t *testing.T) {
 			}
 		}
 		r.CallWhenRunning(cycle)
+		// The run limit grows with the count (the full size takes minutes
+		// on a loaded machine).
+		limit := runLimit + time.Duration(cycles)*5*time.Millisecond
+		r.CallLater(limit, func() {
+			t.Errorf("the churn still ran after %v", limit)
+			r.Stop()
+		})
 		start := time.Now()
-		run(t, r)
+		if err := r.Run(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
 		t.Logf("%d connect/echo/close cycles in %v; descriptors %d before, %d after", done, time.Since(start).Round(time.Millisecond), before, fds)
 		if done != cycles || len(servers) != cycles || serversLost != cycles {
 			t.Fatalf("%d cycles done, %d served, %d server sides lost; want %d", done, len(servers), serversLost, cycles)
@@ -238,7 +247,7 @@ func TestConnectionChurnLeavesNothing(t *testing.T) {
 			t.Fatalf("errors reported: %v", errs)
 		}
 		if timers != 1 {
-			t.Errorf("%d timers pending, want the test's run limit only", timers)
+			t.Errorf("%d timers pending, want the churn's run limit only", timers)
 		}
 		if len(readers) != 1 || readers[0] != ReadDescriptor(port) {
 			t.Errorf("readers left: %v, want the port only", readers)

@@ -65,7 +65,7 @@ func (s *netServer) dial(t *testing.T) *net.TCPConn {
 	return c.(*net.TCPConn)
 }
 
-// procStatus reads a "VmRSS"-like field of /proc/PID/status, in KiB.
+// statusKiB reads a field of /proc/PID/status given in KiB ("VmRSS", "VmHWM").
 func (s *netServer) statusKiB(t *testing.T, field string) int {
 	t.Helper()
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
