@@ -42,9 +42,18 @@ const defaultBacklog = 50
 // so that a flood of connections cannot starve the loop's other work.
 const maxAcceptsPerRead = 100
 
-// acceptPause is how long a port stops accepting when the process is out
-// of descriptors and no spare one is left to refuse connections with.
-const acceptPause = time.Second
+// A port out of descriptors with no spare one left to refuse connections
+// with stops accepting for a while: minAcceptPause at first, doubling up to
+// maxAcceptPause while accepting keeps failing.
+const (
+	minAcceptPause = 10 * time.Millisecond
+	maxAcceptPause = time.Second
+)
+
+// acceptReportInterval is the least time between two reports of accept
+// failures on one port: under a shortage each new peer fails again, and the
+// log must not grow with the number of peers.
+const acceptReportInterval = time.Second
 
 // Port is a listening stream socket (TCP or UNIX) watched by the reactor,
 // after Twisted's tcp.Port. Each accepted connection gets the Protocol the
@@ -56,8 +65,10 @@ const acceptPause = time.Second
 // /dev/null), as Twisted's _reservedFD, which it closes to accept and at
 // once close the waiting connections, then opens again; the peers see their
 // connection closed. If the spare cannot be opened again, the port stops
-// accepting for a second at a time instead. Either way the error is
-// reported once per shortage, not once per connection.
+// accepting for a short, growing pause instead (up to a second), cut short
+// when one of its connections closes and so frees a descriptor. Either way
+// accept errors are reported at most once a second per port, with the
+// count of those left out since the last report.
 //
 // Its methods belong to the loop's goroutine. The port is the reactor's
 // ReadDescriptor for its socket: Fd, DoRead and ConnectionLost are for the
@@ -72,8 +83,12 @@ type Port struct {
 	spare     int  // the reserved descriptor, -1 if none
 	reading   bool // registered as reader
 	resume    *DelayedCall
-	reported  bool // the current descriptor shortage was reported
-	connected int  // connections accepted and still open
+	backoff   time.Duration // the next pause; 0 after an accept succeeds
+	connected int           // connections accepted and still open
+
+	reportedAt time.Duration // the reactor's clock at the last report
+	reported   bool          // an accept error was reported at reportedAt
+	unreported int           // accept errors left out since then
 }
 
 // ListenTCP listens on port (0 picks a free one) of interface, an IP
@@ -226,7 +241,7 @@ func (p *Port) DoRead() error {
 		fd, sa, err := acceptConn(p.fd)
 		switch err {
 		case nil:
-			p.reported = false
+			p.backoff = 0
 			p.serve(fd, sa)
 			continue
 		case unix.EINTR, unix.ECONNABORTED, unix.EPERM:
@@ -278,7 +293,21 @@ func (p *Port) serve(fd int, sa unix.Sockaddr) {
 		return
 	}
 	p.connected++
-	newStreamTransport(p.r, fd, p.isTCP, host, peer, proto, func(error) { p.connected-- }).start()
+	newStreamTransport(p.r, fd, p.isTCP, host, peer, proto, p.connectionClosed).start()
+}
+
+// connectionClosed is an accepted connection's last word: its descriptor
+// is free, so a port paused for want of one accepts again at once.
+func (p *Port) connectionClosed(error) {
+	p.connected--
+	if p.resume == nil {
+		return
+	}
+	_ = p.resume.Cancel() // pending, since resume is cleared when it runs
+	p.resume = nil
+	if err := p.startReading(); err != nil {
+		p.ConnectionLost(err)
+	}
 }
 
 // shortage handles EMFILE and ENFILE: refuse the waiting connections with
@@ -306,14 +335,16 @@ func (p *Port) shortage(err error) {
 	p.spare = openSpare()
 }
 
-// pause stops accepting for acceptPause.
+// pause stops accepting for the current backoff and doubles it.
 func (p *Port) pause() {
 	if p.resume != nil || !p.reading {
 		return
 	}
 	p.r.RemoveReader(p)
 	p.reading = false
-	p.resume = p.r.CallLater(acceptPause, func() {
+	wait := max(p.backoff, minAcceptPause)
+	p.backoff = min(2*wait, maxAcceptPause)
+	p.resume = p.r.CallLater(wait, func() {
 		p.resume = nil
 		if err := p.startReading(); err != nil {
 			p.ConnectionLost(err)
@@ -321,17 +352,24 @@ func (p *Port) pause() {
 	})
 }
 
-// report passes an accept error to the error hook once per shortage.
+// report passes an accept error to the error hook, at most once per
+// acceptReportInterval; the ones left out are counted in the next report.
 func (p *Port) report(err error) {
-	if p.reported {
+	now := p.r.Now()
+	if p.reported && now-p.reportedAt < acceptReportInterval {
+		p.unreported++
 		return
 	}
-	p.reported = true
 	name := err.Error()
 	if errno, ok := err.(unix.Errno); ok {
 		name = unix.ErrnoName(errno)
 	}
-	p.r.ReportError(fmt.Errorf("reactor: could not accept new connection on %v (%s): %w", p.addr, name, err))
+	more := ""
+	if p.unreported > 0 {
+		more = fmt.Sprintf(" (%d more accept failures since the last report)", p.unreported)
+	}
+	p.reported, p.reportedAt, p.unreported = true, now, 0
+	p.r.ReportError(fmt.Errorf("reactor: could not accept new connection on %v (%s): %w%s", p.addr, name, err, more))
 }
 
 // ConnectionLost is the reactor's notice that it dropped the port: an
