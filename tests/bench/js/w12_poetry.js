@@ -1,17 +1,12 @@
-// W8 poetry (Node.js): the fast poetry server, as scripts/fastpoetry.lua:
-// each client gets the whole file, then the connection is closed.
+// W12 poetry fan-out (Node.js): the fast poetry server, as
+// scripts/fastpoetry.lua: each client gets the whole file, then the
+// connection is closed.
 const fs = require("fs");
-const net = require("net");
-const { parseArgs, address } = require("./netserver.js");
+const { serve } = require("./netserver.js");
 
-const opts = parseArgs(process.argv.slice(2));
-const poem = fs.readFileSync(opts.file);
-const server = net.createServer((socket) => {
-  socket.on("error", () => {}); // a client that resets: nothing to do
+const file = process.argv[2];
+const poem = fs.readFileSync(file);
+serve((socket) => {
+  socket.on("error", () => {});
   socket.end(poem);
-});
-// Backlog 50, as Twisted's and loopscript's listen_tcp (Node's default is 511).
-server.listen({ port: opts.port, host: opts.iface, backlog: 50 }, () => {
-  console.log(`Serving ${opts.file} on ${address(server)}.`);
-});
-process.on("SIGINT", () => process.exit(0));
+}, file);

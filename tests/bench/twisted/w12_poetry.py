@@ -1,7 +1,8 @@
-"""W8 poetry (Twisted): the fast poetry server, as scripts/fastpoetry.lua:
-each client gets the whole file, then the connection is closed."""
-import benchreactor  # noqa: F401
-from twisted.internet import reactor
+"""W12 poetry fan-out (Twisted): the fast poetry server, as
+scripts/fastpoetry.lua: each client gets the whole file, then the
+connection is closed."""
+import sys
+
 from twisted.internet.protocol import Protocol, ServerFactory
 
 import netserver
@@ -9,6 +10,7 @@ import netserver
 
 class PoetryProtocol(Protocol):
     def connectionMade(self):
+        self.transport.setTcpNoDelay(True)
         self.transport.write(self.factory.poem)
         self.transport.loseConnection()
 
@@ -20,9 +22,6 @@ class PoetryFactory(ServerFactory):
         self.poem = poem
 
 
-args = netserver.parse_args(with_file=True)
-with open(args.file, "rb") as f:
+with open(sys.argv[1], "rb") as f:
     poem = f.read()
-port = reactor.listenTCP(args.port, PoetryFactory(poem), interface=args.iface)
-print("Serving %s on %s." % (args.file, port.getHost()), flush=True)
-reactor.run()
+netserver.serve(PoetryFactory(poem), sys.argv[1])

@@ -1,23 +1,22 @@
-"""W9 idle and W10 echo (Twisted): a line echo server with LineReceiver, as
-scripts/echo.lua: every line ("\\r\\n" at its end) goes back to its sender."""
-import benchreactor  # noqa: F401
-from twisted.internet import reactor
-from twisted.internet.protocol import ServerFactory
-from twisted.protocols.basic import LineReceiver
+"""W8 echo, W9 bulk, W10 idle (Twisted): every byte comes back to its
+sender. The transport is its own streaming producer, so reading stops while
+more than 64 KiB wait to be sent (backpressure)."""
+from twisted.internet.protocol import Protocol, ServerFactory
 
 import netserver
 
 
-class Echo(LineReceiver):
-    def lineReceived(self, line):
-        self.sendLine(line)
+class Echo(Protocol):
+    def connectionMade(self):
+        self.transport.setTcpNoDelay(True)
+        self.transport.registerProducer(self.transport, True)
+
+    def dataReceived(self, data):
+        self.transport.write(data)
 
 
 class EchoFactory(ServerFactory):
     protocol = Echo
 
 
-args = netserver.parse_args()
-port = reactor.listenTCP(args.port, EchoFactory(), interface=args.iface)
-print("Serving echo on %s." % port.getHost(), flush=True)
-reactor.run()
+netserver.serve(EchoFactory(), "echo")
