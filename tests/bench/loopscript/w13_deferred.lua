@@ -1,5 +1,7 @@
--- W13 Deferreds: one Deferred given N add_callback steps and then fired (so
--- N callbacks run in a chain, each result the next one's argument), and an
+-- W13 Deferreds: a chain of N add_callback steps on a Deferred that has
+-- fired, so each callback runs at once, its result the next one's argument
+-- (one Deferred holding a million callbacks before it fires would measure
+-- Twisted 22.4's callbacks.pop(0), quadratic, not a step); and an
 -- inline_callbacks function awaiting M Deferreds that have already fired.
 -- µs per step, of wall time and of this process's own CPU (from
 -- /proc/self/stat, in steps of 10 ms); each phase's time includes building
@@ -22,11 +24,10 @@ end
 local function inc(v) return v + 1 end
 
 local t0, cpu0 = now(), own_cpu()
-local d = defer.Deferred()
+local d = defer.succeed(0)
 for _ = 1, N do
   d:add_callback(inc)
 end
-d:callback(0)
 local chain_us, chain_cpu_us = (now() - t0) * 1e6 / N, (own_cpu() - cpu0) * 1e6 / N
 assert(d.result == N, "the chain ended with " .. tostring(d.result))
 
