@@ -64,7 +64,10 @@ signal N whose stop did not take effect within the --stop-grace.
 `
 
 func main() {
-	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+	stopProfiles := startProfiles(os.Stderr)
+	code := run(os.Args, os.Stdin, os.Stdout, os.Stderr)
+	stopProfiles()
+	os.Exit(code)
 }
 
 // action is a -e or -l option, run in command-line order before the script.

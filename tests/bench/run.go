@@ -1,15 +1,14 @@
 //go:build ignore
 
 // Command run is loopscript's benchmark suite. It builds loopscript, runs the
-// ten workloads (W1..W10, see README.md beside this file) on loopscript and
-// on every peer installed here (Twisted, Node.js, Lua 5.4 + luv, goja_nodejs,
-// and bare gopher-lua as the floor; the network workloads W8-W10 on
-// loopscript, Twisted and Node.js, driven by netload/), several times each,
-// and prints a
+// workloads W1-W13 (see README.md beside this file) on loopscript and on
+// every peer installed here (Twisted, Node.js, luv, goja_nodejs, bare
+// gopher-lua, and for the I/O workloads a Go and a C floor; the servers of
+// W8-W10 and W12 driven by netload/), several times each, and prints a
 // Markdown table of the medians with the loopscript/peer ratio beside each
 // peer. From the repository root:
 //
-//	go run tests/bench/run.go                # all of it, 5 runs each (about 25 minutes)
+//	go run tests/bench/run.go                # all of it, 5 runs each (about an hour)
 //	go run tests/bench/run.go -quick         # smoke run: small sizes, 1 run
 //	go run tests/bench/run.go -only W3,W5 -peers loopscript,node -runs 3
 //
@@ -58,19 +57,24 @@ type benchCase struct {
 	id      string
 	file    string // base name of the script in each implementation's folder
 	args    []string
-	kinds   bool // loopscript and Twisted run on select, poll and epoll
-	idle    bool // sample the CPU time while the process waits (W4)
-	quiet   bool // the workload floods stderr: send it to /dev/null
+	kinds   []string // the reactor kinds to run on, for an implementation that has several
+	idle    bool     // sample the CPU time while the process waits (W4)
+	quiet   bool     // the workload floods stderr: send it to /dev/null
 	check   func(kv map[string]string) error
 	metrics []metric
-	// The network workloads (W8-W10): the implementation runs a server,
-	// which tests/bench/netload drives with these arguments.
+	// The network workloads (W8-W10, W12): the implementation runs a
+	// server, which tests/bench/netload drives with these arguments.
 	driver []string
 	// peers, when set, are the only implementations that run the case,
 	// each with its own file (for loopscript a path from the repository
 	// root, without ".lua", when it is one of scripts/).
 	peers map[string]string
 	fds   uint64 // descriptors the server and the client each need open at once (RLIMIT_NOFILE)
+	// refusal, when set, makes the case a check that the server refuses
+	// the load: the run is expected to fail, and its stderr to hold this
+	// text. It reports refused (1: it failed) and clear_error (1: the text
+	// was there) instead of the run's own figures.
+	refusal string
 }
 
 func cases(root string, quick bool) []benchCase {
@@ -110,23 +114,23 @@ func cases(root string, quick bool) []benchCase {
 			metrics: []metric{{"us_per_step", "µs per step", true}, cpu, rss}},
 		{id: "W4 idle", file: "w4_idle", args: size("3", "1.5"), idle: true,
 			metrics: []metric{idleCPU, idleTicks, cpu}},
-		{id: "W5 lateness", file: "w5_lateness", args: size("500", "100"), kinds: true,
+		{id: "W5 lateness", file: "w5_lateness", args: size("500", "100"), kinds: reactorKinds,
 			metrics: []metric{{"min_us", "min µs", false}, {"p50_us", "p50 µs", true},
 				{"p99_us", "p99 µs", true}, {"max_us", "max µs", true}, cpu}},
 		{id: "W6 errors " + w6small[0], file: "w6_errors", args: w6small, quiet: true,
 			metrics: []metric{{"us_per_error", "µs per error", true}, rss}},
 		{id: "W6 errors " + w6large[0], file: "w6_errors", args: w6large, quiet: true,
 			metrics: []metric{{"us_per_error", "µs per error", true}, rss, cpu}},
-		{id: "W7 looping", file: "w7_looping", args: w7secs, kinds: true,
+		{id: "W7 looping", file: "w7_looping", args: w7secs, kinds: reactorKinds,
 			metrics: []metric{{"calls", "calls (ideal " + w7ideal + ")", true}, {"drift_ms", "drift ms", false}, cpu}},
 	}, netCases(root, quick)...)
 }
 
-// netCases are the network workloads, each a server under the load of
-// tests/bench/netload (see netload/main.go): W8 100 clients fetching a poem
-// at once from the fast poetry server, W9 idle connections held by the line
-// echo server (its memory per connection, on epoll), W10 echo round trips
-// on 100 connections. loopscript runs the scripts of scripts/ themselves.
+// netCases are the I/O workloads (issue 14; see README.md beside this
+// file): W8 echo round trips, W9 bulk, W10 idle connections and W12 poetry
+// fan-out are servers under the load of tests/bench/netload (every peer's
+// server listens on 127.0.0.1 with a backlog of 1024); W11 processes and
+// W13 Deferreds are scripts that report their own figures.
 func netCases(root string, quick bool) []benchCase {
 	pick := func(full, small string) string {
 		if quick {
@@ -134,38 +138,60 @@ func netCases(root string, quick bool) []benchCase {
 		}
 		return full
 	}
-	serverArgs := []string{"--port", "0", "--iface", "127.0.0.1"}
-	poetry := map[string]string{"loopscript": "scripts/fastpoetry", "twisted": "w8_poetry", "node": "w8_poetry"}
-	echo := map[string]string{"loopscript": "scripts/echo", "twisted": "w10_echo", "node": "w10_echo"}
-	serverCPU := metric{"server_cpu_ms", "server CPU ms", true}
-	serverRSS := metric{"server_peak_rss_mb", "server peak RSS MB", true}
-	var list []benchCase
-	for _, poem := range []string{"the-keeper.txt", "the-long-tide.txt"} {
-		file := filepath.Join(root, "scripts", "poetry", poem)
-		size := "?"
-		if st, err := os.Stat(file); err == nil {
-			size = fmt.Sprintf("%.1f KiB", float64(st.Size())/1024)
-		}
-		list = append(list, benchCase{id: "W8 poetry " + size, file: "w8_poetry", peers: poetry,
-			args:   append(slices.Clone(serverArgs), file),
-			driver: []string{"fetch", "-clients", "100", "-rounds", pick("10", "2"), "-expect", file},
-			metrics: []metric{{"round_ms", "ms for 100 clients at once", true}, {"poems_per_s", "poems/s", true},
-				{"client_p50_ms", "one client's ms, p50", true},
-				{"slow_connects_per_round", "connects waiting for a SYN retry (of 100)", false},
-				serverCPU, serverRSS}})
+	servers := func(loopscript, goFloor string) map[string]string {
+		return map[string]string{"loopscript": loopscript, "twisted": loopscript, "node": loopscript,
+			"luv": loopscript, "go-floor": goFloor, "c-floor": goFloor}
 	}
+	echo := servers("w8_echo", "echo")
+	poetry := servers("w12_poetry", "poetry")
+	spawn := map[string]string{"loopscript": "w11_spawn", "twisted": "w11_spawn", "node": "w11_spawn",
+		"luv": "w11_spawn", "go-floor": "spawn"}
+	deferreds := map[string]string{"loopscript": "w13_deferred", "twisted": "w13_deferred", "node": "w13_deferred"}
+	poem := filepath.Join(root, "scripts", "poetry", "the-long-tide.txt") // 100 KiB
 	conns := pick("10000", "1000")
 	n, _ := strconv.ParseUint(conns, 10, 64)
-	list = append(list,
-		benchCase{id: "W9 idle " + conns, file: "w10_echo", peers: echo, args: serverArgs,
-			driver: []string{"idle", "-conns", conns}, fds: n + 100,
-			metrics: []metric{{"kb_per_conn", "KiB RSS per connection", true}, {"base_rss_mb", "RSS MB before", true},
-				{"rss_mb", "RSS MB with the connections", true}, {"connect_s", "s to connect all", true}}},
-		benchCase{id: "W10 echo", file: "w10_echo", peers: echo, args: serverArgs,
-			driver: []string{"echo", "-conns", "100", "-size", "64", "-secs", pick("5", "1")},
+	atOnce := pick("100", "10")
+	peakRSS := metric{"server_peak_rss_mb", "server peak RSS MB", true}
+	both := []string{"epoll", "poll"}
+	return []benchCase{
+		{id: "W8 echo", file: "w8_echo", peers: echo, kinds: both,
+			driver: []string{"echo", "-conns", "100", "-size", "64", "-secs", pick("5", "0.5")},
 			metrics: []metric{{"rt_per_s", "round trips/s (100 conns, 64 B)", true}, {"p50_us", "p50 µs", true},
-				{"p99_us", "p99 µs", true}, serverCPU, serverRSS}})
-	return list
+				{"p99_us", "p99 µs", true}, {"cpu_s_per_100k", "server CPU s per 100k round trips", true}, peakRSS}},
+		{id: "W9 bulk", file: "w8_echo", peers: echo,
+			driver: []string{"bulk", "-mib", pick("1024", "16"), "-pause", pick("1", "0.2")},
+			metrics: []metric{{"mib_per_s", "MiB/s (" + pick("1024", "16") + " MiB, one connection)", true},
+				{"cpu_s_per_gib", "server CPU s per GiB", true},
+				{"rss_growth_mb", "server RSS growth MB during the transfer", false},
+				{"pause_growth_mb", "server RSS growth MB while the client stops reading", false}, peakRSS}},
+		{id: "W10 idle " + conns, file: "w8_echo", peers: echo, kinds: both, fds: n + 100,
+			driver: []string{"idle", "-conns", conns, "-secs", pick("3", "0.5"), "-settle", pick("1", "0.2")},
+			metrics: []metric{{"connect_s", "s to connect all", true},
+				{"kb_per_conn", "server RSS KiB per idle connection", true},
+				{"p50_us", "active connection p50 µs", true}, {"p99_us", "active connection p99 µs", true},
+				{"cpu_us_per_rt", "server CPU µs per active round trip", true},
+				{"idle_cpu_ms", "server CPU ms while idle (" + pick("1", "0.2") + " s)", false}}},
+		{id: "W10 past FD_SETSIZE", file: "w8_echo", peers: map[string]string{"loopscript": "w8_echo"},
+			kinds: []string{"select"}, fds: 1200, refusal: "FD_SETSIZE",
+			driver: []string{"idle", "-conns", "1100", "-secs", "0.1", "-settle", "0.1"},
+			metrics: []metric{{"refused", "1,100 connections refused (1: yes)", false},
+				{"clear_error", "the error names FD_SETSIZE (1: yes)", false}}},
+		{id: "W11 processes", file: "w11_spawn", peers: spawn, args: []string{pick("1000", "50"), atOnce},
+			metrics: []metric{{"seq_per_s", "sequential spawns/s", true},
+				{"seq_cpu_us", "own CPU µs per sequential spawn", true},
+				{"par_per_s", "spawns/s, " + atOnce + " at once", true},
+				{"par_cpu_us", "own CPU µs per spawn, " + atOnce + " at once", true}, cpu}},
+		{id: "W12 poetry", file: "w12_poetry", peers: poetry, args: []string{poem},
+			driver: []string{"fetch", "-clients", "200", "-secs", pick("5", "0.5"), "-expect", poem},
+			metrics: []metric{{"poems_per_s", "poems/s (100 KiB, 200 clients at once)", true},
+				{"cpu_ms_per_1000", "server CPU ms per 1000 poems", true}, peakRSS,
+				{"slow_connects", "connects that took over 0.9 s (a SYN retry, or a starved client)", false}}},
+		{id: "W13 deferreds", file: "w13_deferred", peers: deferreds, args: []string{pick("1000000", "100000"), pick("100000", "10000")},
+			metrics: []metric{{"chain_us", "µs per chain step (add_callback on a fired Deferred)", true},
+				{"chain_cpu_us", "own CPU µs per chain step", true},
+				{"await_us", "µs per await of a fired Deferred", true},
+				{"await_cpu_us", "own CPU µs per await", true}, cpu, rss}},
+	}
 }
 
 var reactorKinds = []string{"epoll", "poll", "select"}
@@ -174,7 +200,7 @@ var reactorKinds = []string{"epoll", "poll", "select"}
 type impl struct {
 	name    string
 	version string
-	kinds   bool                                            // takes a reactor kind
+	kinds   []string                                        // the reactor kinds it can run on, if it takes one
 	argv    func(file, kind string, args []string) []string // its command for a workload
 	env     func(kind string) []string                      // extra environment, if any
 	only    map[string]bool                                 // the workloads it runs; nil: all
@@ -197,7 +223,7 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 5, "runs of each workload on each implementation (the median is shown)")
 	flag.BoolVar(&o.quick, "quick", false, "smoke run: small sizes and 1 run unless -runs is given")
 	flag.StringVar(&only, "only", "", "comma-separated workloads to run, e.g. W1,W5 (default all)")
-	flag.StringVar(&peers, "peers", "", "comma-separated implementations: loopscript,twisted,node,luv,goja,gopher-lua (default all)")
+	flag.StringVar(&peers, "peers", "", "comma-separated implementations: loopscript,twisted,node,luv,goja,gopher-lua,go-floor,c-floor (default all)")
 	flag.StringVar(&o.out, "o", "", "also write the Markdown report to this file")
 	flag.BoolVar(&o.logRun, "v", false, "print every run's result line")
 	flag.Parse()
@@ -267,17 +293,10 @@ func run(o options) error {
 	for r := 1; r <= o.runs; r++ {
 		for _, c := range selected {
 			for _, im := range impls {
-				if im.skip != "" || (im.only != nil && !im.only[c.file]) {
+				if !runs(c, im) {
 					continue
 				}
-				if _, ok := c.peers[im.name]; c.peers != nil && !ok {
-					continue
-				}
-				kinds := []string{""}
-				if c.kinds && im.kinds {
-					kinds = reactorKinds
-				}
-				for _, kind := range kinds {
+				for _, kind := range runKinds(c, im) {
 					fmt.Fprintf(os.Stderr, "run %d/%d  %-16s %-10s %s\n", r, o.runs, c.id, im.name, kind)
 					m, line, err := runOne(im, c, kind, bench, tmp)
 					if err != nil {
@@ -309,6 +328,30 @@ func run(o options) error {
 }
 
 func key(id, impl, kind string) string { return id + "|" + impl + "|" + kind }
+
+// runs says whether im runs c at all.
+func runs(c benchCase, im impl) bool {
+	file, listed := c.peers[im.name]
+	if c.peers == nil {
+		file, listed = c.file, true
+	}
+	return im.skip == "" && listed && (im.only == nil || im.only[file])
+}
+
+// runKinds are the reactor kinds im runs c on: those of the case's kinds
+// that im has, or one run on its own loop ("") when either has none.
+func runKinds(c benchCase, im impl) []string {
+	if len(c.kinds) == 0 || len(im.kinds) == 0 {
+		return []string{""}
+	}
+	var kinds []string
+	for _, k := range c.kinds {
+		if slices.Contains(im.kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds
+}
 
 // findRoot walks up from the working directory to the repository root, the
 // directory holding tests/bench/run.go.
@@ -344,7 +387,7 @@ func implementations(root, bench, tmp string, o options) []impl {
 	}
 
 	ls := filepath.Join(tmp, "loopscript")
-	lsImpl := impl{name: "loopscript", kinds: true}
+	lsImpl := impl{name: "loopscript", kinds: reactorKinds}
 	if out, err := goBuild(root, ls, "./cmd/loopscript"); err != nil {
 		lsImpl.skip = "build failed: " + out
 	} else {
@@ -364,7 +407,7 @@ func implementations(root, bench, tmp string, o options) []impl {
 	add(lsImpl)
 
 	py := "/usr/bin/python3"
-	tw := impl{name: "twisted", kinds: true,
+	tw := impl{name: "twisted", kinds: reactorKinds,
 		argv: func(file, kind string, args []string) []string {
 			return append([]string{py, filepath.Join(bench, "twisted", file+".py")}, args...)
 		},
@@ -391,13 +434,22 @@ func implementations(root, bench, tmp string, o options) []impl {
 	}
 	add(node)
 
-	luv := impl{name: "luv", argv: func(file, _ string, args []string) []string {
-		return append([]string{"lua5.4", filepath.Join(bench, "luv", file+".lua")}, args...)
+	// luv runs on Lua 5.1, loopscript's dialect, where lua-luv is installed
+	// for it; Lua 5.4 otherwise.
+	luaBin := "lua5.1"
+	luvVersion := func(lua string) string {
+		return firstLine(output(lua, "-e", `print(_VERSION .. " + luv " .. require("luv").version_string())`))
+	}
+	v := luvVersion(luaBin)
+	if v == "" {
+		luaBin = "lua5.4"
+		v = luvVersion(luaBin)
+	}
+	luv := impl{name: "luv", version: v, argv: func(file, _ string, args []string) []string {
+		return append([]string{luaBin, filepath.Join(bench, "luv", file+".lua")}, args...)
 	}}
-	if v := firstLine(output("lua5.4", "-e", `print(_VERSION .. " + luv " .. require("luv").version_string())`)); v == "" {
-		luv.skip = "lua5.4 with luv not found (apt-get install lua5.4 lua-luv)"
-	} else {
-		luv.version = v
+	if v == "" {
+		luv.skip = "neither lua5.1 nor lua5.4 with luv found (apt-get install lua5.1 lua-luv)"
 	}
 	add(luv)
 
@@ -428,6 +480,41 @@ func implementations(root, bench, tmp string, o options) []impl {
 		}
 	}
 	add(bare)
+
+	// The floors: plain Go (a goroutine per connection; os/exec) and C
+	// (one thread on epoll or poll), for the I/O workloads only.
+	floorBin := filepath.Join(tmp, "go-floor")
+	goFloor := impl{name: "go-floor", only: map[string]bool{"echo": true, "poetry": true, "spawn": true},
+		argv: func(file, _ string, args []string) []string {
+			return append([]string{floorBin, file}, args...)
+		}}
+	if want(goFloor.name) {
+		if out, err := goBuild(root, floorBin, "tests/bench/floor/main.go"); err != nil {
+			goFloor.skip = "could not build tests/bench/floor: " + out
+		} else {
+			goFloor.version = "Go net and os/exec, " + runtime.Version()
+		}
+	}
+	add(goFloor)
+
+	cfloorBin := filepath.Join(tmp, "c-floor")
+	cFloor := impl{name: "c-floor", kinds: []string{"epoll", "poll"}, only: map[string]bool{"echo": true, "poetry": true},
+		argv: func(file, kind string, args []string) []string {
+			if kind == "" {
+				kind = "epoll"
+			}
+			return append([]string{cfloorBin, kind, file}, args...)
+		}}
+	if want(cFloor.name) {
+		if _, err := exec.LookPath("cc"); err != nil {
+			cFloor.skip = "no C compiler (cc) to build tests/bench/cfloor"
+		} else if b, err := exec.Command("cc", "-O2", "-o", cfloorBin, filepath.Join(bench, "cfloor", "floor.c")).CombinedOutput(); err != nil {
+			cFloor.skip = "could not build tests/bench/cfloor: " + strings.TrimSpace(string(b))
+		} else {
+			cFloor.version = "C, one thread on epoll or poll, " + firstLine(output("cc", "--version"))
+		}
+	}
+	add(cFloor)
 	return impls
 }
 
@@ -471,7 +558,9 @@ func runOne(im impl, c benchCase, kind, bench, tmp string) (map[string]float64, 
 	}
 	argv := im.argv(file, kind, c.args)
 	if c.driver != nil {
-		argv = append(append(append([]string{netloadBin(tmp)}, c.driver...), "--"), argv...)
+		// -pin: the server on CPU 0, netload on CPU 1 (when there are two).
+		load := append([]string{netloadBin(tmp), c.driver[0], "-pin"}, c.driver[1:]...)
+		argv = append(append(load, "--"), argv...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = bench
@@ -482,7 +571,7 @@ func runOne(im impl, c benchCase, kind, bench, tmp string) (map[string]float64, 
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	if !c.quiet {
-		cmd.Stderr = &limitedWriter{w: &stderr, n: 4096}
+		cmd.Stderr = &limitedWriter{w: &stderr, n: 64 << 10}
 	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -496,6 +585,16 @@ func runOne(im impl, c benchCase, kind, bench, tmp string) (map[string]float64, 
 	}
 	err := cmd.Wait()
 	elapsed := time.Since(start)
+	if c.refusal != "" {
+		m := map[string]float64{"refused": 0, "clear_error": 0}
+		if err != nil {
+			m["refused"] = 1
+		}
+		if strings.Contains(stderr.String(), c.refusal) {
+			m["clear_error"] = 1
+		}
+		return m, firstLine(stderr.String()), nil
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("%v: %v\n%s", strings.Join(argv, " "), err, stderr.String())
 	}
@@ -633,11 +732,21 @@ func render(o options, impls []impl, selected []benchCase, results map[string][]
 		fmt.Fprintf(&b, "- %s\n", note)
 	}
 	b.WriteString("\nEach peer column is followed by loopscript/peer (below 1: loopscript uses less).\n")
-	b.WriteString("Rows marked [kind] ran loopscript and Twisted on that reactor; the other peers have one loop (libuv's or Go's).\n\n")
+	b.WriteString("Rows marked [kind] ran loopscript and Twisted (and the C floor) on that reactor; the other peers have one loop (libuv's or Go's).\n")
+	b.WriteString("The I/O servers ran on CPU 0 under netload on CPU 1 (one core, GOMAXPROCS=1); the go-floor and c-floor columns show\n")
+	b.WriteString("the load generator's own ceiling: above their rates, compare CPU per unit of work, not rates.\n\n")
 
+	// A column for each implementation with a result (goja and bare
+	// gopher-lua have none among the I/O workloads, for one).
 	var cols []impl
 	for _, im := range impls {
-		if im.skip == "" {
+		has := false
+		for _, c := range selected {
+			for _, kind := range runKinds(c, im) {
+				has = has || len(results[key(c.id, im.name, kind)]) > 0
+			}
+		}
+		if im.skip == "" && (has || im.name == "loopscript") {
 			cols = append(cols, im)
 		}
 	}
@@ -655,8 +764,8 @@ func render(o options, impls []impl, selected []benchCase, results map[string][]
 
 	for _, c := range selected {
 		kinds := []string{""}
-		if c.kinds {
-			kinds = reactorKinds
+		if len(c.kinds) > 0 {
+			kinds = c.kinds
 		}
 		for _, kind := range kinds {
 			for _, m := range c.metrics {
@@ -669,8 +778,8 @@ func render(o options, impls []impl, selected []benchCase, results map[string][]
 				var haveBase bool
 				for i, im := range cols {
 					k := kind
-					if !(c.kinds && im.kinds) {
-						k = ""
+					if ran := runKinds(c, im); len(ran) == 1 && ran[0] == "" {
+						k = "" // one loop: the same figure on every kind's row
 					}
 					v, ok := value(results[key(c.id, im.name, k)], m.key)
 					cell := "–"

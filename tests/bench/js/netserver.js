@@ -1,18 +1,12 @@
-// Command-line options shared by the network workloads' Node.js servers:
-// --port N (0: any free port), --iface HOST, and a file for the poetry
-// server, as the loopscript scripts take them.
-exports.parseArgs = function parseArgs(argv) {
-  const opts = { port: 0, iface: "127.0.0.1", file: null };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--port") opts.port = Number(argv[++i]);
-    else if (argv[i] === "--iface") opts.iface = argv[++i];
-    else opts.file = argv[i];
-  }
-  return opts;
-};
+// What the network workloads' Node.js servers share: they listen on
+// 127.0.0.1, on a free port, with a backlog of 1024 (as every peer), print
+// the port for netload to read, and exit on SIGINT.
+const net = require("net");
 
-// The line the runner reads the port from, in Twisted's words.
-exports.address = function address(server) {
-  const a = server.address();
-  return `IPv4Address(type='TCP', host='${a.address}', port=${a.port})`;
+exports.serve = function serve(onConnection, what) {
+  const server = net.createServer({ noDelay: true }, onConnection);
+  server.listen({ port: 0, host: "127.0.0.1", backlog: 1024 }, () => {
+    console.log(`Serving ${what} on port ${server.address().port}.`);
+  });
+  process.on("SIGINT", () => process.exit(0));
 };

@@ -1,13 +1,13 @@
-"""Command-line options shared by the network workloads' Twisted servers:
---port N (0: any free port), --iface HOST, and for the poetry server the
-file, as the loopscript scripts take them."""
-import argparse
+"""What the network workloads' Twisted servers share: they listen on
+127.0.0.1, on a free port, with a backlog of 1024 (as every peer), and
+print the port for netload to read."""
+import benchreactor  # noqa: F401
+from twisted.internet import reactor
+
+BACKLOG = 1024
 
 
-def parse_args(with_file=False):
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--iface", default="127.0.0.1")
-    if with_file:
-        parser.add_argument("file")
-    return parser.parse_args()
+def serve(factory, what):
+    port = reactor.listenTCP(0, factory, backlog=BACKLOG, interface="127.0.0.1")
+    print("Serving %s on %s." % (what, port.getHost()), flush=True)
+    reactor.run()
