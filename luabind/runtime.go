@@ -153,6 +153,7 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 	rt.loopingCallMeta = rt.newLoopingCallMeta()
 	rt.hardenStdlib()
 	rt.replaceExit()
+	rt.replaceClock()
 	L.SetGlobal("tostring", L.NewFunction(luaToString))
 	rt.replaceIO()
 	rt.snapshotGlobals()
