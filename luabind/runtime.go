@@ -393,6 +393,13 @@ func (rt *Runtime) ReportError(err error) {
 	if _, ok := err.(*ExitError); ok {
 		return // os.exit is no error to report
 	}
+	var acceptErr *reactor.AcceptError
+	if errors.As(err, &acceptErr) {
+		// A condition the port survives, reported as Twisted logs it:
+		// a line, not an unhandled error.
+		fmt.Fprintf(rt.cfg.Stderr, "warning: %v\n", acceptErr)
+		return
+	}
 	cbErr := callbackErrorOf(err) // a protocol callback's, through a panic
 	if cbErr == nil {
 		cbErr = &CallbackError{Function: "Go callback", Message: fmt.Sprintf("internal error: %v", err)}

@@ -360,17 +360,34 @@ func (p *Port) report(err error) {
 		p.unreported++
 		return
 	}
-	name := err.Error()
-	if errno, ok := err.(unix.Errno); ok {
+	p.r.ReportError(&AcceptError{Addr: p.addr, Err: err, LeftOut: p.unreported})
+	p.reported, p.reportedAt, p.unreported = true, now, 0
+}
+
+// AcceptError is what a Port reports to the error hook when accept fails
+// (out of descriptors, out of memory, a connection aborted before it was
+// accepted): an operating condition the port survives, not a bug. A port
+// reports at most one a second; LeftOut counts the failures left out since
+// its previous report.
+type AcceptError struct {
+	Addr    net.Addr // the port's address
+	Err     error    // the accept(2) error, a unix.Errno as a rule
+	LeftOut int
+}
+
+func (e *AcceptError) Error() string {
+	name := e.Err.Error()
+	if errno, ok := e.Err.(unix.Errno); ok {
 		name = unix.ErrnoName(errno)
 	}
 	more := ""
-	if p.unreported > 0 {
-		more = fmt.Sprintf(" (%d more accept failures since the last report)", p.unreported)
+	if e.LeftOut > 0 {
+		more = fmt.Sprintf(" (%d more accept failures since the last report)", e.LeftOut)
 	}
-	p.reported, p.reportedAt, p.unreported = true, now, 0
-	p.r.ReportError(fmt.Errorf("reactor: could not accept new connection on %v (%s): %w%s", p.addr, name, err, more))
+	return fmt.Sprintf("reactor: could not accept new connection on %v (%s): %v%s", e.Addr, name, e.Err, more)
 }
+
+func (e *AcceptError) Unwrap() error { return e.Err }
 
 // ConnectionLost is the reactor's notice that it dropped the port: an
 // accept error it cannot go on from. The port closes; the error goes to
