@@ -79,6 +79,10 @@ type Options struct {
 	// Lua code running is interrupted and the call returns a ScriptError.
 	// Zero means no limit.
 	MaxRunTime time.Duration
+	// Interruptible lets Interrupt stop Lua code running on the loop. It
+	// makes the VM check for an interrupt before every instruction, which
+	// costs a time limit's overhead; the REPL turns it on.
+	Interruptible bool
 	// MaxStringSize caps the strings string.rep, string.format and
 	// table.concat build, in bytes. Zero means 256 MiB, or
 	// DefaultSandboxStringSize under a Sandbox.
