@@ -17,6 +17,12 @@ const completionWait = 500 * time.Millisecond
 func (s *Session) onKey(line string, pos int, key rune) (string, int, bool) {
 	switch key {
 	case keyInterrupt:
+		// Ctrl-C clears the line, or the chunk begun; with nothing to clear,
+		// it interrupts the Lua code holding the loop (a callback in an
+		// endless loop), which is reported above the prompt.
+		if line == "" && !s.continuing {
+			s.h.Interrupt()
+		}
 		s.interrupted.Store(true)
 		return line + "^C", len(line) + 2, true
 	case '\t':

@@ -241,7 +241,8 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		stdout, stderr = prompt, prompt // output goes above the prompt
 	}
 
-	opts := host.Options{Stdout: stdout, Stderr: stderr, HandleSignals: true, Clock: inv.clock}
+	// At the prompt, Ctrl-C interrupts the Lua code that holds the loop.
+	opts := host.Options{Stdout: stdout, Stderr: stderr, HandleSignals: true, Clock: inv.clock, Interruptible: prompt != nil}
 	if inv.trace {
 		opts.Trace = stderr
 	}
