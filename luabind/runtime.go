@@ -121,9 +121,10 @@ type Runtime struct {
 	lastResult lua.LValue
 	deferred   deferState // see defer_module.go
 
-	mods   moduleSet  // the Modules opened (see module.go)
-	watch  watchdog   // enforces cfg.Limits
-	random *rand.Rand // math.random's generator (see safe_stdlib.go)
+	mods   moduleSet      // the Modules opened (see module.go)
+	watch  watchdog       // enforces cfg.Limits
+	script *sessionScript // the script of an interactive session (see session.go)
+	random *rand.Rand     // math.random's generator (see safe_stdlib.go)
 }
 
 // Open makes the loopscript modules available to require in L and hardens

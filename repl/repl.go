@@ -85,7 +85,11 @@ type outcome struct {
 // the reactor (reactor.stop() at the prompt): the reactor's shutdown
 // triggers run, and Run returns. The error is the one the host's run of
 // the reactor ended with (a *host.ExitError after os.exit at the prompt).
-func (s *Session) Run(h *host.Host) error {
+//
+// scriptEnded, if not nil, is the end of a script still waiting in its
+// reactor.run() (see host.StartFile): the prompt opens once it has ended;
+// if it failed, the reactor stops and Run returns its error.
+func (s *Session) Run(h *host.Host, scriptEnded <-chan error) error {
 	s.h = h
 	r, err := h.Reactor()
 	if err != nil {
@@ -103,10 +107,37 @@ func (s *Session) Run(h *host.Host) error {
 	release := r.HoldPending() // an idle reactor waits for the next line
 	defer release()
 	s.keys.start()
-	go s.readLines(drv)
+	var scriptErr error
+	go func() {
+		if scriptEnded != nil {
+			if scriptErr = s.awaitScript(scriptEnded); scriptErr != nil {
+				s.stop()
+				return
+			}
+		}
+		s.readLines(drv)
+	}()
 	err = h.RunString("=(repl)", `require("reactor").run()`)
 	s.term.Write([]byte("\n"))
+	if scriptErr != nil {
+		return scriptErr
+	}
 	return err
+}
+
+// awaitScript waits for the script to end; meanwhile Ctrl-C interrupts the
+// Lua code holding the loop.
+func (s *Session) awaitScript(ended <-chan error) error {
+	s.keys.setRunning(true)
+	defer s.keys.setRunning(false)
+	for {
+		select {
+		case err := <-ended:
+			return err
+		case <-s.keys.interrupts:
+			s.h.Interrupt()
+		}
+	}
 }
 
 // driver is driver.lua's functions.

@@ -203,3 +203,63 @@ func TestREPL(t *testing.T) {
 		})
 	}
 }
+
+// TestREPLAfterScript: loopscript -i script runs the script, then opens the
+// prompt on its live reactor, as lua -i does: the script's reactor.stop()
+// ends its reactor.run() without stopping the reactor, and the shutdown
+// triggers run once, as the session ends.
+func TestREPLAfterScript(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, code string) string {
+		path := dir + "/" + name
+		if err := os.WriteFile(path, []byte(code), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	cases := []struct {
+		name     string
+		script   string
+		before   string // the screen before the first prompt
+		steps    [][2]string
+		wantExit int
+	}{
+		{"countdown.lua stops, and the prompt opens on its reactor", "../scripts/countdown.lua",
+			`Start!\r+\n5 \.\.\.\r\n4 \.\.\.\r\n3 \.\.\.\r\n2 \.\.\.\r\n1 \.\.\.\r\nStop!\r\n> $`,
+			[][2]string{
+				{"=reactor.running\r", `true\r\n> `},
+				{"reactor.call_later(0.1, print, 'still live')\r", `still live\r\n`},
+				{"reactor.add_system_event_trigger('before', 'shutdown', print, 'bye')\r", `\r\n> `},
+				{"\x04", `bye\r\n`},
+			}, 0},
+		{"a script that never runs the reactor", write("plain.lua", "x = 41\n"), `> $`,
+			[][2]string{{"=x + 1\r", `42\r\n> `}, {"\x04", ``}}, 0},
+		{"a script that fails after its run() ends the session", write("late.lua",
+			"local reactor = require('reactor')\nreactor.call_later(0, reactor.stop)\nreactor.run()\nerror('after run')\n"),
+			`late\.lua:4: after run`, nil, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := startREPL(t, "-i", c.script)
+			at := s.expect(0, c.before)
+			for _, st := range c.steps {
+				s.send(st[0])
+				at = s.expect(at, st[1])
+			}
+			err := s.wait()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != c.wantExit {
+				t.Errorf("exit status %d, want %d; the terminal shows:\n%q", code, c.wantExit, s.output())
+			}
+			if n := strings.Count(s.output(), "bye\r\n"); c.wantExit == 0 && len(c.steps) > 2 && n != 1 {
+				t.Errorf("the shutdown trigger ran %d times, want once", n)
+			}
+			t.Logf("session:\n%s", s.output())
+		})
+	}
+}
