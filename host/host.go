@@ -79,6 +79,10 @@ type Options struct {
 	// Lua code running is interrupted and the call returns a ScriptError.
 	// Zero means no limit.
 	MaxRunTime time.Duration
+	// Interruptible lets Interrupt stop Lua code running on the loop. It
+	// makes the VM check for an interrupt before every instruction, which
+	// costs a time limit's overhead; the REPL turns it on.
+	Interruptible bool
 	// MaxStringSize caps the strings string.rep, string.format and
 	// table.concat build, in bytes. Zero means 256 MiB, or
 	// DefaultSandboxStringSize under a Sandbox.
@@ -253,11 +257,26 @@ func (h *Host) RunReader(name string, src io.Reader, args ...string) error {
 	if h.closed {
 		return ErrClosed
 	}
+	fn, err := h.load(name, src)
+	if err != nil {
+		return err
+	}
+	err = h.Call(fn, luaStrings(args)...)
+	if _, exited := err.(*ExitError); !exited {
+		// The run is over: what no errback will handle now is reported,
+		// as Twisted does at exit (os.exit ends the process at once).
+		h.ReportUnhandled()
+	}
+	return err
+}
+
+// load compiles the chunk read from src, skipping a #! line as lua does.
+func (h *Host) load(name string, src io.Reader) (*lua.LFunction, error) {
 	code, err := io.ReadAll(src)
 	if err != nil {
-		return fmt.Errorf("cannot read %s: %w", name, syscallErr(err))
+		return nil, fmt.Errorf("cannot read %s: %w", name, syscallErr(err))
 	}
-	if bytes.HasPrefix(code, []byte("#")) { // a #! line, as lua skips it
+	if bytes.HasPrefix(code, []byte("#")) {
 		if i := bytes.IndexByte(code, '\n'); i >= 0 {
 			code = append([]byte("--"), code[i:]...)
 		} else {
@@ -266,19 +285,17 @@ func (h *Host) RunReader(name string, src io.Reader, args ...string) error {
 	}
 	fn, err := luabind.Load(h.state, bytes.NewReader(code), name)
 	if err != nil {
-		return &ScriptError{Message: err.Error()}
+		return nil, &ScriptError{Message: err.Error()}
 	}
+	return fn, nil
+}
+
+func luaStrings(args []string) []lua.LValue {
 	largs := make([]lua.LValue, len(args))
 	for i, a := range args {
 		largs[i] = lua.LString(a)
 	}
-	err = h.Call(fn, largs...)
-	if _, exited := err.(*ExitError); !exited {
-		// The run is over: what no errback will handle now is reported,
-		// as Twisted does at exit (os.exit ends the process at once).
-		h.ReportUnhandled()
-	}
-	return err
+	return largs
 }
 
 // ReportUnhandled reports the failures left unhandled at the end of

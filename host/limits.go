@@ -31,6 +31,7 @@ func (o *Options) limits() luabind.Limits {
 		MaxCallbackTime: max(o.MaxCallbackTime, 0),
 		MaxRunTime:      max(o.MaxRunTime, 0),
 		MaxStringSize:   o.MaxStringSize,
+		Interruptible:   o.Interruptible,
 	}
 	switch {
 	case o.WarnSlow == 0:

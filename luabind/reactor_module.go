@@ -76,6 +76,9 @@ func (rt *Runtime) installerModule(kind string) Module {
 }
 
 func (rt *Runtime) luaRun(L *lua.LState) int {
+	if rt.suspendScript(L) {
+		return L.Yield()
+	}
 	leave := rt.enterLoop()
 	outer := rt.loopDepth
 	rt.loopDepth = len(rt.catches)
@@ -90,6 +93,9 @@ func (rt *Runtime) luaRun(L *lua.LState) int {
 }
 
 func (rt *Runtime) luaStop(L *lua.LState) int {
+	if rt.resumeScript() {
+		return 0
+	}
 	if err := rt.r.Stop(); err != nil {
 		raise(L, err)
 	}

@@ -125,7 +125,8 @@ type Runtime struct {
 	watch  watchdog  // enforces cfg.Limits
 	stdout io.Writer // cfg.Stdout as print and io.stdout write it (see output.go)
 	outputState
-	random *rand.Rand // math.random's generator (see safe_stdlib.go)
+	script *sessionScript // the script of an interactive session (see session.go)
+	random *rand.Rand     // math.random's generator (see safe_stdlib.go)
 }
 
 // Open makes the loopscript modules available to require in L and hardens

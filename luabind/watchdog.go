@@ -37,6 +37,12 @@ type Limits struct {
 	// Zero means no limit.
 	MaxRunTime time.Duration
 
+	// Interruptible makes Lua code running on the loop interruptible by
+	// Runtime.Interrupt. It costs what a time limit costs (the VM checks a
+	// context before every instruction of a callback or chunk), so it is
+	// off unless asked for.
+	Interruptible bool
+
 	// MaxStringSize is the largest string string.rep, string.format and
 	// table.concat may build, in bytes; larger results raise "resulting
 	// string too large". Zero means DefaultMaxStringSize.
@@ -84,11 +90,16 @@ func (e *limitError) Error() string {
 // serves the main thread and every coroutine alike.
 type watchdog struct {
 	deadline *deadlineCtx // nil until a time limit is first needed
+	// published is deadline, for Interrupt to reach from other goroutines.
+	published atomic.Pointer[deadlineCtx]
 
 	depth   int       // guarded stretches under way (a chunk, callbacks)
 	stretch time.Time // deadline of the innermost stretch; zero: none
 	what    string    // what the innermost stretch is: "callback" or "main chunk"
-	run     time.Time // deadline of the RunChunk under way; zero: none
+	// idle is set while the innermost stretch is a main chunk waiting in
+	// reactor.run(): no Lua code runs, so there is nothing to interrupt.
+	idle bool
+	run  time.Time // deadline of the RunChunk under way; zero: none
 
 	// loop is the reactor a RunChunk is running, for the run time limit to
 	// stop from the timer's goroutine.
@@ -111,18 +122,22 @@ type guard struct {
 	start     time.Time
 	stretch   time.Time
 	what      string
+	idle      bool
 	installed bool // this stretch set the state's context
 }
 
-func (rt *Runtime) timeLimited() bool {
-	return rt.cfg.Limits.MaxCallbackTime > 0 || rt.cfg.Limits.MaxRunTime > 0
+// underWatch reports whether Lua code runs with the deadline context set: under
+// a time limit, or to be interruptible.
+func (rt *Runtime) underWatch() bool {
+	lim := rt.cfg.Limits
+	return lim.MaxCallbackTime > 0 || lim.MaxRunTime > 0 || lim.Interruptible
 }
 
 // beginCallback starts the clock on a callback, for the slow-callback warning
 // and the per-callback time limit. With neither it does nothing; with the
 // warning alone it reads the clock once.
 func (rt *Runtime) beginCallback() guard {
-	if !rt.timeLimited() {
+	if !rt.underWatch() {
 		if rt.cfg.Limits.WarnSlow > 0 {
 			return guard{start: time.Now()}
 		}
@@ -138,7 +153,7 @@ func (rt *Runtime) endCallback(g guard, fn lua.LValue) {
 		return
 	}
 	elapsed := time.Since(g.start)
-	if rt.timeLimited() {
+	if rt.underWatch() {
 		rt.leaveStretch(g)
 	}
 	if w := rt.cfg.Limits.WarnSlow; w > 0 && elapsed > w {
@@ -193,7 +208,7 @@ func (w *watchdog) runningCallback() string {
 // MaxCallbackTime bounds the chunk's own code, MaxRunTime the whole call,
 // the reactor.run() it makes included.
 func (rt *Runtime) RunChunk(fn lua.LValue, args ...lua.LValue) error {
-	if !rt.timeLimited() {
+	if !rt.underWatch() {
 		return rt.PCall(fn, args...)
 	}
 	w := &rt.watch
@@ -219,10 +234,12 @@ func (rt *Runtime) enterLoop() (leave func()) {
 	start := time.Now()
 	paused := w.stretch
 	w.stretch = time.Time{}
+	w.idle = true
 	w.loop.Store(rt.r)
 	rt.arm()
 	return func() {
 		w.loop.Store(nil)
+		w.idle = false
 		if !paused.IsZero() {
 			// The chunk keeps the budget it had left: calling run() again
 			// (which fails at once) buys no time.
@@ -240,13 +257,14 @@ func (rt *Runtime) enterStretch(what string) guard {
 		w.callbackErr = &limitError{what: "callback", limit: lim.MaxCallbackTime}
 		w.chunkErr = &limitError{what: "main chunk", limit: lim.MaxCallbackTime}
 		w.runErr = &limitError{what: "script", limit: lim.MaxRunTime, run: true}
+		w.published.Store(w.deadline)
 	}
 	now := time.Now()
-	g := guard{start: now, stretch: w.stretch, what: w.what}
+	g := guard{start: now, stretch: w.stretch, what: w.what, idle: w.idle}
 	if limit := rt.cfg.Limits.MaxCallbackTime; limit > 0 {
 		w.stretch = now.Add(limit)
 	}
-	w.what = what
+	w.what, w.idle = what, false
 	if w.depth == 0 && rt.L.Context() == nil {
 		rt.L.SetContext(w.deadline)
 		g.installed = true
@@ -259,7 +277,7 @@ func (rt *Runtime) enterStretch(what string) guard {
 func (rt *Runtime) leaveStretch(g guard) {
 	w := &rt.watch
 	w.depth--
-	w.stretch, w.what = g.stretch, g.what
+	w.stretch, w.what, w.idle = g.stretch, g.what, g.idle
 	if g.installed {
 		rt.L.RemoveContext()
 	}
@@ -270,7 +288,8 @@ func (rt *Runtime) leaveStretch(g guard) {
 	}
 }
 
-// arm points the deadline at the earlier of the stretch and run deadlines.
+// arm points the deadline at the earlier of the stretch and run deadlines,
+// and tells it whether Lua code runs now.
 func (rt *Runtime) arm() {
 	w := &rt.watch
 	at, reason := w.stretch, w.callbackErr
@@ -280,7 +299,7 @@ func (rt *Runtime) arm() {
 	if !w.run.IsZero() && (at.IsZero() || w.run.Before(at)) {
 		at, reason = w.run, w.runErr
 	}
-	w.deadline.arm(at, reason)
+	w.deadline.arm(at, reason, w.depth > 0 && !w.idle)
 }
 
 func (w *watchdog) stopLoop() {
@@ -289,24 +308,57 @@ func (w *watchdog) stopLoop() {
 	}
 }
 
-// deadlineCtx is a context.Context whose deadline can move. gopher-lua checks
-// Done before every instruction and raises Err's text as a Lua error once it
-// is closed. Done and Err are called on the loop's goroutine only; the timer
-// closes the channel from its own.
+// Interrupt interrupts the Lua code running on the loop now, a callback or
+// a chunk, from any goroutine: it fails at its next instruction with
+// "interrupted!", as under lua.c's Ctrl-C. It reports whether Lua code was
+// running; between callbacks, or while a chunk waits in reactor.run(), it does
+// nothing, and an interrupt the code ends before it sees is dropped, never
+// left for the next callback. It needs Limits.Interruptible (or a time
+// limit), without which Lua code runs with no context to check.
+func (rt *Runtime) Interrupt() bool {
+	c := rt.watch.published.Load()
+	return c != nil && c.interrupt()
+}
+
+// deadlineCtx is a context.Context whose deadline can move, and which
+// Interrupt can close at once. gopher-lua checks Done before every
+// instruction and raises Err's text as a Lua error once it is closed. Done
+// and Err are called on the loop's goroutine only; the timer and Interrupt
+// close the channel from their own.
 //
 // Moving the deadline must be cheap, since it happens twice per callback: the
 // timer is only reset when the deadline moves earlier than the timer is set
 // for. A timer that goes off before the deadline (it moved later) sets
 // itself again.
+//
+// A deadline that has passed keeps the context closed until it is armed
+// again, so that Lua code cannot catch the limit's error for good; an
+// interrupt raises one error (see interruption).
 type deadlineCtx struct {
 	mu      sync.Mutex
 	done    chan struct{}
+	closed  bool      // done is closed
+	cause   error     // what closed it: reason, or an interruption
 	at      time.Time // zero when disarmed
-	fired   bool
 	reason  error
+	live    bool // Lua code runs under the context: Interrupt has work
+	pending bool // done was closed by Interrupt, and the VM has not raised it
 	timer   *time.Timer
 	timerAt time.Time // when the timer goes off; zero if unknown or not set
 	onRun   func()    // called when a run time limit fires
+}
+
+// interruption is Err of a context that Interrupt closed. gopher-lua raises
+// ctx.Err().Error() as it sees Done closed: taking the text delivers the
+// interrupt and opens the context again, so that one Interrupt raises one
+// error, which Lua code may catch with pcall as under lua.c. Code that only
+// checks Err() != nil (a socket's blocking wait) leaves it for the next
+// instruction to raise.
+type interruption struct{ c *deadlineCtx }
+
+func (i interruption) Error() string {
+	i.c.delivered()
+	return "interrupted!"
 }
 
 func newDeadlineCtx(onRun func()) *deadlineCtx {
@@ -323,63 +375,103 @@ func (c *deadlineCtx) Value(any) any               { return nil }
 func (c *deadlineCtx) Err() error {
 	select {
 	case <-c.done:
-		return c.reason
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.cause
 	default:
 		return nil
 	}
 }
 
 // arm sets the deadline to at (zero disarms it); reason is what Err says once
-// it passes. A deadline already past fires at once.
-func (c *deadlineCtx) arm(at time.Time, reason error) {
+// it passes. A deadline already past fires at once. live says whether Lua
+// code runs now: an interrupt not yet raised survives only while it does.
+func (c *deadlineCtx) arm(at time.Time, reason error, live bool) {
 	c.mu.Lock()
-	if c.fired {
-		c.done, c.fired = make(chan struct{}), false
+	c.live = live
+	if c.closed && !(c.pending && live) {
+		c.done, c.closed, c.pending = make(chan struct{}), false, false
 	}
 	c.at, c.reason = at, reason
-	if at.IsZero() {
-		c.mu.Unlock() // a timer still set will find nothing to do
-		return
-	}
-	now := time.Now()
-	if !at.After(now) {
-		c.mu.Unlock()
-		c.fire()
-		return
-	}
-	if c.timerAt.IsZero() || at.Before(c.timerAt) {
-		c.timerAt = at
-		c.timer.Reset(at.Sub(now))
-	}
+	run := c.scheduleLocked()
 	c.mu.Unlock()
+	if run {
+		c.onRun()
+	}
 }
 
 func (c *deadlineCtx) disarm() {
 	if c != nil {
-		c.arm(time.Time{}, nil)
+		c.arm(time.Time{}, nil, false)
 	}
 }
 
-// fire closes Done if the deadline has passed, or sets the timer again if
-// the deadline moved later.
+// scheduleLocked closes the context if its deadline has passed, else makes
+// sure the timer goes off by then. It reports whether a run time limit
+// closed it, for the caller to call onRun once the lock is released.
+func (c *deadlineCtx) scheduleLocked() (run bool) {
+	if c.closed || c.at.IsZero() {
+		return false
+	}
+	now := time.Now()
+	if !c.at.After(now) {
+		return c.closeLocked(c.reason)
+	}
+	if c.timerAt.IsZero() || c.at.Before(c.timerAt) {
+		c.timerAt = c.at
+		c.timer.Reset(c.at.Sub(now))
+	}
+	return false
+}
+
+// closeLocked closes done for cause, and reports whether cause is a run time
+// limit.
+func (c *deadlineCtx) closeLocked(cause error) (run bool) {
+	c.closed, c.cause = true, cause
+	close(c.done)
+	lim, _ := cause.(*limitError)
+	return lim != nil && lim.run
+}
+
+// fire is the timer's: it closes the context if the deadline has passed, or
+// sets the timer again if the deadline moved later.
 func (c *deadlineCtx) fire() {
 	c.mu.Lock()
 	c.timerAt = time.Time{}
-	if c.fired || c.at.IsZero() {
-		c.mu.Unlock()
-		return
-	}
-	if now := time.Now(); now.Before(c.at) {
-		c.timerAt = c.at
-		c.timer.Reset(c.at.Sub(now))
-		c.mu.Unlock()
-		return
-	}
-	c.fired = true
-	close(c.done)
-	lim, _ := c.reason.(*limitError)
+	run := c.scheduleLocked()
 	c.mu.Unlock()
-	if lim != nil && lim.run {
+	if run {
+		c.onRun()
+	}
+}
+
+// interrupt closes the context for an interruption if Lua code runs, and
+// reports whether it does.
+func (c *deadlineCtx) interrupt() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.live {
+		return false
+	}
+	if !c.closed { // else a time limit is stopping the code already
+		c.pending = true
+		c.closeLocked(interruption{c})
+	}
+	return true
+}
+
+// delivered opens the context again once the VM has raised the interrupt,
+// closing it at once if a deadline passed meanwhile.
+func (c *deadlineCtx) delivered() {
+	c.mu.Lock()
+	if !c.pending {
+		c.mu.Unlock()
+		return
+	}
+	c.done, c.closed, c.pending = make(chan struct{}), false, false
+	run := c.scheduleLocked()
+	c.mu.Unlock()
+	if run {
 		c.onRun()
 	}
 }

@@ -17,6 +17,12 @@ const completionWait = 500 * time.Millisecond
 func (s *Session) onKey(line string, pos int, key rune) (string, int, bool) {
 	switch key {
 	case keyInterrupt:
+		// Ctrl-C clears the line, or the chunk begun; with nothing to clear,
+		// it interrupts the Lua code holding the loop (a callback in an
+		// endless loop), which is reported above the prompt.
+		if line == "" && !s.continuing {
+			s.h.Interrupt()
+		}
 		s.interrupted.Store(true)
 		return line + "^C", len(line) + 2, true
 	case '\t':
@@ -25,11 +31,35 @@ func (s *Session) onKey(line string, pos int, key rune) (string, int, bool) {
 	return "", 0, false
 }
 
-// complete completes the name before the cursor, a global or a field of
-// the table a dotted path names (reactor.ca -> reactor.call_later): the
-// unique candidate, else the candidates' common prefix, else it lists them
-// above the prompt.
+// complete completes the name before the cursor, looking the candidates
+// up on the loop (see completion); a loop busy for longer than
+// completionWait gets no completion.
 func (s *Session) complete(line string, pos int) (string, int, bool) {
+	lookup := func(path []string, partial string) []string {
+		found := make(chan []string, 1)
+		if err := s.h.CallFromGoroutine(func(L *lua.LState) { found <- candidates(L, path, partial) }); err != nil {
+			return nil
+		}
+		select {
+		case names := <-found:
+			return names
+		case <-time.After(completionWait):
+			return nil
+		}
+	}
+	newLine, newPos, ok, listing := completion(line, pos, lookup)
+	if listing != "" {
+		s.term.Write([]byte(listing + "\n"))
+	}
+	return newLine, newPos, ok
+}
+
+// completion completes the name before the cursor, a global or a field of
+// the table a dotted path names (reactor.ca -> reactor.call_later), with
+// the names lookup finds: the unique candidate, else the candidates' common
+// prefix, else (ok false) the candidates in a listing to show above the
+// prompt. What follows a method name (a:b.c) is not completed.
+func completion(line string, pos int, lookup func(path []string, partial string) []string) (newLine string, newPos int, ok bool, listing string) {
 	start := pos
 	for start > 0 && isNameByte(line[start-1]) {
 		start--
@@ -38,25 +68,15 @@ func (s *Session) complete(line string, pos int) (string, int, bool) {
 	cut := strings.LastIndexAny(word, ".:")
 	path, partial := []string(nil), word
 	if cut >= 0 {
+		if strings.Contains(word[:cut], ":") {
+			return "", 0, false, ""
+		}
 		path = strings.Split(word[:cut], ".")
 		partial = word[cut+1:]
-		if strings.Contains(word[:cut], ":") {
-			return "", 0, false
-		}
 	}
-	found := make(chan []string, 1)
-	err := s.h.CallFromGoroutine(func(L *lua.LState) { found <- candidates(L, path, partial) })
-	if err != nil {
-		return "", 0, false
-	}
-	var names []string
-	select {
-	case names = <-found:
-	case <-time.After(completionWait):
-		return "", 0, false
-	}
+	names := lookup(path, partial)
 	if len(names) == 0 {
-		return "", 0, false
+		return "", 0, false, ""
 	}
 	common := names[0]
 	for _, n := range names[1:] {
@@ -65,11 +85,10 @@ func (s *Session) complete(line string, pos int) (string, int, bool) {
 		}
 	}
 	if len(names) > 1 && common == partial {
-		s.term.Write([]byte(strings.Join(names, "  ") + "\n"))
-		return "", 0, false
+		return "", 0, false, strings.Join(names, "  ")
 	}
 	head := line[:start] + word[:len(word)-len(partial)] + common
-	return head + line[pos:], len(head), true
+	return head + line[pos:], len(head), true, ""
 }
 
 func isNameByte(b byte) bool {

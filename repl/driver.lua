@@ -48,10 +48,17 @@ local function failure_text(f)
 	return msg
 end
 
--- eval(src) returns "incomplete", or "error" and the message, or "running":
--- then report(true, text) or report(false, message) follows when the chunk
--- is done (at once, unless it awaits).
-return function(src, report)
+-- A message raised in the driver's own code (an interrupt that came as a
+-- chunk started or ended) is shown without the driver's position: the
+-- user typed none of it.
+local function own_position_dropped(msg)
+	return (msg:gsub("^repl:%d+: ", ""))
+end
+
+-- eval(src) returns "incomplete", or "error" and the message, or "running"
+-- and the Deferred of the chunk's values (a table packed with their count),
+-- which fires once the chunk is done (at once, unless it awaits).
+local function eval(src)
 	if src:sub(1, 1) == "=" then
 		src = "return " .. src:sub(2)
 	end
@@ -66,17 +73,21 @@ return function(src, report)
 			return "error", msg
 		end
 	end
-	local d = defer.inline_callbacks(function()
+	return "running", defer.inline_callbacks(function()
 		return pack(fn())
 	end)()
-	d:add_callbacks(function(t)
-		if t.n > 0 then
-			report(true, text(t))
-		else
-			report(true, nil)
-		end
-	end, function(f)
-		report(false, failure_text(f))
-	end)
-	return "running"
 end
+
+return {
+	eval = eval,
+	-- values(t) is the text of a chunk's values, nil for none.
+	values = function(t)
+		if t.n > 0 then
+			return text(t)
+		end
+	end,
+	-- failure(f) is the text of a chunk's error: message and traceback.
+	failure = function(f)
+		return own_position_dropped(failure_text(f))
+	end,
+}

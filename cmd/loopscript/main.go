@@ -49,7 +49,10 @@ Options:
   --types DIR        write the lua-language-server type stubs into DIR and exit
   -i                 enter interactive mode after running the script (or the
                      -e and -l options); loopscript alone on a terminal
-                     does so too
+                     does so too. The prompt opens on the script's live
+                     reactor: a reactor.stop() the script makes ends its
+                     reactor.run() without stopping the reactor, whose
+                     shutdown triggers run when the session ends
   -v                 print the version, then run the rest (alone: exit)
   --version          print the version and exit
   -h, --help         print this help and exit
@@ -244,7 +247,8 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		stdout, stderr = prompt, prompt // output goes above the prompt
 	}
 
-	opts := host.Options{Stdout: stdout, Stderr: stderr, HandleSignals: true, Clock: inv.clock}
+	// At the prompt, Ctrl-C interrupts the Lua code that holds the loop.
+	opts := host.Options{Stdout: stdout, Stderr: stderr, HandleSignals: true, Clock: inv.clock, Interruptible: prompt != nil}
 	if inv.trace {
 		opts.Trace = stderr
 	}
@@ -276,11 +280,19 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return report(stderr, err)
 		}
 	}
+	var scriptEnded chan error // the script waits in reactor.run() for the session
 	if inv.script != 0 {
 		args := argv[inv.script+1:]
-		if argv[inv.script] == "-" {
+		switch {
+		case argv[inv.script] == "-":
 			err = h.RunReader("stdin", stdin, args...)
-		} else {
+		case prompt != nil:
+			ended := make(chan error, 1)
+			var done bool
+			if done, err = h.StartFile(argv[inv.script], func(err error) { ended <- err }, args...); !done {
+				scriptEnded = ended
+			}
+		default:
 			err = h.RunFile(argv[inv.script], args...)
 		}
 		if err != nil {
@@ -288,7 +300,7 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if prompt != nil {
-		if err := prompt.Run(h); err != nil {
+		if err := prompt.Run(h, scriptEnded); err != nil {
 			return report(stderr, err)
 		}
 	}

@@ -1,0 +1,89 @@
+package host
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// StartFile runs a script as the first part of a session: a script that
+// waits in reactor.run() is resumed by its reactor.stop(), which leaves the
+// reactor running; the shutdown triggers run once, when the session stops it.
+func TestStartFile(t *testing.T) {
+	cases := []struct {
+		name     string
+		code     string
+		wantDone bool
+		wantErr  string
+		wantOut  string
+	}{
+		{"a script that stops its reactor", `local reactor = require("reactor")
+reactor.add_system_event_trigger("before", "shutdown", print, "shutdown")
+reactor.call_when_running(print, "running")
+reactor.call_later(0, reactor.stop)
+print("start")
+reactor.run()
+print("after run", reactor.running)`, false, "", "start\nrunning\nafter run\ttrue\nsession\nshutdown\n"},
+		{"a script that never runs the reactor", `print("plain")`, true, "", "plain\nsession\n"},
+		{"a script that fails before run", `error("early")`, true, "early.lua:1: early", ""},
+		{"a script that fails after run", `local reactor = require("reactor")
+reactor.call_later(0, reactor.stop)
+reactor.run()
+error("late")`, false, "early.lua:4: late", "session\n"},
+		{"os.exit after run", `local reactor = require("reactor")
+reactor.call_later(0, reactor.stop)
+reactor.run()
+os.exit(3)`, false, "os.exit(3)", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "early.lua")
+			if err := os.WriteFile(path, []byte(c.code), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			h, err := New(Options{Stdout: &out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			var ended error
+			endedCalled := false
+			done, err := h.StartFile(path, func(err error) { ended, endedCalled = err, true }, "a1")
+			if done != c.wantDone {
+				t.Fatalf("done %v, want %v (err %v)", done, c.wantDone, err)
+			}
+			h.LState().SetGlobal("ended", h.LState().NewFunction(func(L *lua.LState) int {
+				L.Push(lua.LBool(endedCalled))
+				return 1
+			}))
+			if !done {
+				// The session: it stops the reactor once the script has ended.
+				err = h.RunString("session", `local reactor = require("reactor")
+local function check()
+	if ended() then print("session") reactor.stop() else reactor.call_later(0.001, check) end
+end
+reactor.call_later(0, check)
+reactor.run()`)
+				if err == nil {
+					err = ended
+				}
+			} else if err == nil {
+				h.RunString("session", `print("session")`)
+			}
+			gotErr := ""
+			if err != nil {
+				gotErr = err.Error()
+			}
+			if !strings.Contains(gotErr, c.wantErr) || (c.wantErr == "") != (gotErr == "") {
+				t.Errorf("error %q, want %q", gotErr, c.wantErr)
+			}
+			if out.String() != c.wantOut {
+				t.Errorf("stdout %q, want %q", out.String(), c.wantOut)
+			}
+		})
+	}
+}
