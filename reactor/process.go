@@ -252,8 +252,24 @@ func (p *Process) Pipes() [3]FileDescriptor {
 func (p *Process) Write(data []byte) { p.stdin.write(data) }
 
 // CloseStdin closes the child's stdin once what was written has been
-// flushed; InConnectionLost follows, on the loop.
+// flushed (and the producer, if any, unregistered); InConnectionLost
+// follows, on the loop.
 func (p *Process) CloseStdin() { p.stdin.closeWhenFlushed() }
+
+// RegisterProducer makes the child's stdin consume from prod, as Twisted's
+// Process.registerProducer and StreamTransport's RegisterProducer: a
+// streaming producer is paused while more than 64 KiB is queued for the
+// child and resumed once the child has taken it; a pull producer is
+// resumed now and each time the queue is written. When stdin is lost
+// (the child closed it or exited) prod is told StopProducing; if it is
+// lost already, at once. A second producer is an error.
+func (p *Process) RegisterProducer(prod Producer, streaming bool) error {
+	return p.stdin.register(prod, streaming)
+}
+
+// UnregisterProducer stops consuming from the producer; a CloseStdin made
+// meanwhile goes on.
+func (p *Process) UnregisterProducer() { p.stdin.unregister() }
 
 // CloseStdout and CloseStderr stop reading the child's output and close
 // the pipe; OutConnectionLost (ErrConnectionLost) follows, on the loop.
@@ -400,14 +416,15 @@ func (pr *pipeReader) abandon() {
 	pr.ConnectionLost(ErrLostAtShutdown)
 }
 
-// pipeWriter writes the child's stdin. While it has nothing to write it is
+// pipeWriter writes the child's stdin, after Twisted's ProcessWriter: a
+// writeQueue with its producer rules. While it has nothing to write it is
 // watched for reading, which a pipe's write end never is except when the
 // child (and everyone else) has closed the read end: then the poller
 // reports an error condition and the pipe is lost (Twisted's "read hack").
 type pipeWriter struct {
 	fd      int
 	p       *Process
-	buf     []byte
+	q       writeQueue
 	closing bool
 	gone    bool
 }
@@ -418,12 +435,13 @@ func (pw *pipeWriter) write(data []byte) {
 	if pw.closing || pw.gone || len(data) == 0 {
 		return
 	}
-	pw.buf = append(pw.buf, data...)
-	pw.p.r.RemoveReader(pw)
-	pw.addWriter()
+	pw.q.add(data)
+	pw.startWriting()
 }
 
-func (pw *pipeWriter) addWriter() {
+// startWriting trades the read hack for a watch on writability.
+func (pw *pipeWriter) startWriting() {
+	pw.p.r.RemoveReader(pw)
 	if err := pw.p.r.AddWriter(pw); err != nil {
 		pw.p.r.CallLater(0, func() { pw.ConnectionLost(err) })
 	}
@@ -434,8 +452,25 @@ func (pw *pipeWriter) closeWhenFlushed() {
 		return
 	}
 	pw.closing = true
-	pw.p.r.RemoveReader(pw)
-	pw.addWriter() // DoWrite closes once the buffer is empty
+	pw.startWriting() // DoWrite closes once the queue is empty
+}
+
+// register makes p the producer for stdin; once stdin is gone p is told
+// StopProducing at once, as Twisted's Process.registerProducer.
+func (pw *pipeWriter) register(p Producer, streaming bool) error {
+	if pw.gone {
+		p.StopProducing()
+		return nil
+	}
+	return pw.q.register(p, streaming)
+}
+
+// unregister drops the producer; a CloseStdin that waited for it goes on.
+func (pw *pipeWriter) unregister() {
+	pw.q.producer = nil
+	if pw.closing && !pw.gone {
+		pw.startWriting()
+	}
 }
 
 // DoRead is only ever called for the error condition of a pipe whose
@@ -443,26 +478,25 @@ func (pw *pipeWriter) closeWhenFlushed() {
 func (pw *pipeWriter) DoRead() error { return unix.EPIPE }
 
 func (pw *pipeWriter) DoWrite() error {
-	for len(pw.buf) > 0 {
-		n, err := unix.Write(pw.fd, pw.buf)
-		if err == unix.EAGAIN || err == unix.EINTR {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		pw.buf = pw.buf[n:]
-	}
-	pw.buf = nil
-	if pw.closing {
-		return errPipeClosed
-	}
-	pw.p.r.RemoveWriter(pw)
-	if err := pw.p.r.AddReader(pw); err != nil {
+	if err := pw.q.flush(pw.writeFd); err != nil {
 		return err
 	}
-	return nil
+	if pw.q.size > 0 {
+		return nil // the pipe is full
+	}
+	pw.p.r.RemoveWriter(pw)
+	if pw.q.drained() && (pw.gone || pw.q.size > 0) {
+		return nil // the producer wrote again, so writing goes on (or it closed stdin)
+	}
+	if pw.closing && pw.q.producer == nil {
+		return errPipeClosed
+	}
+	// Idle (or closing once the producer is unregistered): the read hack
+	// notices a child that closes its stdin meanwhile.
+	return pw.p.r.AddReader(pw)
 }
+
+func (pw *pipeWriter) writeFd(pieces [][]byte) (int, error) { return writeFd(pw.fd, pieces) }
 
 func (pw *pipeWriter) ConnectionLost(error) {
 	if pw.gone {
@@ -473,7 +507,10 @@ func (pw *pipeWriter) ConnectionLost(error) {
 		pw.fd = -1
 	}
 	pw.gone = true
-	pw.buf = nil
+	pw.q.drop()
+	if p := pw.q.takeProducer(); p != nil {
+		_ = callReporting(pw.p.r, p.StopProducing)
+	}
 	pw.p.proto.InConnectionLost()
 	pw.p.maybeEnded()
 }
