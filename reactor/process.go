@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -15,7 +16,7 @@ import (
 // every other method runs on the loop's goroutine only, so a process
 // spawned before Run gets its events once Run starts (never, as in
 // twisted#5287, from inside SpawnProcess). OutReceived and ErrReceived get
-// the reactor's reused read buffer, valid only during the call. Each of the
+// a reused read buffer, valid only during the call. Each of the
 // three ConnectionLost methods is called once, in no fixed order;
 // ProcessExited is called once the child has been reaped, even while pipes
 // are still open; ProcessEnded is called last, exactly once, when the child
@@ -367,24 +368,28 @@ type pipeReader struct {
 	gone    bool
 }
 
-// processReadBuf is shared by every pipe: a read's data is valid only
-// during its callback.
-var processReadBuf [64 << 10]byte
+// processReadBufs hold the buffers pipes read into: a read's data is
+// valid only during its callback, so the buffer goes back after it. A
+// pool, not one buffer, because reactors on other goroutines read pipes
+// at the same time; not one per pipe, because a thousand children would
+// hold 64 MiB.
+var processReadBufs = sync.Pool{New: func() any { return new([readBufferSize]byte) }}
 
 func (pr *pipeReader) Fd() int { return pr.fd }
 
 func (pr *pipeReader) DoRead() error {
-	n, err := unix.Read(pr.fd, processReadBuf[:])
+	buf := processReadBufs.Get().(*[readBufferSize]byte)
+	n, err := unix.Read(pr.fd, buf[:])
 	switch {
 	case err == unix.EAGAIN || err == unix.EINTR:
-		return nil
-	case err != nil:
-		return err
-	case n == 0:
-		return io.EOF
+		err = nil
+	case err == nil && n == 0:
+		err = io.EOF
+	case err == nil:
+		pr.deliver(buf[:n]) // a panic leaves the buffer to the collector
 	}
-	pr.deliver(processReadBuf[:n])
-	return nil
+	processReadBufs.Put(buf)
+	return err
 }
 
 func (pr *pipeReader) ConnectionLost(error) {

@@ -627,3 +627,46 @@ func TestProcessHardeningThousandChildren(t *testing.T) {
 		}
 	})
 }
+
+// Two reactors on two goroutines (two hosts in one program), each reading
+// a child that writes 4 MiB of its own letter: each gets only its own
+// child's bytes. The read buffer was once one for the whole package, so
+// one reactor's read overwrote what the other was delivering (and -race
+// reported it).
+func TestProcessHardeningReactorsReadApart(t *testing.T) {
+	const size = 4 << 20
+	letters := []string{"A", "B"}
+	results := make(chan error, len(letters))
+	for _, letter := range letters {
+		r, log := newTestReactor(t, Config{})
+		go func() {
+			pr := &procRecorder{r: r}
+			script := fmt.Sprintf("yes %s | tr -d '\\n' | head -c %d", letter, size)
+			if _, err := r.SpawnProcess(pr, "/bin/sh", []string{"sh", "-c", script}, ProcessOptions{}); err != nil {
+				results <- err
+				return
+			}
+			timedOut := false
+			r.CallLater(20*time.Second, func() { timedOut = true; r.Stop() })
+			if err := r.Run(); err != nil || timedOut {
+				results <- fmt.Errorf("%s: Run = %v, timed out: %v", letter, err, timedOut)
+				return
+			}
+			out := pr.out.String()
+			if len(out) != size || strings.Trim(out, letter) != "" {
+				results <- fmt.Errorf("%s: %d bytes, %d of them not %q", letter, len(out), len(strings.ReplaceAll(out, letter, "")), letter)
+				return
+			}
+			if errs := log.list(); len(errs) > 0 {
+				results <- fmt.Errorf("%s: reported %v", letter, errs)
+				return
+			}
+			results <- nil
+		}()
+	}
+	for range letters {
+		if err := <-results; err != nil {
+			t.Error(err)
+		}
+	}
+}
