@@ -194,11 +194,12 @@ func (r *Reactor) SpawnProcess(proto ProcessProtocol, executable string, args []
 	p.stdout = &pipeReader{fd: fds[1][0], p: p, deliver: func(b []byte) { p.proto.OutReceived(b) }, lost: func() { p.proto.OutConnectionLost() }}
 	p.stderr = &pipeReader{fd: fds[2][0], p: p, deliver: func(b []byte) { p.proto.ErrReceived(b) }, lost: func() { p.proto.ErrConnectionLost() }}
 	p.exit = r.watchExit(p)
-	for _, err := range []error{r.AddReader(p.stdout), r.AddReader(p.stderr), r.AddReader(p.stdin)} {
-		if err != nil {
-			// Only select's FD_SETSIZE can refuse: the pipes are delivered
+	for _, pipe := range []ReadDescriptor{p.stdout, p.stderr, p.stdin} {
+		if err := r.AddReader(pipe); err != nil {
+			// Only select's FD_SETSIZE can refuse: the pipe is delivered
 			// as lost on the loop, and the child's exit still ends it.
 			r.ReportError(fmt.Errorf("reactor: spawn %s: %w", executable, err))
+			r.CallLater(0, func() { pipe.ConnectionLost(err) })
 		}
 	}
 	r.trackIO(p)

@@ -670,3 +670,51 @@ func TestProcessHardeningReactorsReadApart(t *testing.T) {
 		}
 	}
 }
+
+// With the select poller, a child whose pipes land above FD_SETSIZE
+// cannot be watched: the refusal is reported, the pipes are lost at once
+// (their ConnectionLost methods come, on the loop) and the child's exit
+// still ends it. They used to stay unwatched and never lost, so
+// ProcessEnded waited for the reactor's shutdown.
+func TestProcessHardeningSelectRefusesHighPipes(t *testing.T) {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || (int64(lim.Cur) >= 0 && int64(lim.Cur) < 1200) {
+		t.Skipf("RLIMIT_NOFILE %d (%v): the test needs 1200 descriptors", lim.Cur, err)
+	}
+	for _, disable := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pidfd disabled: %v", disable), func(t *testing.T) {
+			old := pidfdDisabled
+			pidfdDisabled = disable
+			t.Cleanup(func() { pidfdDisabled = old })
+			p, err := NewPoller("select")
+			if err != nil {
+				t.Skip(err)
+			}
+			r, log := newTestReactor(t, Config{Poller: p})
+			// Fill the table up to FD_SETSIZE once the reactor has its
+			// own descriptors, so the pipes get higher numbers.
+			for {
+				fd, err := unix.Dup(0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { unix.Close(fd) })
+				if fd >= 1024 {
+					break
+				}
+			}
+			pr := &procRecorder{r: r}
+			spawn(t, r, pr, "/bin/sh", "-c", "exit 0")
+			runBounded(t, r)
+			checkOrder(t, pr.events)
+			var done *ProcessDone
+			if !errors.As(pr.ended, &done) {
+				t.Errorf("ProcessEnded(%v), want a *ProcessDone", pr.ended)
+			}
+			errs := log.list()
+			if len(errs) == 0 || !strings.Contains(errs[0].Error(), "FD_SETSIZE") {
+				t.Errorf("reported %v, want select's FD_SETSIZE refusal", errs)
+			}
+		})
+	}
+}
