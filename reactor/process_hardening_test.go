@@ -718,3 +718,105 @@ func TestProcessHardeningSelectRefusesHighPipes(t *testing.T) {
 		})
 	}
 }
+
+// chunkProducer writes numbered chunks to a child's stdin: one per
+// ResumeProducing (pull), or as many as it is let (streaming); after the
+// last it closes stdin and then unregisters.
+type chunkProducer struct {
+	p         *Process
+	pr        *procRecorder
+	streaming bool
+	chunks    int
+	sent      int
+	paused    bool
+	resumes   int
+	pauses    int
+	stops     int
+	expected  strings.Builder
+}
+
+func (c *chunkProducer) chunk(i int) []byte {
+	return []byte(strings.Repeat(fmt.Sprintf("%07d\n", i), 4096)) // 32 KiB
+}
+
+func (c *chunkProducer) send() {
+	b := c.chunk(c.sent)
+	c.sent++
+	c.expected.Write(b)
+	c.p.Write(b)
+	if c.sent == c.chunks {
+		// CloseStdin with the producer still registered waits for
+		// UnregisterProducer, a little later.
+		c.p.CloseStdin()
+		c.pr.r.CallLater(20*time.Millisecond, func() {
+			c.pr.note("UnregisterProducer")
+			c.p.UnregisterProducer()
+		})
+	}
+}
+
+func (c *chunkProducer) PauseProducing() { c.paused = true; c.pauses++ }
+func (c *chunkProducer) ResumeProducing() {
+	c.resumes++
+	c.paused = false
+	if !c.streaming {
+		if c.sent < c.chunks {
+			c.send()
+		}
+		return
+	}
+	c.pumpStreaming()
+}
+func (c *chunkProducer) StopProducing() { c.stops++ }
+
+func (c *chunkProducer) pumpStreaming() {
+	for !c.paused && c.sent < c.chunks {
+		c.send()
+	}
+}
+
+// Producers on a child that reads (cat): every byte arrives once and in
+// order, whether the producer is pulled (one chunk per resume) or
+// streaming (paused when 64 KiB are queued, resumed when cat took them);
+// CloseStdin made while the producer is registered waits for
+// UnregisterProducer, and a producer unregistered before stdin is lost is
+// not told StopProducing.
+func TestProcessHardeningProducerToCat(t *testing.T) {
+	for _, streaming := range []bool{false, true} {
+		t.Run(fmt.Sprintf("streaming %v", streaming), func(t *testing.T) {
+			eachExitWatcher(t, func(t *testing.T, r *Reactor) {
+				pr := &procRecorder{r: r}
+				p := spawn(t, r, pr, "/bin/cat")
+				c := &chunkProducer{p: p, pr: pr, streaming: streaming, chunks: 64}
+				if err := p.RegisterProducer(c, streaming); err != nil {
+					t.Fatal(err)
+				}
+				if err := p.RegisterProducer(c, streaming); err == nil {
+					t.Error("a second RegisterProducer was accepted")
+				}
+				if streaming {
+					c.pumpStreaming()
+				}
+				runBounded(t, r)
+				checkOrder(t, pr.events)
+				events := strings.Join(pr.events, " ")
+				if i := strings.Index(events, "UnregisterProducer"); i < 0 || strings.Index(events, "InConnectionLost") < i {
+					t.Errorf("stdin closed before UnregisterProducer: %v", pr.events)
+				}
+				if pr.out.String() != c.expected.String() {
+					t.Errorf("cat echoed %d bytes, want the %d written, in order", pr.out.Len(), c.expected.Len())
+				}
+				if c.sent != c.chunks || c.stops != 0 {
+					t.Errorf("sent %d of %d chunks, StopProducing %d times; want all, and none", c.sent, c.chunks, c.stops)
+				}
+				if streaming && (c.pauses == 0 || c.resumes == 0) {
+					t.Errorf("streaming producer paused %d times and resumed %d: want both", c.pauses, c.resumes)
+				}
+				var done *ProcessDone
+				if !errors.As(pr.ended, &done) {
+					t.Errorf("ProcessEnded(%v), want a *ProcessDone", pr.ended)
+				}
+			})
+		})
+	}
+}
