@@ -693,8 +693,13 @@ func TestProcessHardeningSelectRefusesHighPipes(t *testing.T) {
 			r, log := newTestReactor(t, Config{Poller: p})
 			// Fill the table up to FD_SETSIZE once the reactor has its
 			// own descriptors, so the pipes get higher numbers.
+			null, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { unix.Close(null) })
 			for {
-				fd, err := unix.Dup(0)
+				fd, err := unix.FcntlInt(uintptr(null), unix.F_DUPFD_CLOEXEC, 0)
 				if err != nil {
 					t.Fatal(err)
 				}
