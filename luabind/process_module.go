@@ -245,6 +245,11 @@ func (rt *Runtime) newProcessTransportMeta() *lua.LTable {
 		"close_stderr":    processCloseStderr,
 		"lose_connection": processLoseConnection,
 		"signal_process":  rt.processSignal,
+		// The child's stdin consumes from a producer, as Twisted's
+		// Process.registerProducer: without one, a script writing to a
+		// child that never reads could only buffer without bound.
+		"register_producer":   rt.processRegisterProducer,
+		"unregister_producer": processUnregisterProducer,
 	}
 	table := L.NewTable()
 	L.SetFuncs(table, methods)
@@ -322,6 +327,28 @@ func processCloseStdout(L *lua.LState) int {
 
 func processCloseStderr(L *lua.LState) int {
 	checkProcess(L, "close_stderr").p.CloseStderr()
+	return 0
+}
+
+func (rt *Runtime) processRegisterProducer(L *lua.LState) int {
+	lp := checkProcess(L, "register_producer")
+	f := fname{name: "register_producer", method: true}
+	obj := L.Get(2)
+	if obj.Type() != lua.LTTable && obj.Type() != lua.LTUserData {
+		typeError(L, 2, f, "producer")
+	}
+	streaming, ok := L.Get(3).(lua.LBool)
+	if !ok {
+		typeError(L, 3, f, "boolean")
+	}
+	if err := lp.p.RegisterProducer(&luaProducer{rt: rt, obj: obj}, bool(streaming)); err != nil {
+		raise(L, err)
+	}
+	return 0
+}
+
+func processUnregisterProducer(L *lua.LState) int {
+	checkProcess(L, "unregister_producer").p.UnregisterProducer()
 	return 0
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -15,7 +16,7 @@ import (
 // every other method runs on the loop's goroutine only, so a process
 // spawned before Run gets its events once Run starts (never, as in
 // twisted#5287, from inside SpawnProcess). OutReceived and ErrReceived get
-// the reactor's reused read buffer, valid only during the call. Each of the
+// a reused read buffer, valid only during the call. Each of the
 // three ConnectionLost methods is called once, in no fixed order;
 // ProcessExited is called once the child has been reaped, even while pipes
 // are still open; ProcessEnded is called last, exactly once, when the child
@@ -193,11 +194,12 @@ func (r *Reactor) SpawnProcess(proto ProcessProtocol, executable string, args []
 	p.stdout = &pipeReader{fd: fds[1][0], p: p, deliver: func(b []byte) { p.proto.OutReceived(b) }, lost: func() { p.proto.OutConnectionLost() }}
 	p.stderr = &pipeReader{fd: fds[2][0], p: p, deliver: func(b []byte) { p.proto.ErrReceived(b) }, lost: func() { p.proto.ErrConnectionLost() }}
 	p.exit = r.watchExit(p)
-	for _, err := range []error{r.AddReader(p.stdout), r.AddReader(p.stderr), r.AddReader(p.stdin)} {
-		if err != nil {
-			// Only select's FD_SETSIZE can refuse: the pipes are delivered
+	for _, pipe := range []ReadDescriptor{p.stdout, p.stderr, p.stdin} {
+		if err := r.AddReader(pipe); err != nil {
+			// Only select's FD_SETSIZE can refuse: the pipe is delivered
 			// as lost on the loop, and the child's exit still ends it.
 			r.ReportError(fmt.Errorf("reactor: spawn %s: %w", executable, err))
+			r.CallLater(0, func() { pipe.ConnectionLost(err) })
 		}
 	}
 	r.trackIO(p)
@@ -252,8 +254,24 @@ func (p *Process) Pipes() [3]FileDescriptor {
 func (p *Process) Write(data []byte) { p.stdin.write(data) }
 
 // CloseStdin closes the child's stdin once what was written has been
-// flushed; InConnectionLost follows, on the loop.
+// flushed (and the producer, if any, unregistered); InConnectionLost
+// follows, on the loop.
 func (p *Process) CloseStdin() { p.stdin.closeWhenFlushed() }
+
+// RegisterProducer makes the child's stdin consume from prod, as Twisted's
+// Process.registerProducer and StreamTransport's RegisterProducer: a
+// streaming producer is paused while more than 64 KiB is queued for the
+// child and resumed once the child has taken it; a pull producer is
+// resumed now and each time the queue is written. When stdin is lost
+// (the child closed it or exited) prod is told StopProducing; if it is
+// lost already, at once. A second producer is an error.
+func (p *Process) RegisterProducer(prod Producer, streaming bool) error {
+	return p.stdin.register(prod, streaming)
+}
+
+// UnregisterProducer stops consuming from the producer; a CloseStdin made
+// meanwhile goes on.
+func (p *Process) UnregisterProducer() { p.stdin.unregister() }
 
 // CloseStdout and CloseStderr stop reading the child's output and close
 // the pipe; OutConnectionLost (ErrConnectionLost) follows, on the loop.
@@ -351,24 +369,28 @@ type pipeReader struct {
 	gone    bool
 }
 
-// processReadBuf is shared by every pipe: a read's data is valid only
-// during its callback.
-var processReadBuf [64 << 10]byte
+// processReadBufs hold the buffers pipes read into: a read's data is
+// valid only during its callback, so the buffer goes back after it. A
+// pool, not one buffer, because reactors on other goroutines read pipes
+// at the same time; not one per pipe, because a thousand children would
+// hold 64 MiB.
+var processReadBufs = sync.Pool{New: func() any { return new([readBufferSize]byte) }}
 
 func (pr *pipeReader) Fd() int { return pr.fd }
 
 func (pr *pipeReader) DoRead() error {
-	n, err := unix.Read(pr.fd, processReadBuf[:])
+	buf := processReadBufs.Get().(*[readBufferSize]byte)
+	n, err := unix.Read(pr.fd, buf[:])
 	switch {
 	case err == unix.EAGAIN || err == unix.EINTR:
-		return nil
-	case err != nil:
-		return err
-	case n == 0:
-		return io.EOF
+		err = nil
+	case err == nil && n == 0:
+		err = io.EOF
+	case err == nil:
+		pr.deliver(buf[:n]) // a panic leaves the buffer to the collector
 	}
-	pr.deliver(processReadBuf[:n])
-	return nil
+	processReadBufs.Put(buf)
+	return err
 }
 
 func (pr *pipeReader) ConnectionLost(error) {
@@ -400,14 +422,15 @@ func (pr *pipeReader) abandon() {
 	pr.ConnectionLost(ErrLostAtShutdown)
 }
 
-// pipeWriter writes the child's stdin. While it has nothing to write it is
+// pipeWriter writes the child's stdin, after Twisted's ProcessWriter: a
+// writeQueue with its producer rules. While it has nothing to write it is
 // watched for reading, which a pipe's write end never is except when the
 // child (and everyone else) has closed the read end: then the poller
 // reports an error condition and the pipe is lost (Twisted's "read hack").
 type pipeWriter struct {
 	fd      int
 	p       *Process
-	buf     []byte
+	q       writeQueue
 	closing bool
 	gone    bool
 }
@@ -418,12 +441,13 @@ func (pw *pipeWriter) write(data []byte) {
 	if pw.closing || pw.gone || len(data) == 0 {
 		return
 	}
-	pw.buf = append(pw.buf, data...)
-	pw.p.r.RemoveReader(pw)
-	pw.addWriter()
+	pw.q.add(data)
+	pw.startWriting()
 }
 
-func (pw *pipeWriter) addWriter() {
+// startWriting trades the read hack for a watch on writability.
+func (pw *pipeWriter) startWriting() {
+	pw.p.r.RemoveReader(pw)
 	if err := pw.p.r.AddWriter(pw); err != nil {
 		pw.p.r.CallLater(0, func() { pw.ConnectionLost(err) })
 	}
@@ -434,8 +458,25 @@ func (pw *pipeWriter) closeWhenFlushed() {
 		return
 	}
 	pw.closing = true
-	pw.p.r.RemoveReader(pw)
-	pw.addWriter() // DoWrite closes once the buffer is empty
+	pw.startWriting() // DoWrite closes once the queue is empty
+}
+
+// register makes p the producer for stdin; once stdin is gone p is told
+// StopProducing at once, as Twisted's Process.registerProducer.
+func (pw *pipeWriter) register(p Producer, streaming bool) error {
+	if pw.gone {
+		p.StopProducing()
+		return nil
+	}
+	return pw.q.register(p, streaming)
+}
+
+// unregister drops the producer; a CloseStdin that waited for it goes on.
+func (pw *pipeWriter) unregister() {
+	pw.q.producer = nil
+	if pw.closing && !pw.gone {
+		pw.startWriting()
+	}
 }
 
 // DoRead is only ever called for the error condition of a pipe whose
@@ -443,26 +484,25 @@ func (pw *pipeWriter) closeWhenFlushed() {
 func (pw *pipeWriter) DoRead() error { return unix.EPIPE }
 
 func (pw *pipeWriter) DoWrite() error {
-	for len(pw.buf) > 0 {
-		n, err := unix.Write(pw.fd, pw.buf)
-		if err == unix.EAGAIN || err == unix.EINTR {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		pw.buf = pw.buf[n:]
-	}
-	pw.buf = nil
-	if pw.closing {
-		return errPipeClosed
-	}
-	pw.p.r.RemoveWriter(pw)
-	if err := pw.p.r.AddReader(pw); err != nil {
+	if err := pw.q.flush(pw.writeFd); err != nil {
 		return err
 	}
-	return nil
+	if pw.q.size > 0 {
+		return nil // the pipe is full
+	}
+	pw.p.r.RemoveWriter(pw)
+	if pw.q.drained() && (pw.gone || pw.q.size > 0) {
+		return nil // the producer wrote again, so writing goes on (or it closed stdin)
+	}
+	if pw.closing && pw.q.producer == nil {
+		return errPipeClosed
+	}
+	// Idle (or closing once the producer is unregistered): the read hack
+	// notices a child that closes its stdin meanwhile.
+	return pw.p.r.AddReader(pw)
 }
+
+func (pw *pipeWriter) writeFd(pieces [][]byte) (int, error) { return writeFd(pw.fd, pieces) }
 
 func (pw *pipeWriter) ConnectionLost(error) {
 	if pw.gone {
@@ -473,7 +513,10 @@ func (pw *pipeWriter) ConnectionLost(error) {
 		pw.fd = -1
 	}
 	pw.gone = true
-	pw.buf = nil
+	pw.q.drop()
+	if p := pw.q.takeProducer(); p != nil {
+		_ = callReporting(pw.p.r, p.StopProducing)
+	}
 	pw.p.proto.InConnectionLost()
 	pw.p.maybeEnded()
 }
