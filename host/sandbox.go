@@ -53,9 +53,20 @@ type Sandbox struct {
 	AllowNetwork   bool
 	AllowProcesses bool
 	AllowStdio     bool
+	// AllowDescriptors lets scripts reach descriptors by number: add_reader
+	// and add_writer of an object whose fileno is not a socket the script
+	// opened (passed as itself), and StandardIO on descriptors other than 0
+	// and 1. Without it they raise "add_reader: not allowed in the sandbox
+	// (descriptor)".
+	AllowDescriptors bool
 	// ApproveIO, when set, is asked about each call the Allow fields let
-	// through (the address, the socket's path or the program it names); a
-	// non-nil error refuses that call with the error's text.
+	// through (the address, the socket's path, the program, the
+	// descriptor; see luabind.IORequest); a non-nil error refuses that call
+	// with the error's text. A host name is asked about before it is looked
+	// up, and each address it resolves to before it is used (Name then
+	// holds the host name); a UNIX path or a program arrives absolute,
+	// cleaned and free of symbolic links, after the PATH search, and the
+	// call uses exactly that path.
 	ApproveIO func(luabind.IORequest) error
 }
 
@@ -72,6 +83,8 @@ func (sb *Sandbox) allowIO(q luabind.IORequest) error {
 		allowed = sb.AllowProcesses
 	case luabind.IOStdio:
 		allowed = sb.AllowStdio
+	case luabind.IODescriptor:
+		allowed = sb.AllowDescriptors
 	}
 	if !allowed {
 		return fmt.Errorf("%w (%s)", ErrSandboxIO, q.Kind)

@@ -59,6 +59,9 @@ func (rt *Runtime) spawnProcess(L *lua.LState, meta *lua.LTable) int {
 	executable := checkSpawnString(L, 2, checkString(L, 2, fnSpawnProcess), "")
 	args := checkSpawnArgs(L, 3)
 	opts := checkSpawnOptions(L, 4)
+	if rt.guardsIO() {
+		executable, args = rt.guardedProgram(L, executable, args, opts)
+	}
 	rt.allowIO(L, "spawn_process", IOProcess, executable)
 	r := rt.checkReactor(L)
 
@@ -70,6 +73,22 @@ func (rt *Runtime) spawnProcess(L *lua.LState, meta *lua.LTable) int {
 	}
 	L.Push(lp.ud)
 	return 1
+}
+
+// guardedProgram is the program a policy is asked about, and spawned: the
+// PATH searched as the reactor would, then the path made absolute (from
+// the child's folder, where it is run), cleaned and free of symbolic links,
+// so that neither "../" nor a link leads the policy astray. The child's
+// argv[0] stays what the script named.
+func (rt *Runtime) guardedProgram(L *lua.LState, executable string, args []string, opts reactor.ProcessOptions) (string, []string) {
+	found, err := reactor.LookExecutable(executable, opts.Env)
+	if err != nil {
+		L.RaiseError("spawn_process: cannot run '%s': %s", executable, errnoText(err))
+	}
+	if len(args) == 0 {
+		args = []string{executable}
+	}
+	return rt.guardedPath(L, "spawn_process", found, opts.Dir), args
 }
 
 // errnoText is the errno behind err in words ("no such file or

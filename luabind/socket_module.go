@@ -460,6 +460,7 @@ func (s *luaSocket) connect(L *lua.LState, host string, port int) string {
 	s.state = socketClient
 	last := ""
 	for _, ip := range ips {
+		s.rt.allowResolved(L, "connect", host, ip, port)
 		start := time.Now()
 		if err := s.ensureFamily(ipFamily(ip)); err != nil {
 			last = socketError(err)
@@ -508,13 +509,13 @@ func (rt *Runtime) sockBind(L *lua.LState) int {
 	host := checkHost(L, 2, fnSockBind)
 	port := checkSocketPort(L, 3, fnSockBind)
 	rt.allowIO(L, "bind", IONetwork, net.JoinHostPort(host, strconv.Itoa(port)))
-	if msg := s.bind(host, port); msg != "" {
+	if msg := s.bind(L, host, port); msg != "" {
 		return pushFail(L, msg)
 	}
 	return pushOK(L)
 }
 
-func (s *luaSocket) bind(host string, port int) string {
+func (s *luaSocket) bind(L *lua.LState, host string, port int) string {
 	if s.fd < 0 {
 		return "closed"
 	}
@@ -528,6 +529,7 @@ func (s *luaSocket) bind(host string, port int) string {
 	}
 	last := ""
 	for _, ip := range ips {
+		s.rt.allowResolved(L, "bind", host, ip, port)
 		if err := s.ensureFamily(ipFamily(ip)); err != nil {
 			last = socketError(err)
 			continue
@@ -1097,7 +1099,8 @@ func (rt *Runtime) socketConnectFunc(L *lua.LState) int {
 		if L.Get(4) != lua.LNil {
 			lport = checkSocketPort(L, 4, f)
 		}
-		if msg := s.bind(lhost, lport); msg != "" {
+		rt.allowIO(L, "bind", IONetwork, net.JoinHostPort(lhost, strconv.Itoa(lport)))
+		if msg := s.bind(L, lhost, lport); msg != "" {
 			s.closeFd()
 			return pushFail(L, msg)
 		}
@@ -1138,11 +1141,15 @@ func (rt *Runtime) socketBindFunc(L *lua.LState) int {
 	if msg != "" {
 		return fail(msg)
 	}
+	if err := rt.resolvedRefusal("bind", host, ips[0], port); err != nil {
+		s.closeFd()
+		L.RaiseError("bind: %s", err.Error())
+	}
 	if err := s.ensureFamily(ipFamily(ips[0])); err != nil {
 		return fail(socketError(err))
 	}
 	_ = unix.SetsockoptInt(s.fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
-	if msg := s.bind(ips[0].String(), port); msg != "" {
+	if msg := s.bind(L, ips[0].String(), port); msg != "" {
 		return fail(msg)
 	}
 	if err := unix.Listen(s.fd, backlog); err != nil {

@@ -36,6 +36,7 @@ func (rt *Runtime) luaStandardIO(L *lua.LState) int {
 	proto := rt.checkStdioProtocol(L)
 	opts := checkStdioOptions(L, 2)
 	rt.allowIO(L, fnStandardIO.name, IOStdio, "")
+	rt.allowStdioFds(L)
 	r := rt.checkReactor(L)
 	p := rt.newLuaStdio(proto)
 	if _, err := r.StandardIO(p, opts...); err != nil {

@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"net"
 	"sort"
@@ -72,6 +73,7 @@ func (rt *Runtime) luaListenUNIX(L *lua.LState) int {
 	factory := checkFactory(L, 2, f)
 	opts := readOptions(L, 3, f, "backlog")
 	backlog := checkBacklog(L, 3, f, opts["backlog"])
+	path = rt.guardedPath(L, f.name, path, "")
 	rt.allowIO(L, f.name, IONetwork, path)
 	r := rt.checkReactor(L)
 	lp := &luaPort{rt: rt, factory: factory, network: "unix"}
@@ -133,6 +135,16 @@ func (rt *Runtime) luaConnectTCP(L *lua.LState) int {
 		connectOpts = append(connectOpts, reactor.BindAddress(bhost, bport))
 	}
 	rt.allowIO(L, f.name, IONetwork, net.JoinHostPort(host, strconv.Itoa(port)))
+	if rt.guardsIO() && net.ParseIP(host) == nil {
+		// The name is looked up off the loop: its addresses are asked about
+		// there, and a refusal fails the attempt.
+		connectOpts = append(connectOpts, reactor.ApproveAddress(func(a *net.TCPAddr) error {
+			if err := rt.resolvedRefusal(f.name, host, a.IP, a.Port); err != nil {
+				return fmt.Errorf("%s: %w", f.name, err)
+			}
+			return nil
+		}))
+	}
 	r := rt.checkReactor(L)
 	lc := rt.newConnector(factory)
 	c, err := r.ConnectTCP(host, port, timeout, lc, connectOpts...)
@@ -175,6 +187,7 @@ func (rt *Runtime) luaConnectUNIX(L *lua.LState) int {
 	factory := checkFactory(L, 2, f)
 	opts := readOptions(L, 3, f, "timeout")
 	timeout := checkTimeout(L, 3, f, opts["timeout"])
+	path = rt.guardedPath(L, f.name, path, "")
 	rt.allowIO(L, f.name, IONetwork, path)
 	r := rt.checkReactor(L)
 	lc := rt.newConnector(factory)

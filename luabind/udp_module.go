@@ -191,6 +191,7 @@ func (rt *Runtime) udpWrite(L *lua.LState) int {
 				Address: host, Message: "write() only accepts IP addresses, not hostnames"})
 		}
 		addr = &net.UDPAddr{IP: ip, Port: port}
+		rt.allowIO(L, "write", IONetwork, addr.String())
 	}
 	if err := u.port.Write([]byte(data), addr); err != nil {
 		rt.raiseUDPError(L, "write", err)
@@ -207,6 +208,11 @@ func (rt *Runtime) udpConnect(L *lua.LState) int {
 	u := checkUDPPort(L, "connect")
 	host := checkString(L, 2, f)
 	port := checkPortNumber(L, 3, f, 0)
+	target := host
+	if ip := net.ParseIP(host); ip != nil {
+		target = ip.String()
+	}
+	rt.allowIO(L, "connect", IONetwork, net.JoinHostPort(target, strconv.Itoa(port)))
 	if err := u.port.Connect(host, port); err != nil {
 		rt.raiseUDPError(L, "connect", err)
 	}

@@ -3,6 +3,7 @@ package luabind
 import (
 	"errors"
 	"sort"
+	"strconv"
 
 	"github.com/loopscript/loopscript/reactor"
 	lua "github.com/yuin/gopher-lua"
@@ -296,6 +297,9 @@ func (rt *Runtime) luaAddWatch(L *lua.LState, f fname, write bool) int {
 	w := ws.byObj[obj]
 	if w == nil || w.fdClosed || (!w.reading && !w.writing) {
 		fd := filenoOf(L, obj, f)
+		if !rt.ownSocket(obj, fd) {
+			rt.allowIO(L, f.name, IODescriptor, strconv.Itoa(fd))
+		}
 		if w == nil {
 			w = &luaWatcher{rt: rt, obj: obj}
 		}

@@ -71,6 +71,7 @@ type connectConfig struct {
 	bind     bool
 	bindHost string
 	bindPort int
+	approve  func(*net.TCPAddr) error
 }
 
 // BindAddress binds the local end to host:port before connecting, as
@@ -82,6 +83,15 @@ type connectConfig struct {
 // *ConnectBindError, on a later turn as every outcome.
 func BindAddress(host string, port int) ConnectOption {
 	return func(c *connectConfig) { c.bind, c.bindHost, c.bindPort = true, host, port }
+}
+
+// ApproveAddress makes each attempt ask approve, on the loop, about the
+// address it is about to connect to: once a host name has resolved, or
+// the IP address given. An error fails the attempt with a *ConnectError
+// wrapping it, and nothing is dialed; otherwise the connect goes to exactly
+// that address.
+func ApproveAddress(approve func(*net.TCPAddr) error) ConnectOption {
+	return func(c *connectConfig) { c.approve = approve }
 }
 
 // ClientFactory is the Go side of a client connection, after Twisted's
@@ -132,8 +142,9 @@ type Connector struct {
 	dest    Destination
 	timeout time.Duration
 	factory ClientFactory
-	bind    *connectConfig // BindAddress, nil if none
-	bindIP  net.IP         // the BindAddress's host; nil for "" (any)
+	bind    *connectConfig           // BindAddress, nil if none
+	bindIP  net.IP                   // the BindAddress's host; nil for "" (any)
+	approve func(*net.TCPAddr) error // ApproveAddress, nil if none
 
 	state     connectorState
 	attempt   uint64 // counts attempts, so that news of an old one is ignored
@@ -162,6 +173,9 @@ func (r *Reactor) ConnectTCP(host string, port int, timeout time.Duration, facto
 		o(&cfg)
 		if cfg.bind {
 			c.bind = &cfg
+		}
+		if cfg.approve != nil {
+			c.approve = cfg.approve
 		}
 	}
 	if b := c.bind; b != nil {
@@ -216,8 +230,7 @@ func (c *Connector) Connect() error {
 		return nil
 	}
 	if ip := net.ParseIP(c.dest.Host); ip != nil {
-		sa, family := ipSockaddr(ip, c.dest.Port)
-		c.r.CallLater(0, func() { c.dial(attempt, sa, family) })
+		c.r.CallLater(0, func() { c.dialIP(attempt, ip) })
 		return nil
 	}
 	c.resolve(attempt)
@@ -255,10 +268,24 @@ func (c *Connector) resolve(attempt uint64) {
 					break
 				}
 			}
-			sa, family := ipSockaddr(ip, c.dest.Port)
-			c.dial(attempt, sa, family)
+			c.dialIP(attempt, ip)
 		})
 	}()
+}
+
+// dialIP dials ip once ApproveAddress's hook, if any, approves it.
+func (c *Connector) dialIP(attempt uint64, ip net.IP) {
+	if attempt != c.attempt || c.state != connecting {
+		return
+	}
+	if c.approve != nil {
+		if err := c.approve(&net.TCPAddr{IP: ip, Port: c.dest.Port}); err != nil {
+			c.fail(attempt, &ConnectError{Err: err})
+			return
+		}
+	}
+	sa, family := ipSockaddr(ip, c.dest.Port)
+	c.dial(attempt, sa, family)
 }
 
 // dial starts the non-blocking connect.

@@ -207,6 +207,13 @@ func (r *Reactor) SpawnProcess(proto ProcessProtocol, executable string, args []
 	return p, nil
 }
 
+// LookExecutable is the file SpawnProcess runs for executable with env:
+// a name without a slash is looked up in env's PATH (or /bin:/usr/bin),
+// any other is returned as it is.
+func LookExecutable(executable string, env []string) (string, error) {
+	return lookExecutable(executable, env)
+}
+
 // lookExecutable resolves a name without a slash in the PATH of env.
 func lookExecutable(name string, env []string) (string, error) {
 	if strings.Contains(name, "/") {

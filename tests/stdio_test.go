@@ -319,7 +319,9 @@ reactor.run()`, inFds[0], outFds[1])
 		{"AllowStdio refused by ApproveIO", host.Sandbox{AllowStdio: true, ApproveIO: func(q luabind.IORequest) error {
 			return errors.New("no terminal for you")
 		}}, ""},
-		{"AllowStdio", host.Sandbox{AllowStdio: true}, "ConnectionDone\n"},
+		{"AllowStdio without AllowDescriptors", host.Sandbox{AllowStdio: true}, ""},
+		// Descriptors other than 0 and 1 are descriptors, not stdio.
+		{"AllowStdio and AllowDescriptors", host.Sandbox{AllowStdio: true, AllowDescriptors: true}, "ConnectionDone\n"},
 	} {
 		var out strings.Builder
 		// Generous limits: the test is about the sandbox rules, not time.
@@ -330,7 +332,11 @@ reactor.run()`, inFds[0], outFds[1])
 		err = h.RunString("setup", code)
 		h.Close()
 		if tc.want == "" {
-			if err == nil || !strings.Contains(err.Error(), "StandardIO: no terminal for you") {
+			refusal := "StandardIO: no terminal for you"
+			if tc.sandbox.ApproveIO == nil {
+				refusal = "StandardIO: not allowed in the sandbox (descriptor)"
+			}
+			if err == nil || !strings.Contains(err.Error(), refusal) {
 				t.Errorf("%s: error %v, output %q", tc.name, err, out.String())
 			}
 			continue
