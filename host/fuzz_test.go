@@ -215,69 +215,82 @@ func FuzzAPI(f *testing.F) {
 		var errs []*CallbackError
 		h := fuzzHost(t, &errs)
 		defer h.Close()
-		L := h.LState()
-		if err := h.RunString("setup", fuzzAPISetup); err != nil {
-			if strings.Contains(err.Error(), "time limit") {
-				t.Skip("the machine is too busy for the fuzz host's time limits:", err)
-			}
-			t.Fatal(err)
-		}
-		api := L.GetGlobal("api").(*lua.LTable)
-		palette := L.GetGlobal("palette").(*lua.LTable)
-		var failure string
-		driver := L.NewFunction(func(L *lua.LState) int {
-			for i := 0; i+1 < len(program) && failure == ""; {
-				fn := api.RawGetInt(1 + int(program[i])%api.Len())
-				nargs := int(program[i+1]) % 6
-				i += 2
-				L.Push(fn)
-				for a := 0; a < nargs; a++ {
-					v := lua.LValue(lua.LNil)
-					if i < len(program) {
-						if k := int(program[i]) % (palette.Len() + 1); k > 0 {
-							v = palette.RawGetInt(k)
-						}
-						i++
-					}
-					L.Push(v)
-				}
-				top := L.GetTop() - nargs - 1
-				err := L.PCall(nargs, lua.MultRet, nil)
-				var apiErr *lua.ApiError
-				if errors.As(err, &apiErr) && (apiErr.Type == lua.ApiErrorPanic || internalError(lua.LVAsString(apiErr.Object))) {
-					failure = "a Go panic: " + apiErr.Error()
-				}
-				for j := top + 1; j <= L.GetTop(); j++ {
-					if v := L.Get(j); v != lua.LNil && palette.Len() < 200 {
-						palette.Append(v)
-					}
-				}
-				L.SetTop(top)
-			}
-			return 0
-		})
-		start := time.Now()
-		err := h.Call(driver)
-		if failure != "" {
-			t.Fatal(failure)
-		}
-		// Run the loop for a virtual second so what was scheduled fires.
-		if r := h.rt.Installed(); r != nil {
-			h.RunString("finish", `local r = require("reactor") pcall(r.call_later, 1, r.stop) pcall(r.run)`)
-		}
-		if d := time.Since(start); d > hangLimit {
-			t.Fatalf("the calls ran %v, past every time limit", d)
-		}
-		if err != nil {
-			var se *ScriptError
-			if !errors.As(err, &se) || internalError(se.Message) {
-				t.Fatalf("driver: %v", err)
-			}
-		}
-		for _, e := range errs {
-			if internalError(e.Message) || e.Function == "Go callback" {
-				t.Fatalf("internal error reported: %s", e.Report())
-			}
-		}
+		runAPIProgram(t, h, &errs, fuzzAPISetup, program,
+			`local r = require("reactor") pcall(r.call_later, 1, r.stop) pcall(r.run)`)
 	})
+}
+
+// runAPIProgram runs program against the api and palette that setup makes
+// (see FuzzAPI), then finish (which runs the loop for a while when a
+// reactor is installed), and fails t on a Go panic, an internal error or a
+// hang.
+func runAPIProgram(t *testing.T, h *Host, errs *[]*CallbackError, setup string, program []byte, finish string) {
+	L := h.LState()
+	if err := h.RunString("setup", setup); err != nil {
+		if strings.Contains(err.Error(), "time limit") {
+			t.Skip("the machine is too busy for the fuzz host's time limits:", err)
+		}
+		t.Fatal(err)
+	}
+	api := L.GetGlobal("api").(*lua.LTable)
+	palette := L.GetGlobal("palette").(*lua.LTable)
+	var failure string
+	driver := L.NewFunction(func(L *lua.LState) int {
+		for i := 0; i+1 < len(program) && failure == ""; {
+			fn := api.RawGetInt(1 + int(program[i])%api.Len())
+			nargs := int(program[i+1]) % 6
+			i += 2
+			L.Push(fn)
+			for a := 0; a < nargs; a++ {
+				v := lua.LValue(lua.LNil)
+				if i < len(program) {
+					if k := int(program[i]) % (palette.Len() + 1); k > 0 {
+						v = palette.RawGetInt(k)
+					}
+					i++
+				}
+				L.Push(v)
+			}
+			top := L.GetTop() - nargs - 1
+			err := L.PCall(nargs, lua.MultRet, nil)
+			var apiErr *lua.ApiError
+			if errors.As(err, &apiErr) && (apiErr.Type == lua.ApiErrorPanic || internalError(lua.LVAsString(apiErr.Object))) {
+				failure = "a Go panic: " + apiErr.Error()
+			}
+			for j := top + 1; j <= L.GetTop(); j++ {
+				if v := L.Get(j); v != lua.LNil && palette.Len() < 200 {
+					palette.Append(v)
+				}
+			}
+			L.SetTop(top)
+		}
+		return 0
+	})
+	start := time.Now()
+	err := h.Call(driver)
+	if failure != "" {
+		t.Fatal(failure)
+	}
+	if r := h.rt.Installed(); r != nil {
+		if ferr := h.RunString("finish", finish); ferr != nil {
+			var se *ScriptError
+			if !errors.As(ferr, &se) || internalError(se.Message) {
+				t.Fatalf("finish: %v", ferr)
+			}
+		}
+	}
+	if d := time.Since(start); d > hangLimit {
+		t.Fatalf("the calls ran %v, past every time limit", d)
+	}
+	if err != nil {
+		var se *ScriptError
+		if !errors.As(err, &se) || internalError(se.Message) {
+			t.Fatalf("driver: %v", err)
+		}
+	}
+	for _, e := range *errs {
+		if internalError(e.Message) || e.Function == "Go callback" {
+			t.Fatalf("internal error reported: %s", e.Report())
+		}
+	}
 }

@@ -109,9 +109,13 @@ func checkAddress(L *lua.LState, n int, f fname) (host string, port int) {
 	if !ok {
 		argError(L, n, f, "address with a string host expected, got host "+t.RawGetString("host").Type().String())
 	}
-	p, ok := t.RawGetString("port").(lua.LNumber)
-	if !ok || p != lua.LNumber(int(p)) || p < 0 || p > 65535 {
-		argError(L, n, f, "address with a port in 0-65535 expected")
+	pv := t.RawGetString("port")
+	p, ok := pv.(lua.LNumber)
+	if !ok {
+		argError(L, n, f, "address with a port in 0-65535 expected, got port "+pv.Type().String())
+	}
+	if p != lua.LNumber(int(p)) || p < 0 || p > 65535 {
+		argError(L, n, f, "address with a port in 0-65535 expected, got port "+numberText(float64(p)))
 	}
 	return string(h), int(p)
 }

@@ -301,7 +301,7 @@ func checkSocketPort(L *lua.LState, n int, f fname) int {
 	}
 	if p, err := strconv.ParseFloat(text, 64); err == nil {
 		if p != math.Trunc(p) || p < 0 || p > 65535 {
-			argError(L, n, f, "port in 0-65535 expected, got "+text)
+			argError(L, n, f, "port in 0-65535 expected, got "+numberText(p))
 		}
 		return int(p)
 	}

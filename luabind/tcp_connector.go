@@ -35,6 +35,10 @@ type luaConnector struct {
 	ud      *lua.LUserData
 	state   connectorState
 	started bool // the factory's do_start ran and its do_stop has not
+	// unseen counts the attempts abandoned because do_start or
+	// started_connecting raised: the caller got that error instead, and the
+	// UserError failure of each such attempt is not the script's to see.
+	unseen int
 }
 
 var _ reactor.ClientFactory = (*luaConnector)(nil)
@@ -49,6 +53,9 @@ func (lc *luaConnector) ClientConnectionFailed(_ *reactor.Connector, reason erro
 	// then has started another attempt.
 	if !errors.Is(reason, reactor.ErrUserAborted) {
 		lc.state = notConnecting
+	} else if lc.unseen > 0 {
+		lc.unseen--
+		return
 	}
 	_ = lc.rt.callMethod(lc.factory, "client_connection_failed", lc.ud, lc.rt.reason(reason))
 	lc.stopUnlessReconnecting()
@@ -71,30 +78,46 @@ func (lc *luaConnector) stopUnlessReconnecting() {
 
 // startAttempt is the script's side of an attempt the reactor has started:
 // do_start unless the factory runs already, then started_connecting. Both
-// run inside the call, and their errors reach its caller.
+// run inside the call, and their errors reach its caller. When one raises,
+// the attempt is abandoned as in Twisted (where the transport is made only
+// after started_connecting returns): no callback of it follows, and a
+// factory started for it is stopped.
 func (lc *luaConnector) startAttempt(L *lua.LState) {
 	lc.state = connecting
+	var apiErr *lua.ApiError
 	if !lc.started {
-		lc.started = true
-		callInline(L, lc.factory, "do_start")
+		apiErr = lc.rt.callProtected(L, lc.factory, "do_start")
+		if apiErr == nil {
+			lc.started = true
+			apiErr = lc.rt.callProtected(L, lc.factory, "started_connecting", lc.ud)
+		}
+	} else {
+		apiErr = lc.rt.callProtected(L, lc.factory, "started_connecting", lc.ud)
 	}
-	callInline(L, lc.factory, "started_connecting", lc.ud)
+	if apiErr == nil {
+		return
+	}
+	lc.state = notConnecting
+	lc.unseen++
+	lc.c.StopConnecting()
+	lc.stopUnlessReconnecting()
+	lc.rt.raiseExit(L) // os.exit is no error to pass on
+	L.Error(errorValue(apiErr), 0)
 }
 
-// callInline calls obj:name(args...) from Go code that Lua called, so that
-// an error goes on to the Lua caller; an object without the method is not
-// called.
-func callInline(L *lua.LState, obj lua.LValue, name string, args ...lua.LValue) {
+// callProtected calls obj:name(args...) from Go code that Lua called and
+// returns its error; an object without the method is not called.
+func (rt *Runtime) callProtected(L *lua.LState, obj lua.LValue, name string, args ...lua.LValue) *lua.ApiError {
 	m := L.GetField(obj, name)
 	if m == lua.LNil {
-		return
+		return nil
 	}
 	L.Push(m)
 	L.Push(obj)
 	for _, a := range args {
 		L.Push(a)
 	}
-	L.Call(1+len(args), 0)
+	return rt.pcall(L, 1+len(args), 0)
 }
 
 func (rt *Runtime) newConnectorMeta() *lua.LTable {

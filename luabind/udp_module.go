@@ -71,8 +71,8 @@ func (rt *Runtime) luaListenUDP(L *lua.LState) int {
 	f := fnListenUDP
 	port := checkPortNumber(L, 1, f, 0)
 	proto := L.Get(2)
-	if proto.Type() != lua.LTTable && proto.Type() != lua.LTUserData {
-		typeError(L, 2, f, "table")
+	if proto.Type() != lua.LTTable {
+		typeError(L, 2, f, "table") // a userdata's strict __index would raise its own error
 	}
 	if !IsCallable(L, L.GetField(proto, "make_connection")) {
 		argError(L, 2, f, "protocol with a make_connection method expected (a protocol.DatagramProtocol)")
@@ -112,7 +112,13 @@ func (rt *Runtime) luaListenUDP(L *lua.LState) int {
 	L.Push(L.GetField(proto, "make_connection"))
 	L.Push(proto)
 	L.Push(d.ud)
-	L.Call(2, 0)
+	// A start_protocol that raises leaves the script without the port, so
+	// nothing could ever close it: it stops here, and the error goes on.
+	if apiErr := rt.pcall(L, 2, 0); apiErr != nil {
+		p.StopListening()
+		rt.raiseExit(L) // os.exit is no error to pass on
+		L.Error(errorValue(apiErr), 0)
+	}
 	L.Push(rt.ioObject(p))
 	return 1
 }

@@ -100,7 +100,7 @@ print(pcall(port.write, port, "x", {host = "127.0.0.1", port = 9}))`,
 				"true\tMessage is too long to send: message too long.\n" +
 				"false\twrite: reactor: write with no address on a UDP port not connected\n" +
 				"false\tbad argument #1 to 'write' (string expected, got table)\n" +
-				"false\tbad argument #2 to 'write' (address with a port in 0-65535 expected)\n" +
+				"false\tbad argument #2 to 'write' (address with a port in 0-65535 expected, got port 99999)\n" +
 				"false\tInvalid address localhost: connect() only accepts IP addresses, not hostnames\n" +
 				"stop\nfalse\twrite: reactor: write on a closed UDP port: bad file descriptor\n"},
 		{"an error in datagram_received is reported and the port goes on", `

@@ -116,6 +116,28 @@ local function check_data(v, name)
 	error("bad argument #1 to '" .. name .. "' (string expected, got " .. t .. ")", 3)
 end
 
+-- check_self raises the error of a receiver's method called with '.' for
+-- ':' (self is then the first argument, or nothing), as luabind's Go
+-- methods word it; class names the receiver's class.
+local function check_self(self, name, class)
+	local t = type(self)
+	if t ~= "table" then
+		if self == nil then
+			t = "no value"
+		end
+		error("bad argument #1 to '" .. name .. "' (" .. class .. " expected, got " .. t
+			.. "; use self:" .. name .. ", not self." .. name .. ")", 3)
+	end
+end
+
+-- check_transport raises the error of a method that writes or controls the
+-- transport on a receiver that is not connected (before make_connection).
+local function check_transport(self, name)
+	if self.transport == nil then
+		error(name .. ": not connected (self.transport is nil until make_connection)", 3)
+	end
+end
+
 local function not_implemented(class, method)
 	return function()
 		error(class .. "." .. method .. " is not implemented: the subclass must define it", 0)
@@ -135,11 +157,15 @@ local function add_producer_methods(cls)
 	cls.paused = false
 
 	function cls:pause_producing()
+		check_self(self, "pause_producing", cls.class_name)
+		check_transport(self, "pause_producing")
 		self.paused = true
 		self.transport:pause_producing()
 	end
 
 	function cls:resume_producing()
+		check_self(self, "resume_producing", cls.class_name)
+		check_transport(self, "resume_producing")
 		self.paused = false
 		self.transport:resume_producing()
 		self:data_received("")
@@ -148,6 +174,8 @@ local function add_producer_methods(cls)
 	-- stop_producing ends the connection, as a TCP transport's
 	-- stopProducing does in Twisted.
 	function cls:stop_producing()
+		check_self(self, "stop_producing", cls.class_name)
+		check_transport(self, "stop_producing")
 		self.paused = true
 		self.transport:lose_connection()
 	end
@@ -277,6 +305,7 @@ local function deliver(self, b)
 end
 
 function LineReceiver:data_received(data)
+	check_self(self, "data_received", "LineReceiver")
 	local b = line_buffer(self)
 	if data ~= "" then
 		if b.busy or self.paused then
@@ -297,19 +326,23 @@ end
 
 -- send_line writes line followed by the delimiter.
 function LineReceiver:send_line(line)
+	check_self(self, "send_line", "LineReceiver")
 	line = check_data(line, "send_line")
+	check_transport(self, "send_line")
 	return self.transport:write(line .. self.delimiter)
 end
 
 -- set_raw_mode sends what follows (the rest of the buffer included) to
 -- raw_data_received.
 function LineReceiver:set_raw_mode()
+	check_self(self, "set_raw_mode", "LineReceiver")
 	self.line_mode = false
 end
 
 -- set_line_mode goes back to lines; extra (from raw_data_received: the part
 -- of its data that is not raw) is parsed as lines, after what is buffered.
 function LineReceiver:set_line_mode(extra)
+	check_self(self, "set_line_mode", "LineReceiver")
 	self.line_mode = true
 	if extra ~= nil and extra ~= "" then
 		return self:data_received(check_data(extra, "set_line_mode"))
@@ -318,6 +351,7 @@ end
 
 -- clear_line_buffer drops what is buffered and returns it.
 function LineReceiver:clear_line_buffer()
+	check_self(self, "clear_line_buffer", "LineReceiver")
 	return take_all(line_buffer(self))
 end
 
@@ -420,6 +454,7 @@ local function parse_netstrings(self, b)
 end
 
 function NetstringReceiver:data_received(data)
+	check_self(self, "data_received", "NetstringReceiver")
 	if self.broken_peer then
 		return
 	end
@@ -439,7 +474,9 @@ end
 
 -- send_string writes s as a netstring.
 function NetstringReceiver:send_string(s)
+	check_self(self, "send_string", "NetstringReceiver")
 	s = check_data(s, "send_string")
+	check_transport(self, "send_string")
 	return self.transport:write(#s .. ":" .. s .. ",")
 end
 
@@ -495,6 +532,7 @@ local function parse_int32(self, b)
 end
 
 function Int32StringReceiver:data_received(data)
+	check_self(self, "data_received", "Int32StringReceiver")
 	local b = int32_buffer(self)
 	if data ~= "" then
 		push(b, data)
@@ -507,7 +545,9 @@ end
 
 -- send_string writes s after its length as 4 bytes, big-endian.
 function Int32StringReceiver:send_string(s)
+	check_self(self, "send_string", "Int32StringReceiver")
 	s = check_data(s, "send_string")
+	check_transport(self, "send_string")
 	local n = #s
 	if n >= 4294967296 then
 		error("StringTooLongError: try to send " .. n .. " bytes whereas maximum is 4294967295", 2)

@@ -532,6 +532,17 @@ local function call_later(clock, seconds, fn)
 	return clock:call_later(seconds, fn)
 end
 
+-- has_call_later reports whether clock can schedule (see call_later):
+-- reading its call_later must not raise (a userdata's strict __index may).
+local function has_call_later(clock)
+	local t = type(clock)
+	if t ~= "table" and t ~= "userdata" then
+		return false
+	end
+	local ok, m = pcall(function() return clock.call_later end)
+	return ok and callable(m)
+end
+
 -- d:add_timeout(seconds [, clock]): cancel d if it has not fired after
 -- seconds, turning the CancelledError into a TimeoutError. The timeout
 -- covers the callbacks added before it, not those added after.
@@ -542,6 +553,9 @@ function Deferred:add_timeout(seconds, clock)
 	end
 	if seconds ~= seconds or seconds < 0 or seconds == 1 / 0 then
 		arg_error(1, "add_timeout", "non-negative finite number expected, got " .. tostring(seconds))
+	end
+	if clock ~= nil and not has_call_later(clock) then
+		arg_error(2, "add_timeout", "clock expected (the reactor or a task.clock()), got " .. type(clock))
 	end
 	local timed_out = false
 	local dc = call_later(clock, seconds, function()

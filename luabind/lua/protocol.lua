@@ -95,6 +95,19 @@ setmetatable(Class, {__call = function(c, ...)
 	return c:new(...)
 end})
 
+-- call_method is self:name(...) for the callbacks a script overrides,
+-- whose value may be anything: a value that cannot be called raises
+-- reference Lua's message, which names the method (gopher-lua's says only
+-- "attempt to call a non-function object"), as the Go side's calls do.
+local function call_method(self, name, ...)
+	local m = self[name]
+	local mt = getmetatable(m)
+	if type(m) ~= "function" and not (type(mt) == "table" and type(rawget(mt, "__call")) == "function") then
+		error("attempt to call method '" .. name .. "' (a " .. type(m) .. " value)", 2)
+	end
+	return m(self, ...)
+end
+
 local function named(base, name, fields)
 	local cls = base:extend(fields)
 	cls.class_name = name
@@ -111,7 +124,7 @@ Protocol.connected = false
 function Protocol:make_connection(transport)
 	self.connected = true
 	self.transport = transport
-	self:connection_made()
+	call_method(self, "connection_made")
 end
 
 function Protocol:connection_made() end
@@ -142,7 +155,7 @@ function Factory:stop_factory() end
 -- the first start calls start_factory, the last stop stop_factory.
 function Factory:do_start()
 	if self.num_ports == 0 then
-		self:start_factory()
+		call_method(self, "start_factory")
 	end
 	self.num_ports = self.num_ports + 1
 end
@@ -153,7 +166,7 @@ function Factory:do_stop()
 	end
 	self.num_ports = self.num_ports - 1
 	if self.num_ports == 0 then
-		self:stop_factory()
+		call_method(self, "stop_factory")
 	end
 end
 
@@ -174,7 +187,7 @@ M.ProcessProtocol = ProcessProtocol
 function ProcessProtocol:make_connection(transport)
 	self.connected = true
 	self.transport = transport
-	self:connection_made()
+	call_method(self, "connection_made")
 end
 
 function ProcessProtocol:connection_made() end
@@ -200,7 +213,7 @@ end
 
 function DatagramProtocol:do_start()
 	if self.num_ports == 0 then
-		self:start_protocol()
+		call_method(self, "start_protocol")
 	end
 	self.num_ports = self.num_ports + 1
 end
@@ -212,7 +225,7 @@ function DatagramProtocol:do_stop()
 	self.num_ports = self.num_ports - 1
 	self.transport = nil
 	if self.num_ports == 0 then
-		self:stop_protocol()
+		call_method(self, "stop_protocol")
 	end
 end
 
