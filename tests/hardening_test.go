@@ -17,7 +17,7 @@ import (
 func TestWarnSlowOption(t *testing.T) {
 	t.Parallel()
 	slow := `local reactor = require("reactor")
-local function slow() local t0 = os.clock() while os.clock() - t0 < 0.3 do end end
+local function slow() local t0 = reactor.seconds() while reactor.seconds() - t0 < 0.3 do end end
 reactor.call_later(0, slow)
 reactor.call_later(0.01, reactor.stop)
 reactor.run()`
