@@ -40,9 +40,15 @@ type IORequest struct {
 	// address it resolved to, before that address is used. The socket is
 	// connected to exactly the address approved: nothing is looked up again.
 	Name string
+	// Bind says Target is a local address the call binds its socket to
+	// before it connects (connect_tcp's bind_address), not one it reaches.
+	Bind bool
 }
 
 func (q IORequest) String() string {
+	if q.Bind {
+		return fmt.Sprintf("%s bind %s (%s)", q.Function, q.Target, q.Kind)
+	}
 	switch {
 	case q.Target == "":
 		return fmt.Sprintf("%s (%s)", q.Function, q.Kind)

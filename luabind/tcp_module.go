@@ -133,6 +133,9 @@ func (rt *Runtime) luaConnectTCP(L *lua.LState) int {
 	if bind := opts["bind_address"]; bind != nil && bind != lua.LNil {
 		bhost, bport := checkBindAddress(L, 4, f, bind)
 		connectOpts = append(connectOpts, reactor.BindAddress(bhost, bport))
+		if err := rt.askIO(IORequest{Function: f.name, Kind: IONetwork, Target: net.JoinHostPort(bhost, strconv.Itoa(bport)), Bind: true}); err != nil {
+			L.RaiseError("%s: %s", f.name, err.Error())
+		}
 	}
 	rt.allowIO(L, f.name, IONetwork, net.JoinHostPort(host, strconv.Itoa(port)))
 	if rt.guardsIO() && net.ParseIP(host) == nil {
