@@ -272,6 +272,18 @@ function ProcessTransport:close_stderr() end
 ---Closes all three pipes; no signal is sent.
 function ProcessTransport:lose_connection() end
 
+---Registers a producer of the child's stdin: a streaming one is paused while
+---more than 64 KiB is queued for the child and resumed when the child has
+---taken it; a pull one is resumed each time the queue drains. When stdin is
+---lost the producer gets stop_producing(); close_stdin() waits for
+---unregister_producer().
+---@param p table an object with pause_producing, resume_producing, stop_producing
+---@param streaming boolean
+function ProcessTransport:register_producer(p, streaming) end
+
+---Unregisters the producer of the child's stdin.
+function ProcessTransport:unregister_producer() end
+
 ---Sends a signal; raises `errors.ProcessExitedAlready` after the exit.
 ---@param sig string|integer "TERM", "KILL", "INT", "HUP", any signal name or a number
 function ProcessTransport:signal_process(sig) end
