@@ -21,6 +21,9 @@ type deferState struct {
 	// last ended in, while nothing has handled it.
 	unhandled map[*lua.LTable]unhandledFailure
 	seq       int // orders the reports as the failures happened
+	// meta and failure are the metatables of Deferreds and Failures, for
+	// the fast path of defer_fast.go.
+	meta, failure *lua.LTable
 }
 
 type unhandledFailure struct {
@@ -37,6 +40,8 @@ func (rt *Runtime) deferCore() *lua.LTable {
 		"unhandled":    rt.deferUnhandled,
 		"index":        deferIndex,
 		"report_error": rt.deferReportError,
+		"classes":      rt.deferClasses,
+		"callback_now": rt.deferCallbackNow,
 	})
 	rt.inlineCore(core) // inline_callbacks.go
 	return core
