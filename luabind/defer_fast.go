@@ -117,3 +117,64 @@ func (rt *Runtime) isClass(v lua.LValue, class *lua.LTable) bool {
 	t, ok := v.(*lua.LTable)
 	return ok && class != nil && t.Metatable == lua.LValue(class)
 }
+
+// What await_now returns first.
+const (
+	awaitValue   = 1 // the value follows: await returns it
+	awaitRaise   = 2 // the Failure follows: await raises it
+	awaitWait    = 3 // the Deferred has no result to take yet: await yields
+	awaitOutside = 4 // not called in the coroutine its driver is resuming
+)
+
+// await_now(current, d) is defer.await's first step, in one Go call:
+// whether it runs in current, the coroutine the inline callbacks driver is
+// resuming (coroutine.running's view of it), then d itself when d is no
+// Deferred, or the result of a Deferred that has one and nothing left to
+// run, taken as a callback taking it would (d's result becomes nil, its
+// failure handled).
+func (rt *Runtime) deferAwaitNow(L *lua.LState) int {
+	current, _ := L.Get(1).(*lua.LState)
+	if current == nil || L == L.G.MainThread || L.Parent == nil || rt.visibleThread(L) != current {
+		L.Push(lua.LNumber(awaitOutside))
+		return 1
+	}
+	v := L.Get(2)
+	d, ok := v.(*lua.LTable)
+	if !ok || d.Metatable != lua.LValue(rt.deferred.meta) || rt.deferred.meta == nil {
+		L.Push(lua.LNumber(awaitValue))
+		L.Push(v)
+		return 2
+	}
+	head, ok1 := d.RawGetInt(slotHead).(lua.LNumber)
+	tail, ok2 := d.RawGetInt(slotTail).(lua.LNumber)
+	if d.RawGetInt(slotCalled) != lua.LTrue || d.RawGetInt(slotPaused) != lua.LNumber(0) ||
+		d.RawGetInt(slotRunning) != lua.LFalse || !ok1 || !ok2 || head <= tail {
+		L.Push(lua.LNumber(awaitWait))
+		return 1
+	}
+	r := d.RawGetInt(slotResult)
+	d.RawSetInt(slotResult, lua.LNil)
+	if d.RawGetInt(slotUnhandled) == lua.LTrue {
+		d.RawSetInt(slotUnhandled, lua.LFalse)
+		delete(rt.deferred.unhandled, d)
+	}
+	if rawMetatable(r) == lua.LValue(rt.deferred.failure) {
+		L.Push(lua.LNumber(awaitRaise))
+	} else {
+		L.Push(lua.LNumber(awaitValue))
+	}
+	L.Push(r)
+	return 2
+}
+
+// rawMetatable is v's metatable as getmetatable sees it when it has no
+// __metatable field, for the values that can have one of their own.
+func rawMetatable(v lua.LValue) lua.LValue {
+	switch v := v.(type) {
+	case *lua.LTable:
+		return v.Metatable
+	case *lua.LUserData:
+		return v.Metatable
+	}
+	return lua.LNil
+}

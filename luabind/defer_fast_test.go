@@ -158,3 +158,36 @@ func TestCallbackStepAllocations(t *testing.T) {
 		t.Errorf("the chain ended with %v, want %d", got, runs+1)
 	}
 }
+
+// TestAwaitAllocations pins what await(succeed(i)) allocates in an inline
+// callbacks function: the Deferred succeed makes (its table and the table's
+// array), and nothing for the await.
+func TestAwaitAllocations(t *testing.T) {
+	L, _, _ := testState(t, Config{})
+	if err := L.DoString(`
+		local defer = require("defer")
+		local await, succeed = defer.await, defer.succeed
+		local awaits = defer.inline_callbacks(function(n)
+			local sum = 0
+			for i = 1, n do sum = sum + await(succeed(i)) end
+			return sum
+		end)
+		function run(n)
+			local d = awaits(n)
+			assert(d.result == n * (n + 1) / 2, tostring(d))
+		end`); err != nil {
+		t.Fatal(err)
+	}
+	run := func(n int) float64 {
+		return testing.AllocsPerRun(5, func() {
+			L.Push(L.GetGlobal("run"))
+			L.Push(lua.LNumber(n))
+			L.Call(1, 0)
+		})
+	}
+	const n = 4000
+	perAwait := (run(n) - run(0)) / n
+	if perAwait > 2.1 {
+		t.Errorf("await(succeed(i)) allocates %.2f times, want at most 2", perAwait)
+	}
+}

@@ -42,6 +42,7 @@ func (rt *Runtime) deferCore() *lua.LTable {
 		"report_error": rt.deferReportError,
 		"classes":      rt.deferClasses,
 		"callback_now": rt.deferCallbackNow,
+		"await_now":    rt.deferAwaitNow,
 	})
 	rt.inlineCore(core) // inline_callbacks.go
 	return core

@@ -658,11 +658,15 @@ DMeta.__index = core.index("Deferred", Deferred, {called = 1, result = 2, paused
 
 -- succeed(v): a Deferred fired with v.
 function M.succeed(v)
-	if is_deferred(v) then
+	local mt = getmetatable(v)
+	if mt == DMeta and type(v) == "table" then
 		arg_error(1, "succeed", "a Deferred cannot be a result")
 	end
-	local d = new_deferred(nil)
-	fire(d, v)
+	-- What new_deferred and fire make of it, without running an empty chain.
+	local d = setmetatable({true, v, 0, FIRST, FIRST - 1, false, false}, DMeta)
+	if mt == Failure then
+		settle(d, v, true)
+	end
 	return d
 end
 
@@ -813,8 +817,8 @@ end
 -- as handled. The first value fn returns fires the Deferred; an error fn
 -- raises errbacks it.
 
-local co_create, co_resume, co_running, co_yield, co_traceback, trace_error =
-	core.co_create, core.co_resume, core.co_running, core.co_yield, core.co_traceback, core.trace_error
+local co_create, co_resume, co_yield, co_traceback, trace_error =
+	core.co_create, core.co_resume, core.co_yield, core.co_traceback, core.trace_error
 local xpcall = xpcall
 
 -- Tags of what goes between the coroutine and its driver.
@@ -970,30 +974,27 @@ function M.inline_callbacks(fn)
 	end
 end
 
+local await_now = core.await_now
+local VALUE, RAISE, WAIT = 1, 2, 3 -- await_now's codes (defer_fast.go); 4: outside
+
 -- await(d): d's result, or its Failure raised; any other value at once.
+-- await_now takes d's result when d has it and nothing left to run: what a
+-- callback taking the result would do, without running the chain.
 function M.await(d)
-	local co = co_running()
-	if co == nil or co ~= current_co then
+	local how, r = await_now(current_co, d)
+	if how == VALUE then
+		return r
+	elseif how == RAISE then
+		error(r, 0)
+	elseif how ~= WAIT then
 		error("attempt to await outside an inline_callbacks function", 2)
 	end
-	if type(d) ~= "table" or getmetatable(d) ~= DMeta then
-		return d
-	end
-	local r
-	if d[1] and d[3] == 0 and not d[6] and d[4] > d[5] then
-		-- d has its result and nothing left to run: what a callback taking
-		-- the result would do, without running the chain.
-		r = d[2]
-		d[2] = nil
-		handled(d)
-	else
-		local tag
-		repeat
-			-- Anything but the driver resuming us (a script resuming this
-			-- coroutine by hand) goes on waiting.
-			tag, r = co_yield(WAITING, d)
-		until tag == RESUMED
-	end
+	local tag
+	repeat
+		-- Anything but the driver resuming us (a script resuming this
+		-- coroutine by hand) goes on waiting.
+		tag, r = co_yield(WAITING, d)
+	until tag == RESUMED
 	if getmetatable(r) == Failure then
 		error(r, 0)
 	end
