@@ -32,12 +32,39 @@ const (
 	nowContinue = 3 // fn added to d's chain: d's result is set, the chain goes on
 )
 
-// deferClasses(DMeta, Failure) tells the Go side the metatables of
-// Deferreds and Failures.
+// deferClasses(DMeta, Failure, FIRST) tells the Go side the metatables of
+// Deferreds and Failures, and the first slot of a Deferred's chain.
 func (rt *Runtime) deferClasses(L *lua.LState) int {
 	rt.deferred.meta = L.CheckTable(1)
 	rt.deferred.failure = L.CheckTable(2)
+	first := L.CheckInt(3)
+	rt.deferred.head, rt.deferred.tail = lua.LNumber(first), lua.LNumber(first-1)
 	return 0
+}
+
+// succeed(v) is the Deferred of defer.succeed(v): fired with v, its chain
+// empty, v unhandled when it is a Failure; nil when v is a Deferred.
+func (rt *Runtime) deferSucceed(L *lua.LState) int {
+	v := L.Get(1)
+	if rt.isClass(v, rt.deferred.meta) {
+		L.Push(lua.LNil)
+		return 1
+	}
+	failed := rawMetatable(v) == lua.LValue(rt.deferred.failure)
+	d := L.CreateTable(slotUnhandled, 0)
+	d.RawSetInt(slotCalled, lua.LTrue)
+	d.RawSetInt(slotResult, v)
+	d.RawSetInt(slotPaused, zero)
+	d.RawSetInt(slotHead, rt.deferred.head)
+	d.RawSetInt(slotTail, rt.deferred.tail)
+	d.RawSetInt(slotRunning, lua.LFalse)
+	d.RawSetInt(slotUnhandled, lua.LBool(failed))
+	d.Metatable = rt.deferred.meta
+	if failed {
+		rt.deferred.record(d, v)
+	}
+	L.Push(d)
+	return 1
 }
 
 // callback_now(d, fn, ...) runs fn(d's result) when d has its result, is
@@ -111,6 +138,9 @@ func (rt *Runtime) deferCallbackNow(L *lua.LState) int {
 	L.Push(lua.LTrue)
 	return 1
 }
+
+// zero is Lua's 0, boxed once.
+var zero lua.LValue = lua.LNumber(0)
 
 // isClass reports whether v is a table whose metatable is class.
 func (rt *Runtime) isClass(v lua.LValue, class *lua.LTable) bool {

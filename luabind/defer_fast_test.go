@@ -191,3 +191,29 @@ func TestAwaitAllocations(t *testing.T) {
 		t.Errorf("await(succeed(i)) allocates %.2f times, want at most 2", perAwait)
 	}
 }
+
+// TestSucceed pins what defer.succeed makes now that Go builds it.
+func TestSucceed(t *testing.T) {
+	runDeferCases(t, []deferCase{
+		{"a value, nil, no value", header + `
+for _, d in ipairs({defer.succeed(1), defer.succeed(nil), defer.succeed()}) do
+	print(d.called, d.result, d.paused, tostring(d))
+end`, "true\t1\t0\t<Deferred at 0xADDR current result: 1>\n" +
+			"true\tnil\t0\t<Deferred at 0xADDR current result: nil>\n" +
+			"true\tnil\t0\t<Deferred at 0xADDR current result: nil>\n"},
+		{"a Deferred is refused at the caller's line", header + `
+print(pcall(defer.succeed, defer.Deferred()))
+print(pcall(function() local d = defer.succeed(defer.Deferred()) return d end))`,
+			"false\tbad argument #1 to 'succeed' (a Deferred cannot be a result)\n" +
+				"false\ttest.lua:4: bad argument #1 to 'succeed' (a Deferred cannot be a result)\n"},
+		{"a Failure is the errbacks' and unhandled until one takes it", header + `
+local d = defer.succeed(defer.Failure("x"))
+d:add_errback(function(f) print("errback", f.value) return 3 end)
+print(d.result)
+defer.succeed(defer.Failure("left"))`, "errback\tx\n3\n", "Unhandled error in Deferred:\nFailure: string: left"},
+		{"callbacks run on it at once", header + `
+local d = defer.succeed(2)
+d:add_callback(function(v) return v * 5 end)
+print(d.result)`, "10\n"},
+	})
+}

@@ -650,24 +650,24 @@ DMeta.__tostring = function(d)
 	return s .. ">"
 end
 
-core.classes(DMeta, Failure)
+core.classes(DMeta, Failure, FIRST)
 
 -- d.called, d.result and d.paused read their slots; a misspelt method
 -- raises, naming the nearest.
 DMeta.__index = core.index("Deferred", Deferred, {called = 1, result = 2, paused = 3})
 
--- succeed(v): a Deferred fired with v.
+-- succeed(v): a Deferred fired with v. core.succeed (defer_fast.go) makes
+-- what new_deferred and fire would, without running the empty chain; it
+-- refuses a Deferred, and the error is raised here, to name our caller's
+-- line as arg_error does.
+local fired = core.succeed
+
 function M.succeed(v)
-	local mt = getmetatable(v)
-	if mt == DMeta and type(v) == "table" then
-		arg_error(1, "succeed", "a Deferred cannot be a result")
+	local d = fired(v)
+	if d then
+		return d
 	end
-	-- What new_deferred and fire make of it, without running an empty chain.
-	local d = setmetatable({true, v, 0, FIRST, FIRST - 1, false, false}, DMeta)
-	if mt == Failure then
-		settle(d, v, true)
-	end
-	return d
+	arg_error(1, "succeed", "a Deferred cannot be a result")
 end
 
 -- fail(err): a Deferred failed with Failure(err).
