@@ -21,6 +21,12 @@ type deferState struct {
 	// last ended in, while nothing has handled it.
 	unhandled map[*lua.LTable]unhandledFailure
 	seq       int // orders the reports as the failures happened
+	// meta and failure are the metatables of Deferreds and Failures, for
+	// the fast path of defer_fast.go.
+	meta, failure *lua.LTable
+	// head and tail are the slots of a new Deferred's empty chain (FIRST
+	// and FIRST - 1), boxed once: boxing a number allocates.
+	head, tail lua.LValue
 }
 
 type unhandledFailure struct {
@@ -37,6 +43,10 @@ func (rt *Runtime) deferCore() *lua.LTable {
 		"unhandled":    rt.deferUnhandled,
 		"index":        deferIndex,
 		"report_error": rt.deferReportError,
+		"classes":      rt.deferClasses,
+		"callback_now": rt.deferCallbackNow,
+		"await_now":    rt.deferAwaitNow,
+		"succeed":      rt.deferSucceed,
 	})
 	rt.inlineCore(core) // inline_callbacks.go
 	return core
@@ -128,11 +138,16 @@ func deferAddress(L *lua.LState) int {
 func (rt *Runtime) deferUnhandled(L *lua.LState) int {
 	d := L.CheckTable(1)
 	f := L.Get(2)
-	s := &rt.deferred
 	if f == lua.LNil {
-		delete(s.unhandled, d)
+		delete(rt.deferred.unhandled, d)
 		return 0
 	}
+	rt.deferred.record(d, f)
+	return 0
+}
+
+// record notes that d's chain ended in failure f, which nothing has handled.
+func (s *deferState) record(d *lua.LTable, f lua.LValue) {
 	if s.unhandled == nil {
 		s.unhandled = map[*lua.LTable]unhandledFailure{}
 	}
@@ -143,7 +158,6 @@ func (rt *Runtime) deferUnhandled(L *lua.LState) int {
 	}
 	u.failure = f
 	s.unhandled[d] = u
-	return 0
 }
 
 // index(type_name, methods, fields) is the __index of objects that are

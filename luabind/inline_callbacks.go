@@ -17,7 +17,6 @@ func (rt *Runtime) inlineCore(core *lua.LTable) {
 	L.SetFuncs(core, map[string]lua.LGFunction{
 		"co_create":    rt.inlineCreate,
 		"co_resume":    rt.inlineResume,
-		"co_running":   rt.inlineRunning,
 		"co_yield":     inlineYield,
 		"co_traceback": rt.inlineTraceback,
 		"trace_error":  rt.inlineTraceError,
@@ -37,17 +36,6 @@ func (rt *Runtime) inlineResume(L *lua.LState) int {
 		typeError(L, 1, fname{name: "resume"}, "coroutine")
 	}
 	return rt.resumeNested(L, th, false, rt.coResume)
-}
-
-// co_running() is the coroutine a script sees as running (coroutine.running),
-// or nil on the main thread.
-func (rt *Runtime) inlineRunning(L *lua.LState) int {
-	if L == L.G.MainThread || L.Parent == nil {
-		L.Push(lua.LNil)
-		return 1
-	}
-	L.Push(rt.visibleThread(L))
-	return 1
 }
 
 // co_yield(...) is coroutine.yield(...), refused as coroutine.yield refuses

@@ -15,7 +15,7 @@ local core = ...
 local errors = require("errors")
 local Failure = errors.Failure
 
-local try, address, unhandled = core.try, core.address, core.unhandled
+local try, address, unhandled, callback_now = core.try, core.address, core.unhandled, core.callback_now
 local type, getmetatable, setmetatable, select, unpack, error, tostring, pcall =
 	type, getmetatable, setmetatable, select, unpack, error, tostring, pcall
 local rawget, pairs, string = rawget, pairs, string
@@ -264,11 +264,16 @@ end
 
 local spare_chains, spare_count = {}, 0
 
-local function run_callbacks(d)
-	if d[6] then
+-- run_callbacks runs d's chain as far as it can. resuming says that d's
+-- current result was set by a callback that ran outside the loop (the fast
+-- path of add_callback): the loop carries on after it, as it does after a
+-- callback's error.
+local function run_callbacks(d, resuming)
+	if resuming then
+		-- Go on as after a callback's error, below.
+	elseif d[6] then
 		return -- a callback of d is running: the loop above it goes on
-	end
-	if d[4] > d[5] then
+	elseif d[4] > d[5] then
 		-- Nothing to run: what the loop would do, without the protected call.
 		if d[3] == 0 then
 			d[9] = nil
@@ -284,9 +289,9 @@ local function run_callbacks(d)
 	if chain ~= nil then
 		spare_chains[spare_count] = nil
 		spare_count = spare_count - 1
-		chain[1], chain[2], chain[3], chain[4] = 1, false, false, d
+		chain[1], chain[2], chain[3], chain[4] = 1, resuming or false, false, d
 	else
-		chain = {1, false, false, d}
+		chain = {1, resuming or false, false, d}
 	end
 	while true do
 		local ok, err, traceback = try(run_loop, chain)
@@ -323,18 +328,69 @@ local function add_pair(d, cb, cbargs, eb, ebargs)
 	return d
 end
 
+-- returned is what run_loop does when a callback of d returned r, a
+-- Failure or a Deferred, for a callback that ran outside the loop (the
+-- fast path of add_callback): d waits on a Deferred that has no result
+-- yet, takes the result of one that has, and goes on.
+local function returned(d, r)
+	d[2] = r
+	if getmetatable(r) == DMeta then
+		local inner = r[2]
+		if not r[1] or is_deferred(inner) or r[3] ~= 0 then
+			-- Wait for r: it hands its result back through CONTINUE.
+			d[3] = d[3] + 1
+			d[9] = r
+			local t = r[5]
+			r[t + 1], r[t + 2], r[t + 3], r[t + 4] = CONTINUE, d, CONTINUE, d
+			r[5] = t + 4
+			if d[4] > d[5] then
+				d[4], d[5] = FIRST, FIRST - 1
+			end
+			settle(d, r, false)
+			return
+		end
+		r[2] = nil
+		handled(r)
+		d[2] = inner
+	end
+	run_callbacks(d, true)
+end
+
+local RAISED, SPECIAL, CONTINUED = 1, 2, 3 -- callback_now's codes (defer_fast.go)
+
 -- d:add_callback(fn, ...): fn(result, ...) on success.
-function Deferred:add_callback(fn, ...)
+-- The parameter is named callback as run_loop's variable is: a traceback
+-- through a callback run at once names it by the variable that holds it.
+function Deferred:add_callback(callback, ...)
+	-- A fired Deferred with nothing queued runs the callback at once:
+	-- callback_now does that in Go when it can, and says how the step ended.
+	local now, v, traceback = callback_now(self, callback, ...)
+	if now then
+		if now == true then
+			return self
+		elseif now == RAISED then
+			if traceback == "" then
+				traceback = nil
+			end
+			self[2] = Failure(v, traceback)
+			run_callbacks(self, true)
+		elseif now == SPECIAL then
+			returned(self, v)
+		else -- CONTINUED: fn added callbacks to self, which run now
+			run_callbacks(self, true)
+		end
+		return self
+	end
 	if getmetatable(self) ~= DMeta then
 		check_self(self, "add_callback")
 	end
-	if type(fn) ~= "function" and not callable(fn) then
-		arg_error(1, "add_callback", "function expected, got " .. type(fn))
+	if type(callback) ~= "function" and not callable(callback) then
+		arg_error(1, "add_callback", "function expected, got " .. type(callback))
 	end
 	if select("#", ...) == 0 then
-		return add_pair(self, fn, false, PASS, false)
+		return add_pair(self, callback, false, PASS, false)
 	end
-	return add_pair(self, fn, pack(...), PASS, false)
+	return add_pair(self, callback, pack(...), PASS, false)
 end
 
 -- d:add_errback(fn, ...): fn(failure, ...) on failure.
@@ -608,18 +664,24 @@ DMeta.__tostring = function(d)
 	return s .. ">"
 end
 
+core.classes(DMeta, Failure, FIRST)
+
 -- d.called, d.result and d.paused read their slots; a misspelt method
 -- raises, naming the nearest.
 DMeta.__index = core.index("Deferred", Deferred, {called = 1, result = 2, paused = 3})
 
--- succeed(v): a Deferred fired with v.
+-- succeed(v): a Deferred fired with v. core.succeed (defer_fast.go) makes
+-- what new_deferred and fire would, without running the empty chain; it
+-- refuses a Deferred, and the error is raised here, to name our caller's
+-- line as arg_error does.
+local fired = core.succeed
+
 function M.succeed(v)
-	if is_deferred(v) then
-		arg_error(1, "succeed", "a Deferred cannot be a result")
+	local d = fired(v)
+	if d then
+		return d
 	end
-	local d = new_deferred(nil)
-	fire(d, v)
-	return d
+	arg_error(1, "succeed", "a Deferred cannot be a result")
 end
 
 -- fail(err): a Deferred failed with Failure(err).
@@ -769,8 +831,8 @@ end
 -- as handled. The first value fn returns fires the Deferred; an error fn
 -- raises errbacks it.
 
-local co_create, co_resume, co_running, co_yield, co_traceback, trace_error =
-	core.co_create, core.co_resume, core.co_running, core.co_yield, core.co_traceback, core.trace_error
+local co_create, co_resume, co_yield, co_traceback, trace_error =
+	core.co_create, core.co_resume, core.co_yield, core.co_traceback, core.trace_error
 local xpcall = xpcall
 
 -- Tags of what goes between the coroutine and its driver.
@@ -926,30 +988,27 @@ function M.inline_callbacks(fn)
 	end
 end
 
+local await_now = core.await_now
+local VALUE, RAISE, WAIT = 1, 2, 3 -- await_now's codes (defer_fast.go); 4: outside
+
 -- await(d): d's result, or its Failure raised; any other value at once.
+-- await_now takes d's result when d has it and nothing left to run: what a
+-- callback taking the result would do, without running the chain.
 function M.await(d)
-	local co = co_running()
-	if co == nil or co ~= current_co then
+	local how, r = await_now(current_co, d)
+	if how == VALUE then
+		return r
+	elseif how == RAISE then
+		error(r, 0)
+	elseif how ~= WAIT then
 		error("attempt to await outside an inline_callbacks function", 2)
 	end
-	if type(d) ~= "table" or getmetatable(d) ~= DMeta then
-		return d
-	end
-	local r
-	if d[1] and d[3] == 0 and not d[6] and d[4] > d[5] then
-		-- d has its result and nothing left to run: what a callback taking
-		-- the result would do, without running the chain.
-		r = d[2]
-		d[2] = nil
-		handled(d)
-	else
-		local tag
-		repeat
-			-- Anything but the driver resuming us (a script resuming this
-			-- coroutine by hand) goes on waiting.
-			tag, r = co_yield(WAITING, d)
-		until tag == RESUMED
-	end
+	local tag
+	repeat
+		-- Anything but the driver resuming us (a script resuming this
+		-- coroutine by hand) goes on waiting.
+		tag, r = co_yield(WAITING, d)
+	until tag == RESUMED
 	if getmetatable(r) == Failure then
 		error(r, 0)
 	end

@@ -1,0 +1,219 @@
+package luabind
+
+import (
+	"strings"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// TestCallbackNowMatchesTheLoop runs each callback on a fired Deferred twice:
+// added while the Deferred has nothing queued, so it runs at once through
+// callback_now (defer_fast.go), and added while the Deferred is paused, so
+// it runs in lua/defer.lua's loop at the unpause, on the same line. The
+// output, the reports (tracebacks included) and the unhandled count must
+// not tell the two apart. ADD is replaced by the line that adds cb to d.
+func TestCallbackNowMatchesTheLoop(t *testing.T) {
+	const fast, loop = "d:add_callback(cb)", "d:pause() d:add_callback(cb) d:unpause()"
+	tests := []struct{ name, code string }{
+		{"a value", `local d = defer.succeed(1)
+local function cb(v) return v + 1 end
+ADD
+print(d.result, tostring(d))`},
+		{"nil", `local d = defer.succeed(1)
+local function cb(v) end
+ADD
+print(d.result, tostring(d), d.called)`},
+		{"an error, taken by an errback", `local d = defer.succeed(1)
+local function cb(v) error("boom " .. v) end
+ADD
+d:add_errback(function(f) print(f.type, f:get_error_message()) print(f.traceback) return "ok" end)
+print(d.result)`},
+		{"an error left unhandled", `local d = defer.succeed(1)
+local function cb(v) local t = nil; return t.x end
+ADD
+print(tostring(d))`},
+		{"an error value that is a table", `local d = defer.succeed(1)
+local function cb(v) error({code = 7}) end
+ADD
+d:add_errback(function(f) print(f.type, f.value.code) end)`},
+		{"a returned Failure", `local d = defer.succeed(1)
+local function cb(v) return defer.Failure("bad " .. v) end
+ADD
+print(tostring(d))
+d:add_errback(function(f) print("errback", f.value) end)
+print(tostring(d))`},
+		{"a returned Deferred with no result", `local d = defer.succeed(1)
+local inner = defer.Deferred()
+local function cb(v) return inner end
+ADD
+d:add_callback(function(v) print("after", v) return v * 2 end)
+print(tostring(d), d.paused)
+inner:callback(5)
+print(d.result, inner.result, tostring(d), d.paused)`},
+		{"a returned Deferred that has fired", `local d = defer.succeed(1)
+local function cb(v) return defer.succeed(v + 6) end
+ADD
+print(d.result, tostring(d))`},
+		{"a returned Deferred that has failed", `local d = defer.succeed(1)
+local function cb(v) return defer.fail("late " .. v) end
+ADD
+print(tostring(d))`},
+		{"a returned Deferred that is paused", `local d = defer.succeed(1)
+local inner = defer.succeed(3)
+inner:pause()
+local function cb(v) return inner end
+ADD
+print(tostring(d), d.paused)
+inner:unpause()
+print(d.result, tostring(d))`},
+		{"callbacks added to d inside the callback", `local d = defer.succeed(1)
+local function cb(v)
+	d:add_callback(function(x) print("inner", x) return x * 10 end)
+	return v + 1
+end
+ADD
+print(d.result)`},
+		{"an error after callbacks added inside", `local d = defer.succeed(1)
+local function cb(v)
+	d:add_errback(function(f) print("caught", f.value) return "fine" end)
+	error("late", 0)
+end
+ADD
+print(d.result)`},
+		{"a pause inside the callback", `local d = defer.succeed(1)
+local function cb(v)
+	d:pause()
+	d:add_callback(function(x) print("resumed", x) return x + 1 end)
+	return v + 1
+end
+ADD
+print(d.result, d.paused)
+d:unpause()
+print(d.result, d.paused)`},
+		{"firing d again inside", `local d = defer.succeed(1)
+local function cb(v) d:callback(2) end
+ADD
+d:add_errback(function(f) print(f.type, f:get_error_message()) end)`},
+		{"another fired Deferred's callback inside", `local d, e = defer.succeed(1), defer.succeed(10)
+local function cb(v)
+	e:add_callback(function(x) return x + v end)
+	return v + 1
+end
+ADD
+print(d.result, e.result)`},
+		{"a Deferred waiting on this one", `local d = defer.succeed(1)
+local outer = defer.succeed(0)
+outer:add_callback(function() return d end)
+print(tostring(outer))
+local function cb(v) return v + 1 end
+ADD
+print(tostring(d), tostring(outer))`},
+		{"a recovered failure", `local d = defer.fail("first")
+d:add_errback(function(f) return "recovered" end)
+local function cb(v) return v .. "!" end
+ADD
+print(d.result)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code := header + strings.Replace(tc.code, "ADD", fast, 1)
+			got := runDefer(t, code)
+			want := runDefer(t, header+strings.Replace(tc.code, "ADD", loop, 1))
+			if (got.err == nil) != (want.err == nil) || got.out != want.out || got.reports != want.reports ||
+				got.unhandled != want.unhandled {
+				t.Errorf("at once:\n%s%v\n%s(%d unhandled)\nin the loop:\n%s%v\n%s(%d unhandled)",
+					got.out, got.err, got.reports, got.unhandled, want.out, want.err, want.reports, want.unhandled)
+			}
+		})
+	}
+}
+
+// TestCallbackStepAllocations pins what one step of a chain on a fired
+// Deferred allocates: d:add_callback(inc) and inc's run. The one left is
+// gopher-lua's: looking the method up through the Deferred's __index boxes
+// its name.
+func TestCallbackStepAllocations(t *testing.T) {
+	L, _, _ := testState(t, Config{})
+	if err := L.DoString(`
+		local defer = require("defer")
+		local d = defer.succeed(0)
+		local function inc(v) return v + 1 end
+		function step() d:add_callback(inc) end
+		function result() return d.result end`); err != nil {
+		t.Fatal(err)
+	}
+	step := L.GetGlobal("step")
+	const runs = 5000
+	allocs := testing.AllocsPerRun(runs, func() {
+		L.Push(step)
+		L.Call(0, 0)
+	})
+	if allocs > 1 {
+		t.Errorf("a step allocates %v times, want at most 1", allocs)
+	}
+	L.Push(L.GetGlobal("result"))
+	L.Call(0, 1)
+	if got := L.Get(-1); got != lua.LNumber(runs+1) {
+		t.Errorf("the chain ended with %v, want %d", got, runs+1)
+	}
+}
+
+// TestAwaitAllocations pins what await(succeed(i)) allocates in an inline
+// callbacks function: the Deferred succeed makes (its table and the table's
+// array), and nothing for the await.
+func TestAwaitAllocations(t *testing.T) {
+	L, _, _ := testState(t, Config{})
+	if err := L.DoString(`
+		local defer = require("defer")
+		local await, succeed = defer.await, defer.succeed
+		local awaits = defer.inline_callbacks(function(n)
+			local sum = 0
+			for i = 1, n do sum = sum + await(succeed(i)) end
+			return sum
+		end)
+		function run(n)
+			local d = awaits(n)
+			assert(d.result == n * (n + 1) / 2, tostring(d))
+		end`); err != nil {
+		t.Fatal(err)
+	}
+	run := func(n int) float64 {
+		return testing.AllocsPerRun(5, func() {
+			L.Push(L.GetGlobal("run"))
+			L.Push(lua.LNumber(n))
+			L.Call(1, 0)
+		})
+	}
+	const n = 4000
+	perAwait := (run(n) - run(0)) / n
+	if perAwait > 2.1 {
+		t.Errorf("await(succeed(i)) allocates %.2f times, want at most 2", perAwait)
+	}
+}
+
+// TestSucceed pins what defer.succeed makes now that Go builds it.
+func TestSucceed(t *testing.T) {
+	runDeferCases(t, []deferCase{
+		{"a value, nil, no value", header + `
+for _, d in ipairs({defer.succeed(1), defer.succeed(nil), defer.succeed()}) do
+	print(d.called, d.result, d.paused, tostring(d))
+end`, "true\t1\t0\t<Deferred at 0xADDR current result: 1>\n" +
+			"true\tnil\t0\t<Deferred at 0xADDR current result: nil>\n" +
+			"true\tnil\t0\t<Deferred at 0xADDR current result: nil>\n"},
+		{"a Deferred is refused at the caller's line", header + `
+print(pcall(defer.succeed, defer.Deferred()))
+print(pcall(function() local d = defer.succeed(defer.Deferred()) return d end))`,
+			"false\tbad argument #1 to 'succeed' (a Deferred cannot be a result)\n" +
+				"false\ttest.lua:4: bad argument #1 to 'succeed' (a Deferred cannot be a result)\n"},
+		{"a Failure is the errbacks' and unhandled until one takes it", header + `
+local d = defer.succeed(defer.Failure("x"))
+d:add_errback(function(f) print("errback", f.value) return 3 end)
+print(d.result)
+defer.succeed(defer.Failure("left"))`, "errback\tx\n3\n", "Unhandled error in Deferred:\nFailure: string: left"},
+		{"callbacks run on it at once", header + `
+local d = defer.succeed(2)
+d:add_callback(function(v) return v * 5 end)
+print(d.result)`, "10\n"},
+	})
+}
