@@ -162,7 +162,11 @@ func (r *Reactor) SpawnProcess(proto ProcessProtocol, executable string, args []
 		}
 	}
 	for i := range fds {
-		if err := pipeCloexec(fds[i][:]); err != nil {
+		parentEnd := 0 // the parent reads the child's stdout and stderr
+		if i == 0 {
+			parentEnd = 1 // and writes its stdin
+		}
+		if err := childPipe(fds[i][:], parentEnd); err != nil {
 			closeAll()
 			return nil, fmt.Errorf("reactor: spawn %s: pipe: %w", executable, err)
 		}
@@ -172,10 +176,12 @@ func (r *Reactor) SpawnProcess(proto ProcessProtocol, executable string, args []
 	if env == nil {
 		env = []string{}
 	}
+	pidfd := -1
 	pid, err := syscall.ForkExec(path, args, &syscall.ProcAttr{
 		Dir:   opts.Dir,
 		Env:   env,
 		Files: []uintptr{uintptr(fds[0][0]), uintptr(fds[1][1]), uintptr(fds[2][1])},
+		Sys:   exitWatchAttr(&pidfd),
 	})
 	if err != nil {
 		closeAll()
@@ -185,15 +191,11 @@ func (r *Reactor) SpawnProcess(proto ProcessProtocol, executable string, args []
 	unix.Close(fds[0][0])
 	unix.Close(fds[1][1])
 	unix.Close(fds[2][1])
-	for _, fd := range []int{fds[0][1], fds[1][0], fds[2][0]} {
-		// A pipe fresh from pipe2 accepts O_NONBLOCK: the error cannot happen.
-		_ = unix.SetNonblock(fd, true)
-	}
 	p := &Process{r: r, proto: proto, pid: pid}
 	p.stdin = &pipeWriter{fd: fds[0][1], p: p}
 	p.stdout = &pipeReader{fd: fds[1][0], p: p, deliver: func(b []byte) { p.proto.OutReceived(b) }, lost: func() { p.proto.OutConnectionLost() }}
 	p.stderr = &pipeReader{fd: fds[2][0], p: p, deliver: func(b []byte) { p.proto.ErrReceived(b) }, lost: func() { p.proto.ErrConnectionLost() }}
-	p.exit = r.watchExit(p)
+	p.exit = r.watchExit(p, pidfd)
 	for _, pipe := range []ReadDescriptor{p.stdout, p.stderr, p.stdin} {
 		if err := r.AddReader(pipe); err != nil {
 			// Only select's FD_SETSIZE can refuse: the pipe is delivered
