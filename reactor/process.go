@@ -394,7 +394,11 @@ func (pr *pipeReader) DoRead() error {
 	case err == unix.EAGAIN || err == unix.EINTR:
 		err = nil
 	case err == nil && n == 0:
-		err = io.EOF
+		// The child's end is closed. Closing ours here, not after the
+		// reactor removes the watch, saves the poller's deregistration.
+		err = nil
+		pr.closeFd()
+		pr.ConnectionLost(io.EOF)
 	case err == nil:
 		pr.deliver(buf[:n]) // a panic leaves the buffer to the collector
 	}
@@ -406,13 +410,18 @@ func (pr *pipeReader) ConnectionLost(error) {
 	if pr.gone {
 		return
 	}
-	if pr.fd >= 0 {
-		unix.Close(pr.fd)
-		pr.fd = -1
-	}
+	pr.closeFd()
 	pr.gone = true
 	pr.lost()
 	pr.p.maybeEnded()
+}
+
+// closeFd stops watching the pipe and closes it, which no one else holds.
+func (pr *pipeReader) closeFd() {
+	if pr.fd >= 0 {
+		_ = pr.p.r.closeUnshared(pr) // a pipe's close cannot fail but for EINTR, after closing
+		pr.fd = -1
+	}
 }
 
 // close stops reading now and reports the loss on the loop, as Twisted's
@@ -456,8 +465,7 @@ func (pw *pipeWriter) write(data []byte) {
 
 // startWriting trades the read hack for a watch on writability.
 func (pw *pipeWriter) startWriting() {
-	pw.p.r.RemoveReader(pw)
-	if err := pw.p.r.AddWriter(pw); err != nil {
+	if err := pw.p.r.watchInstead(pw, true); err != nil {
 		pw.p.r.CallLater(0, func() { pw.ConnectionLost(err) })
 	}
 }
@@ -489,8 +497,13 @@ func (pw *pipeWriter) unregister() {
 }
 
 // DoRead is only ever called for the error condition of a pipe whose
-// reader has gone.
-func (pw *pipeWriter) DoRead() error { return unix.EPIPE }
+// reader has gone. Closing the pipe here, not after the reactor removes
+// the watch, saves the poller's deregistration.
+func (pw *pipeWriter) DoRead() error {
+	pw.closeFd()
+	pw.ConnectionLost(unix.EPIPE)
+	return nil
+}
 
 func (pw *pipeWriter) DoWrite() error {
 	if err := pw.q.flush(pw.writeFd); err != nil {
@@ -499,16 +512,17 @@ func (pw *pipeWriter) DoWrite() error {
 	if pw.q.size > 0 {
 		return nil // the pipe is full
 	}
-	pw.p.r.RemoveWriter(pw)
 	if pw.q.drained() && (pw.gone || pw.q.size > 0) {
 		return nil // the producer wrote again, so writing goes on (or it closed stdin)
 	}
 	if pw.closing && pw.q.producer == nil {
-		return errPipeClosed
+		pw.closeFd()
+		pw.ConnectionLost(errPipeClosed)
+		return nil
 	}
 	// Idle (or closing once the producer is unregistered): the read hack
 	// notices a child that closes its stdin meanwhile.
-	return pw.p.r.AddReader(pw)
+	return pw.p.r.watchInstead(pw, false)
 }
 
 func (pw *pipeWriter) writeFd(pieces [][]byte) (int, error) { return writeFd(pw.fd, pieces) }
@@ -517,10 +531,7 @@ func (pw *pipeWriter) ConnectionLost(error) {
 	if pw.gone {
 		return
 	}
-	if pw.fd >= 0 {
-		unix.Close(pw.fd)
-		pw.fd = -1
-	}
+	pw.closeFd()
 	pw.gone = true
 	pw.q.drop()
 	if p := pw.q.takeProducer(); p != nil {
@@ -528,6 +539,14 @@ func (pw *pipeWriter) ConnectionLost(error) {
 	}
 	pw.p.proto.InConnectionLost()
 	pw.p.maybeEnded()
+}
+
+// closeFd stops watching the pipe and closes it, which no one else holds.
+func (pw *pipeWriter) closeFd() {
+	if pw.fd >= 0 {
+		_ = pw.p.r.closeUnshared(pw) // a pipe's close cannot fail but for EINTR, after closing
+		pw.fd = -1
+	}
 }
 
 func (pw *pipeWriter) abandon() {

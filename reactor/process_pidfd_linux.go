@@ -59,8 +59,11 @@ func (w *pidfdWatch) DoRead() error {
 	case err != nil:
 		return err
 	}
+	// Closed before reap runs the protocol, which may spawn a child that
+	// gets the same descriptor number.
+	w.closeFd()
 	w.p.reap(ws)
-	return errPipeClosed // done: the watcher goes and the pidfd is closed
+	return nil
 }
 
 func (w *pidfdWatch) ConnectionLost(reason error) {
@@ -72,9 +75,10 @@ func (w *pidfdWatch) ConnectionLost(reason error) {
 	}
 }
 
+// closeFd stops watching the pidfd and closes it; no one else holds it.
 func (w *pidfdWatch) closeFd() {
 	if w.fd >= 0 {
-		unix.Close(w.fd)
+		_ = w.p.r.closeUnshared(w) // nothing to undo if it fails
 		w.fd = -1
 	}
 }
@@ -85,7 +89,6 @@ func (w *pidfdWatch) stop() {
 	if w.p.reaped {
 		return
 	}
-	w.p.r.RemoveReader(w)
 	w.closeFd()
 	go func() { _, _ = wait4Blocking(w.p.pid) }()
 }
