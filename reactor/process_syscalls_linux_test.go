@@ -113,17 +113,6 @@ func TestSpawnEpollRegistrations(t *testing.T) {
 	}
 }
 
-// endHook runs then after the recorder's ProcessEnded.
-type endHook struct {
-	*procRecorder
-	then func()
-}
-
-func (e *endHook) ProcessEnded(reason error) {
-	e.procRecorder.ProcessEnded(reason)
-	e.then()
-}
-
 // The pipes are made non-blocking in the same pipe2 call: the parent's
 // ends must stay so, and the child's stdio must be blocking, as every
 // program expects (a non-blocking stdin makes cat fail with EAGAIN).
