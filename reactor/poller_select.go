@@ -168,6 +168,15 @@ func selectTimeval(timeout time.Duration) unix.Timeval {
 	return unix.NsecToTimeval(int64(min(timeout, maxWait))) // rounds up
 }
 
+// canWatch returns the error Add would return for fd's number, nil if it
+// fits an fd_set.
+func (p *SelectPoller) canWatch(fd int) error {
+	if fd < 0 || fd >= selectSetSize {
+		return fmt.Errorf("fd %d: %w", fd, ErrFdOutOfRange)
+	}
+	return nil
+}
+
 func (p *SelectPoller) check(op string, fd int) error {
 	if p.closed {
 		return fmt.Errorf("reactor: select %s fd %d: poller closed: %w", op, fd, unix.EBADF)

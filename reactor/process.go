@@ -162,7 +162,11 @@ func (r *Reactor) SpawnProcess(proto ProcessProtocol, executable string, args []
 		}
 	}
 	for i := range fds {
-		if err := pipeCloexec(fds[i][:]); err != nil {
+		parentEnd := 0 // the parent reads the child's stdout and stderr
+		if i == 0 {
+			parentEnd = 1 // and writes its stdin
+		}
+		if err := childPipe(fds[i][:], parentEnd); err != nil {
 			closeAll()
 			return nil, fmt.Errorf("reactor: spawn %s: pipe: %w", executable, err)
 		}
@@ -172,10 +176,12 @@ func (r *Reactor) SpawnProcess(proto ProcessProtocol, executable string, args []
 	if env == nil {
 		env = []string{}
 	}
+	pidfd := -1
 	pid, err := syscall.ForkExec(path, args, &syscall.ProcAttr{
 		Dir:   opts.Dir,
 		Env:   env,
 		Files: []uintptr{uintptr(fds[0][0]), uintptr(fds[1][1]), uintptr(fds[2][1])},
+		Sys:   exitWatchAttr(&pidfd),
 	})
 	if err != nil {
 		closeAll()
@@ -185,15 +191,11 @@ func (r *Reactor) SpawnProcess(proto ProcessProtocol, executable string, args []
 	unix.Close(fds[0][0])
 	unix.Close(fds[1][1])
 	unix.Close(fds[2][1])
-	for _, fd := range []int{fds[0][1], fds[1][0], fds[2][0]} {
-		// A pipe fresh from pipe2 accepts O_NONBLOCK: the error cannot happen.
-		_ = unix.SetNonblock(fd, true)
-	}
 	p := &Process{r: r, proto: proto, pid: pid}
 	p.stdin = &pipeWriter{fd: fds[0][1], p: p}
 	p.stdout = &pipeReader{fd: fds[1][0], p: p, deliver: func(b []byte) { p.proto.OutReceived(b) }, lost: func() { p.proto.OutConnectionLost() }}
 	p.stderr = &pipeReader{fd: fds[2][0], p: p, deliver: func(b []byte) { p.proto.ErrReceived(b) }, lost: func() { p.proto.ErrConnectionLost() }}
-	p.exit = r.watchExit(p)
+	p.exit = r.watchExit(p, pidfd)
 	for _, pipe := range []ReadDescriptor{p.stdout, p.stderr, p.stdin} {
 		if err := r.AddReader(pipe); err != nil {
 			// Only select's FD_SETSIZE can refuse: the pipe is delivered
@@ -392,7 +394,11 @@ func (pr *pipeReader) DoRead() error {
 	case err == unix.EAGAIN || err == unix.EINTR:
 		err = nil
 	case err == nil && n == 0:
-		err = io.EOF
+		// The child's end is closed. Closing ours here, not after the
+		// reactor removes the watch, saves the poller's deregistration.
+		err = nil
+		pr.closeFd()
+		pr.ConnectionLost(io.EOF)
 	case err == nil:
 		pr.deliver(buf[:n]) // a panic leaves the buffer to the collector
 	}
@@ -404,13 +410,18 @@ func (pr *pipeReader) ConnectionLost(error) {
 	if pr.gone {
 		return
 	}
-	if pr.fd >= 0 {
-		unix.Close(pr.fd)
-		pr.fd = -1
-	}
+	pr.closeFd()
 	pr.gone = true
 	pr.lost()
 	pr.p.maybeEnded()
+}
+
+// closeFd stops watching the pipe and closes it, which no one else holds.
+func (pr *pipeReader) closeFd() {
+	if pr.fd >= 0 {
+		_ = pr.p.r.closeUnshared(pr) // a pipe's close cannot fail but for EINTR, after closing
+		pr.fd = -1
+	}
 }
 
 // close stops reading now and reports the loss on the loop, as Twisted's
@@ -454,8 +465,7 @@ func (pw *pipeWriter) write(data []byte) {
 
 // startWriting trades the read hack for a watch on writability.
 func (pw *pipeWriter) startWriting() {
-	pw.p.r.RemoveReader(pw)
-	if err := pw.p.r.AddWriter(pw); err != nil {
+	if err := pw.p.r.watchInstead(pw, true); err != nil {
 		pw.p.r.CallLater(0, func() { pw.ConnectionLost(err) })
 	}
 }
@@ -487,8 +497,13 @@ func (pw *pipeWriter) unregister() {
 }
 
 // DoRead is only ever called for the error condition of a pipe whose
-// reader has gone.
-func (pw *pipeWriter) DoRead() error { return unix.EPIPE }
+// reader has gone. Closing the pipe here, not after the reactor removes
+// the watch, saves the poller's deregistration.
+func (pw *pipeWriter) DoRead() error {
+	pw.closeFd()
+	pw.ConnectionLost(unix.EPIPE)
+	return nil
+}
 
 func (pw *pipeWriter) DoWrite() error {
 	if err := pw.q.flush(pw.writeFd); err != nil {
@@ -497,16 +512,17 @@ func (pw *pipeWriter) DoWrite() error {
 	if pw.q.size > 0 {
 		return nil // the pipe is full
 	}
-	pw.p.r.RemoveWriter(pw)
 	if pw.q.drained() && (pw.gone || pw.q.size > 0) {
 		return nil // the producer wrote again, so writing goes on (or it closed stdin)
 	}
 	if pw.closing && pw.q.producer == nil {
-		return errPipeClosed
+		pw.closeFd()
+		pw.ConnectionLost(errPipeClosed)
+		return nil
 	}
 	// Idle (or closing once the producer is unregistered): the read hack
 	// notices a child that closes its stdin meanwhile.
-	return pw.p.r.AddReader(pw)
+	return pw.p.r.watchInstead(pw, false)
 }
 
 func (pw *pipeWriter) writeFd(pieces [][]byte) (int, error) { return writeFd(pw.fd, pieces) }
@@ -515,10 +531,7 @@ func (pw *pipeWriter) ConnectionLost(error) {
 	if pw.gone {
 		return
 	}
-	if pw.fd >= 0 {
-		unix.Close(pw.fd)
-		pw.fd = -1
-	}
+	pw.closeFd()
 	pw.gone = true
 	pw.q.drop()
 	if p := pw.q.takeProducer(); p != nil {
@@ -526,6 +539,14 @@ func (pw *pipeWriter) ConnectionLost(error) {
 	}
 	pw.p.proto.InConnectionLost()
 	pw.p.maybeEnded()
+}
+
+// closeFd stops watching the pipe and closes it, which no one else holds.
+func (pw *pipeWriter) closeFd() {
+	if pw.fd >= 0 {
+		_ = pw.p.r.closeUnshared(pw) // a pipe's close cannot fail but for EINTR, after closing
+		pw.fd = -1
+	}
 }
 
 func (pw *pipeWriter) abandon() {

@@ -6,19 +6,32 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// watchExit watches the child's pidfd, which becomes readable when the
-// child exits; without one (Linux before 5.3) it falls back to a goroutine.
-func (r *Reactor) watchExit(p *Process) exitWatcher {
+// exitWatchAttr has clone make the child's pidfd (CLONE_PIDFD, Linux 5.2)
+// and store it in *pidfd, which saves a pidfd_open per spawn. A kernel
+// without CLONE_PIDFD ignores the flag and leaves *pidfd at -1.
+func exitWatchAttr(pidfd *int) *syscall.SysProcAttr {
+	if pidfdDisabled {
+		return nil
+	}
+	return &syscall.SysProcAttr{PidFD: pidfd}
+}
+
+// watchExit watches the child's pidfd (the one clone made, or -1 for none),
+// which becomes readable when the child exits; without one it opens one,
+// and where that fails too (Linux before 5.3) it falls back to a goroutine.
+// A pidfd from clone or from pidfd_open is close-on-exec already.
+func (r *Reactor) watchExit(p *Process, fd int) exitWatcher {
 	if pidfdDisabled {
 		return r.waitExitOffLoop(p)
 	}
-	// The child is not reaped before this process waits for it, so the pid
-	// still names it, even if it has already exited.
-	fd, err := unix.PidfdOpen(p.pid, 0)
-	if err != nil {
-		return r.waitExitOffLoop(p)
+	if fd < 0 {
+		// The child is not reaped before this process waits for it, so
+		// the pid still names it, even if it has already exited.
+		var err error
+		if fd, err = unix.PidfdOpen(p.pid, 0); err != nil {
+			return r.waitExitOffLoop(p)
+		}
 	}
-	unix.CloseOnExec(fd)
 	w := &pidfdWatch{fd: fd, p: p}
 	if err := r.AddReader(w); err != nil {
 		unix.Close(fd)
@@ -46,8 +59,11 @@ func (w *pidfdWatch) DoRead() error {
 	case err != nil:
 		return err
 	}
+	// Closed before reap runs the protocol, which may spawn a child that
+	// gets the same descriptor number.
+	w.closeFd()
 	w.p.reap(ws)
-	return errPipeClosed // done: the watcher goes and the pidfd is closed
+	return nil
 }
 
 func (w *pidfdWatch) ConnectionLost(reason error) {
@@ -59,9 +75,10 @@ func (w *pidfdWatch) ConnectionLost(reason error) {
 	}
 }
 
+// closeFd stops watching the pidfd and closes it; no one else holds it.
 func (w *pidfdWatch) closeFd() {
 	if w.fd >= 0 {
-		unix.Close(w.fd)
+		_ = w.p.r.closeUnshared(w) // nothing to undo if it fails
 		w.fd = -1
 	}
 }
@@ -72,7 +89,6 @@ func (w *pidfdWatch) stop() {
 	if w.p.reaped {
 		return
 	}
-	w.p.r.RemoveReader(w)
 	w.closeFd()
 	go func() { _, _ = wait4Blocking(w.p.pid) }()
 }

@@ -2,5 +2,10 @@
 
 package reactor
 
+import "syscall"
+
+// exitWatchAttr asks nothing of the fork: there is no pidfd here.
+func exitWatchAttr(*int) *syscall.SysProcAttr { return nil }
+
 // watchExit reaps the child from a goroutine: there is no pidfd here.
-func (r *Reactor) watchExit(p *Process) exitWatcher { return r.waitExitOffLoop(p) }
+func (r *Reactor) watchExit(p *Process, _ int) exitWatcher { return r.waitExitOffLoop(p) }

@@ -89,6 +89,9 @@ type Port struct {
 	reportedAt time.Duration // the reactor's clock at the last report
 	reported   bool          // an accept error was reported at reportedAt
 	unreported int           // accept errors left out since then
+	// refusedUnwatchable: a connection the poller cannot watch was refused
+	// and reported; later ones are refused without a report.
+	refusedUnwatchable bool
 }
 
 // ListenTCP listens on port (0 picks a free one) of interface, an IP
@@ -264,8 +267,18 @@ func (p *Port) DoRead() error {
 	return nil
 }
 
-// serve builds the protocol of an accepted connection and starts it.
+// serve builds the protocol of an accepted connection and starts it. A
+// connection the poller cannot watch (select, past FD_SETSIZE) is closed
+// at once, before any protocol exists: it could never be read.
 func (p *Port) serve(fd int, sa unix.Sockaddr) {
+	if err := p.r.canWatch(fd); err != nil {
+		_ = unix.Close(fd)
+		if !p.refusedUnwatchable {
+			p.refusedUnwatchable = true
+			p.r.ReportError(&AcceptError{Addr: p.addr, Err: err, Refused: true})
+		}
+		return
+	}
 	peer := sockaddrToAddr(sa)
 	if !p.isTCP {
 		// An unbound UNIX client has no name; Twisted reports "".
@@ -369,13 +382,22 @@ func (p *Port) report(err error) {
 // accepted): an operating condition the port survives, not a bug. A port
 // reports at most one a second; LeftOut counts the failures left out since
 // its previous report.
+//
+// Refused is set when the connection was accepted but the poller cannot
+// watch its descriptor (select past FD_SETSIZE: Err wraps ErrFdOutOfRange):
+// the port closes each such connection before building a protocol, and
+// reports that once, the first time.
 type AcceptError struct {
 	Addr    net.Addr // the port's address
 	Err     error    // the accept(2) error, a unix.Errno as a rule
 	LeftOut int
+	Refused bool
 }
 
 func (e *AcceptError) Error() string {
+	if e.Refused {
+		return fmt.Sprintf("reactor: refused a new connection on %v, as any other the poller cannot watch: %v", e.Addr, e.Err)
+	}
 	name := e.Err.Error()
 	if errno, ok := e.Err.(unix.Errno); ok {
 		name = unix.ErrnoName(errno)
