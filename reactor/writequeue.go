@@ -2,19 +2,28 @@ package reactor
 
 import (
 	"fmt"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
 // writeQueue is the write side the buffered transports share
 // (StreamTransport, StandardIO's stdout), after Twisted's
-// abstract.FileDescriptor: copies of what was written, in pieces that one
-// writev sends together, and the producer that fills it. It does no I/O of
-// its own: flush sends through the function its transport gives it.
+// abstract.FileDescriptor: what was written, in pieces that one writev
+// sends together, and the producer that fills it. Written bytes are copied
+// (the caller may reuse its slice); a written string of stringAliasMin
+// bytes or more is queued as it is, since a string never changes: one Lua
+// string written to many clients stays one copy. It does no I/O of its
+// own: flush sends through the function its transport gives it.
 type writeQueue struct {
-	pieces [][]byte // still to send; pieces[0][off:] goes first
+	// pieces are still to send; pieces[0][off:] goes first. A piece that
+	// aliases a string is only ever read (by the kernel, in write(2)).
+	pieces [][]byte
 	off    int
 	size   int // bytes still to send
+	// tailOwned: the last piece was allocated by the queue, so small writes
+	// may be appended to it; false when it aliases a string.
+	tailOwned bool
 
 	producer       Producer
 	streaming      bool // producer is a push producer
@@ -33,22 +42,50 @@ const maxIovecs = 1024
 // producer, as Twisted's bufferSize.
 const producerBufferSize = 64 << 10
 
+// stringAliasMin is the length from which addString queues the string
+// itself rather than a copy: below it, appending to the last piece costs
+// less than an iovec of its own.
+const stringAliasMin = 1 << 10
+
 // add queues a copy of data, which is not empty, and pauses a streaming
 // producer once more than producerBufferSize is queued.
 func (q *writeQueue) add(data []byte) {
-	if n := len(q.pieces); n > 0 && len(q.pieces[n-1])+len(data) <= writeChunk {
+	if n := len(q.pieces); n > 0 && q.tailOwned && len(q.pieces[n-1])+len(data) <= writeChunk {
 		q.pieces[n-1] = append(q.pieces[n-1], data...)
 	} else {
 		piece := make([]byte, len(data), max(len(data), min(writeChunk, 2*len(data))))
 		copy(piece, data)
 		q.pieces = append(q.pieces, piece)
+		q.tailOwned = true
 	}
-	q.size += len(data)
+	q.grew(len(data))
+}
+
+// addString queues s, which is not empty: a long string without a copy,
+// a short one copied as add does.
+func (q *writeQueue) addString(s string) {
+	if len(s) < stringAliasMin {
+		q.add(stringBytes(s))
+		return
+	}
+	q.pieces = append(q.pieces, stringBytes(s))
+	q.tailOwned = false
+	q.grew(len(s))
+}
+
+// grew accounts for n queued bytes and pauses a streaming producer once
+// more than producerBufferSize is queued.
+func (q *writeQueue) grew(n int) {
+	q.size += n
 	if q.producer != nil && q.streaming && !q.producerPaused && q.size > producerBufferSize {
 		q.producerPaused = true
 		q.producer.PauseProducing()
 	}
 }
+
+// stringBytes is s's bytes without a copy. They must never be written to:
+// the queue only hands them to write(2), which reads them.
+func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // flush sends the queue through write until it is empty or write would
 // block. write gets up to maxIovecs pieces, the first one trimmed to what
@@ -99,11 +136,12 @@ func (q *writeQueue) consume(n int) {
 	}
 	if len(q.pieces) == 0 {
 		q.pieces = nil // let a large backing array go
+		q.tailOwned = false
 	}
 }
 
 // drop forgets what is queued; the producer stays.
-func (q *writeQueue) drop() { q.pieces, q.off, q.size = nil, 0, 0 }
+func (q *writeQueue) drop() { q.pieces, q.off, q.size, q.tailOwned = nil, 0, 0, false }
 
 // register makes p the producer, as Twisted's registerProducer: a pull
 // producer is resumed at once. A second producer is an error.
