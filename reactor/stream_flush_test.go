@@ -2,6 +2,7 @@ package reactor
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"runtime"
@@ -216,5 +217,45 @@ func TestWriteStringIsNotCopied(t *testing.T) {
 	}
 	if queued == 0 {
 		t.Skip("the sockets took everything: nothing was queued")
+	}
+}
+
+// TestAcceptedHostAddress: a connection accepted on a port bound to one
+// address reports that address as its host without asking the kernel (it
+// shares the port's); on a wildcard port it reports the address the peer
+// connected to.
+func TestAcceptedHostAddress(t *testing.T) {
+	for _, tc := range []struct {
+		iface  string
+		shared bool
+	}{{"127.0.0.1", true}, {"0.0.0.0", false}} {
+		t.Run(tc.iface, func(t *testing.T) {
+			r, _ := newTestReactor(t, Config{})
+			var server *StreamTransport
+			port, err := r.ListenTCP(0, tc.iface, 0, func(net.Addr) Protocol {
+				return &testProto{onMade: func(p *testProto) { server = p.t; r.Stop() }}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			portNumber := port.Addr().(*net.TCPAddr).Port
+			go func() {
+				if c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", fmt.Sprint(portNumber))); err == nil {
+					defer c.Close()
+					var b [1]byte
+					c.Read(b[:])
+				}
+			}()
+			run(t, r)
+			if server == nil {
+				t.Fatal("no connection")
+			}
+			if got, want := server.GetHost().String(), fmt.Sprintf("127.0.0.1:%d", portNumber); got != want {
+				t.Fatalf("host %s, want %s", got, want)
+			}
+			if shared := server.GetHost() == port.Addr(); shared != tc.shared {
+				t.Fatalf("host shared with the port: %v, want %v", shared, tc.shared)
+			}
+		})
 	}
 }
