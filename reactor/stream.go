@@ -22,8 +22,8 @@ type Protocol interface {
 	ConnectionMade(t *StreamTransport)
 	// DataReceived is called with what one read returned: a chunk of
 	// arbitrary size (at most 64 KiB), not a message. data is the
-	// transport's reused read buffer and is valid only during the call:
-	// copy what must outlive it.
+	// reactor's read buffer, shared by all its connections and valid only
+	// during the call: copy what must outlive it.
 	DataReceived(data []byte)
 	// ConnectionLost is called once, when the connection has closed:
 	// ErrConnectionDone for a clean close (either side), ErrConnectionAborted
