@@ -30,3 +30,26 @@ func TestStreamEchoWriteAllocations(t *testing.T) {
 		t.Errorf("a 64-byte write and its flush allocate %.1f times, want 0", allocs)
 	}
 }
+
+// TestWriteQueueThatNeverDrainsStaysSmall: a queue kept busy (a piece
+// added for each one sent, never empty) reuses the slots of sent pieces
+// instead of growing its array for ever.
+func TestWriteQueueThatNeverDrainsStaysSmall(t *testing.T) {
+	for _, backlog := range []int{1, 10, 100} {
+		var q writeQueue
+		piece := strings.Repeat("p", stringAliasMin)
+		for i := 0; i < backlog; i++ {
+			q.addString(piece)
+		}
+		for i := 0; i < 100000; i++ {
+			q.addString(piece)
+			q.consume(len(piece))
+		}
+		if q.size != backlog*len(piece) {
+			t.Fatalf("backlog %d: %d bytes queued, want %d", backlog, q.size, backlog*len(piece))
+		}
+		if c := cap(q.pieces); c > 4*(backlog+compactPieces) {
+			t.Errorf("backlog %d: the array of pieces has %d slots after 100,000 pieces", backlog, c)
+		}
+	}
+}
