@@ -16,6 +16,10 @@ import (
 type StreamTransport interface {
 	Write(data []byte)
 	WriteSequence(pieces [][]byte)
+	// WriteString and WriteStringSequence take Lua strings as they are:
+	// a long one is queued without a copy.
+	WriteString(data string)
+	WriteStringSequence(pieces []string)
 	LoseConnection()
 	AbortConnection()
 	LoseWriteConnection()
@@ -28,7 +32,10 @@ type StreamTransport interface {
 	Connected() bool
 }
 
-var _ StreamTransport = (*reactor.StreamTransport)(nil)
+var (
+	_ StreamTransport = (*reactor.StreamTransport)(nil)
+	_ StreamTransport = (*reactor.StandardIO)(nil)
+)
 
 const transportType = "transport"
 
@@ -105,7 +112,7 @@ func checkTransport(L *lua.LState, name string) StreamTransport {
 func transportWrite(L *lua.LState) int {
 	t := checkTransport(L, "write")
 	if data := checkStringArg(L, 2, fname{name: "write", method: true}); data != "" {
-		t.Write([]byte(data))
+		t.WriteString(data)
 	}
 	return 0
 }
@@ -118,7 +125,7 @@ func transportWriteSequence(L *lua.LState) int {
 		typeError(L, 2, f, "table")
 	}
 	n := list.Len()
-	pieces := make([][]byte, 0, n)
+	pieces := make([]string, 0, n)
 	for i := 1; i <= n; i++ {
 		var s string
 		switch v := list.RawGetInt(i).(type) {
@@ -130,11 +137,11 @@ func transportWriteSequence(L *lua.LState) int {
 			argError(L, 2, f, "string expected at index "+lua51NumberString(float64(i))+", got "+v.Type().String())
 		}
 		if s != "" {
-			pieces = append(pieces, []byte(s))
+			pieces = append(pieces, s)
 		}
 	}
 	if len(pieces) > 0 {
-		t.WriteSequence(pieces)
+		t.WriteStringSequence(pieces)
 	}
 	return 0
 }

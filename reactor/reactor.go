@@ -93,6 +93,11 @@ type Reactor struct {
 	watchSeq    uint64
 	alwaysReady int    // watches the poller refused with EPERM
 	openIO      openIO // transports, ports and connects to end at shutdown (shutdown.go)
+	// The stream transports' shared state (flush.go): written to and not
+	// yet flushed, and the one read buffer of every read.
+	flushes  []*StreamTransport
+	flushing bool
+	readBuf  []byte
 
 	// posted holds functions handed over by other goroutines. The mutex also
 	// orders the final state change against CallFromGoroutine: a function it
@@ -308,6 +313,7 @@ func (r *Reactor) loop() error {
 		if r.state.Load() != stateRunning {
 			return nil
 		}
+		r.flushWrites()
 		if err := r.wait(); err != nil {
 			return err
 		}

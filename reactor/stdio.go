@@ -164,6 +164,23 @@ func (s *StandardIO) WriteSequence(pieces [][]byte) {
 	}
 }
 
+// WriteString is Write for a string, queued without a copy when it is
+// long, as StreamTransport.WriteString.
+func (s *StandardIO) WriteString(data string) {
+	if len(data) == 0 || s.disconnected || s.writeClosed {
+		return
+	}
+	s.out.q.addString(data)
+	s.startWriting()
+}
+
+// WriteStringSequence writes each string in turn.
+func (s *StandardIO) WriteStringSequence(pieces []string) {
+	for _, p := range pieces {
+		s.WriteString(p)
+	}
+}
+
 // LoseConnection stops reading stdin at once and closes the transport once
 // the queued output is written; ConnectionLost(ErrConnectionDone) follows
 // on a later turn. A second call, or a call after the close, does nothing.
@@ -287,10 +304,8 @@ func (s *StandardIO) stopWriting() {
 // doRead reads stdin once and hands the data to the protocol.
 func (s *StandardIO) doRead() error {
 	rd := s.in
-	if rd.buf == nil {
-		rd.buf = make([]byte, readBufferSize)
-	}
-	n, err := rd.end.read(rd.buf)
+	buf := s.r.readBuffer()
+	n, err := rd.end.read(buf)
 	switch {
 	case err == unix.EAGAIN:
 		return nil
@@ -299,7 +314,7 @@ func (s *StandardIO) doRead() error {
 	case n == 0:
 		return s.readEnded()
 	}
-	s.proto.DataReceived(rd.buf[:n])
+	s.proto.DataReceived(buf[:n])
 	return nil
 }
 
@@ -309,7 +324,6 @@ func (s *StandardIO) doRead() error {
 func (s *StandardIO) readEnded() error {
 	s.stopReading()
 	s.in.end.close()
-	s.in.buf = nil
 	s.readClosed = true
 	if hc, ok := s.proto.(halfCloser); ok {
 		if err := callReporting(s.r, hc.ReadConnectionLost); err != nil {
@@ -417,7 +431,6 @@ func (s *StandardIO) closeNow() {
 	s.r.RemoveReader(s.out) // the read hack, if any
 	s.in.end.close()
 	s.out.end.close()
-	s.in.buf = nil
 	s.out.q.drop()
 }
 
@@ -443,7 +456,6 @@ func (s *StandardIO) String() string {
 type stdinReader struct {
 	s       *StandardIO
 	end     stdioEnd
-	buf     []byte
 	reading bool
 }
 

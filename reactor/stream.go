@@ -22,8 +22,8 @@ type Protocol interface {
 	ConnectionMade(t *StreamTransport)
 	// DataReceived is called with what one read returned: a chunk of
 	// arbitrary size (at most 64 KiB), not a message. data is the
-	// transport's reused read buffer and is valid only during the call:
-	// copy what must outlive it.
+	// reactor's read buffer, shared by all its connections and valid only
+	// during the call: copy what must outlive it.
 	DataReceived(data []byte)
 	// ConnectionLost is called once, when the connection has closed:
 	// ErrConnectionDone for a clean close (either side), ErrConnectionAborted
@@ -94,15 +94,17 @@ func errnoNumber(err error) int {
 	return -1
 }
 
-// readBufferSize is the size of a transport's read buffer and so the
+// readBufferSize is the size of the reactor's read buffer and so the
 // largest chunk DataReceived gets, as Twisted's 65536.
 const readBufferSize = 64 << 10
 
 // StreamTransport is a buffered, non-blocking stream connection (TCP or
 // UNIX) watched by the reactor, after Twisted's abstract.FileDescriptor and
-// tcp.Connection. Writes are copied into a buffer and sent when the socket
-// is writable; reads go into one 64 KiB buffer reused for the transport's
-// whole life. Its methods belong to the loop's goroutine; none blocks.
+// tcp.Connection. Writes are queued (bytes copied, long strings not) and
+// sent once the callback that wrote them has returned, before the loop
+// waits again; only what the kernel refuses stays queued, to be sent when
+// the socket is writable. Reads go into the reactor's one 64 KiB buffer.
+// Its methods belong to the loop's goroutine; none blocks.
 //
 // The transport is the reactor's ReadDescriptor and WriteDescriptor for its
 // socket: Fd, DoRead, DoWrite and ConnectionLost are for the reactor, not
@@ -115,11 +117,11 @@ type StreamTransport struct {
 	host  net.Addr
 	peer  net.Addr
 
-	readBuf []byte
-	out     writeQueue
+	out writeQueue
 
 	reading       bool  // registered as reader
 	writing       bool  // registered as writer
+	flushQueued   bool  // in the reactor's list to flush before it waits
 	paused        bool  // PauseProducing: do not read until ResumeProducing
 	disconnecting bool  // LoseConnection (or EOF with output pending): close once flushed
 	disconnected  bool  // the socket is closed; ConnectionLost has run or is scheduled
@@ -189,18 +191,30 @@ func (t *StreamTransport) Connected() bool { return !t.disconnected && !t.discon
 // BufferedLen is the number of written bytes not yet sent.
 func (t *StreamTransport) BufferedLen() int { return t.out.size }
 
-// Write queues a copy of data, to be sent when the socket is writable; it
-// never sends inside the call. Empty data does nothing. Writes made after
-// LoseConnection (or LoseWriteConnection) and before the close are still
-// sent; once the connection (or its write side) is closed they are dropped
-// silently, as Twisted does. A send error is
+// Write queues a copy of data, sent once the current callback has returned
+// (before the loop waits again); it never sends inside the call, so an
+// AbortConnection in the same callback still drops it. Empty data does
+// nothing. Writes made after LoseConnection (or LoseWriteConnection) and
+// before the close are still sent; once the connection (or its write side)
+// is closed they are dropped silently, as Twisted does. A send error is
 // not returned: it closes the connection and is ConnectionLost's reason.
 func (t *StreamTransport) Write(data []byte) {
 	if len(data) == 0 || t.disconnected || t.writeClosed {
 		return
 	}
 	t.out.add(data)
-	t.startWriting()
+	t.r.scheduleFlush(t)
+}
+
+// WriteString is Write for a string, which is queued without a copy when
+// it is long (1 KiB or more): one string written to many connections is
+// held once.
+func (t *StreamTransport) WriteString(data string) {
+	if len(data) == 0 || t.disconnected || t.writeClosed {
+		return
+	}
+	t.out.addString(data)
+	t.r.scheduleFlush(t)
 }
 
 // RegisterProducer makes the transport consume from p, as Twisted's
@@ -232,6 +246,13 @@ func (t *StreamTransport) UnregisterProducer() {
 func (t *StreamTransport) WriteSequence(pieces [][]byte) {
 	for _, p := range pieces {
 		t.Write(p)
+	}
+}
+
+// WriteStringSequence writes each string in turn, as WriteString does.
+func (t *StreamTransport) WriteStringSequence(pieces []string) {
+	for _, p := range pieces {
+		t.WriteString(p)
 	}
 }
 
@@ -335,11 +356,9 @@ func (t *StreamTransport) stopWriting() {
 // sent before the close (a deliberate difference from Twisted 22.4, its
 // issue 9236).
 func (t *StreamTransport) DoRead() error {
-	if t.readBuf == nil {
-		t.readBuf = make([]byte, readBufferSize)
-	}
+	buf := t.r.readBuffer()
 	for {
-		n, err := unix.Read(t.fd, t.readBuf)
+		n, err := unix.Read(t.fd, buf)
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -363,20 +382,21 @@ func (t *StreamTransport) DoRead() error {
 			}
 			return ErrConnectionDone
 		}
-		t.proto.DataReceived(t.readBuf[:n])
+		t.proto.DataReceived(buf[:n])
 		return nil
 	}
 }
 
 // DoWrite sends as much of the buffer as the socket takes, several pieces
-// with one writev. Once the buffer is empty it stops watching for
-// writability, and closes a disconnecting connection.
+// with one writev. While some is left it watches for writability; once the
+// buffer is empty it stops, and closes a disconnecting connection.
 func (t *StreamTransport) DoWrite() error {
-	if err := t.out.flush(func(iov [][]byte) (int, error) { return writeFd(t.fd, iov) }); err != nil {
+	if err := t.out.flush(t.writeIovecs); err != nil {
 		return &ConnectionLostError{Err: err}
 	}
 	if t.out.size > 0 {
-		return nil // the socket would block
+		t.startWriting() // the socket would block
+		return nil
 	}
 	t.stopWriting()
 	if t.out.drained() {
@@ -393,6 +413,9 @@ func (t *StreamTransport) DoWrite() error {
 	}
 	return nil
 }
+
+// writeIovecs is the send function of the queue's flush.
+func (t *StreamTransport) writeIovecs(iov [][]byte) (int, error) { return writeFd(t.fd, iov) }
 
 // shutdownWrite shuts the flushed write side down and tells the protocol.
 func (t *StreamTransport) shutdownWrite() error {
@@ -452,7 +475,6 @@ func (t *StreamTransport) shutdown() {
 func (t *StreamTransport) closeNow() {
 	t.disconnected = true
 	t.out.drop()
-	t.readBuf = nil
 	if t.fd >= 0 {
 		// close(2) frees the descriptor even when it reports an error.
 		_ = unix.Close(t.fd)

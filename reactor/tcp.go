@@ -284,8 +284,10 @@ func (p *Port) serve(fd int, sa unix.Sockaddr) {
 		// An unbound UNIX client has no name; Twisted reports "".
 		peer = &net.UnixAddr{Net: "unix"}
 	}
+	// A port bound to one address accepts on that address: only a wildcard
+	// port needs getsockname(2) to learn which of its addresses was used.
 	var host net.Addr = p.addr
-	if p.isTCP {
+	if a, ok := p.addr.(*net.TCPAddr); ok && a.IP.IsUnspecified() {
 		if local, err := unix.Getsockname(fd); err == nil {
 			host = sockaddrToAddr(local)
 		}
