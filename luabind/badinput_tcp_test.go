@@ -65,6 +65,11 @@ function P:connection_made()
   try(t.set_tcp_keep_alive, t)
   try(t.register_producer, t, 5, true)
   try(t.register_producer, t, {}, "yes")
+  local named = function(name) return setmetatable({pause_producing = function() end,
+    resume_producing = function() end, stop_producing = function() end}, {__tostring = function() return name end}) end
+  t:register_producer(named("first"), true)
+  try(t.register_producer, t, named("second"), true)
+  t:unregister_producer()
   try(t.get_peer)
   try(t.pause_producing, 5)
   try(function() return t.nope end)
@@ -87,6 +92,7 @@ bad argument #1 to 'set_tcp_no_delay' (boolean expected, got number)
 bad argument #1 to 'set_tcp_keep_alive' (boolean expected, got no value)
 bad argument #1 to 'register_producer' (producer expected, got number)
 bad argument #2 to 'register_producer' (boolean expected, got string)
+reactor: cannot register producer second, because producer first was never unregistered
 bad argument #1 to 'get_peer' (transport expected, got no value; use transport:get_peer, not transport.get_peer)
 bad argument #1 to 'pause_producing' (transport expected, got number; use transport:pause_producing, not transport.pause_producing)
 transport has no field 'nope'

@@ -351,16 +351,7 @@ func processCloseStderr(L *lua.LState) int {
 
 func (rt *Runtime) processRegisterProducer(L *lua.LState) int {
 	lp := checkProcess(L, "register_producer")
-	f := fname{name: "register_producer", method: true}
-	obj := L.Get(2)
-	if obj.Type() != lua.LTTable && obj.Type() != lua.LTUserData {
-		typeError(L, 2, f, "producer")
-	}
-	streaming, ok := L.Get(3).(lua.LBool)
-	if !ok {
-		typeError(L, 3, f, "boolean")
-	}
-	if err := lp.p.RegisterProducer(&luaProducer{rt: rt, obj: obj}, bool(streaming)); err != nil {
+	if err := lp.p.RegisterProducer(rt.checkProducer(L)); err != nil {
 		raise(L, err)
 	}
 	return 0

@@ -192,8 +192,14 @@ func (p *luaProducer) PauseProducing()  { _ = p.rt.callMethod(p.obj, "pause_prod
 func (p *luaProducer) ResumeProducing() { _ = p.rt.callMethod(p.obj, "resume_producing") }
 func (p *luaProducer) StopProducing()   { _ = p.rt.callMethod(p.obj, "stop_producing") }
 
-func (rt *Runtime) transportRegisterProducer(L *lua.LState) int {
-	t := checkTransport(L, "register_producer")
+// String is how the reactor's refusal of a second producer names it: as Lua
+// prints the object ("table: 0x..."), not as Go prints the struct.
+func (p *luaProducer) String() string { return ToString(p.rt.L, p.obj) }
+
+// checkProducer reads register_producer's producer (argument 2: a table or
+// userdata with pause_producing, resume_producing and stop_producing) and
+// streaming flag (argument 3), for a transport's and a child's stdin alike.
+func (rt *Runtime) checkProducer(L *lua.LState) (*luaProducer, bool) {
 	f := fname{name: "register_producer", method: true}
 	obj := L.Get(2)
 	if obj.Type() != lua.LTTable && obj.Type() != lua.LTUserData {
@@ -203,7 +209,12 @@ func (rt *Runtime) transportRegisterProducer(L *lua.LState) int {
 	if !ok {
 		typeError(L, 3, f, "boolean")
 	}
-	if err := t.RegisterProducer(&luaProducer{rt: rt, obj: obj}, bool(streaming)); err != nil {
+	return &luaProducer{rt: rt, obj: obj}, bool(streaming)
+}
+
+func (rt *Runtime) transportRegisterProducer(L *lua.LState) int {
+	t := checkTransport(L, "register_producer")
+	if err := t.RegisterProducer(rt.checkProducer(L)); err != nil {
 		raise(L, err)
 	}
 	return 0
