@@ -19,19 +19,25 @@ import (
 // failure makes the Failure of a Lua error value; traceback is where it was
 // raised, "" if unknown. A Failure stays itself.
 func (rt *Runtime) failure(v lua.LValue, traceback string) lua.LValue {
-	L := rt.L
 	failureClass := rt.errorsModule().RawGetString("Failure")
 	if t, ok := v.(*lua.LTable); ok && t.Metatable == failureClass {
 		return t
 	}
-	f := L.CreateTable(0, 3)
-	f.RawSetString("value", v)
-	typ := lua.LString(v.Type().String())
+	var typ lua.LValue = lua.LString(v.Type().String())
 	if t, ok := v.(*lua.LTable); ok {
 		if cls, ok := t.Metatable.(*lua.LTable); ok && rt.isErrorClass(cls) {
-			typ = lua.LString(lua.LVAsString(cls.RawGetString("name")))
+			typ = className(cls)
 		}
 	}
+	return rt.newFailure(failureClass, v, typ, traceback)
+}
+
+// newFailure is a Failure of class failureClass with its value, type and
+// traceback ("" for none).
+func (rt *Runtime) newFailure(failureClass, v, typ lua.LValue, traceback string) *lua.LTable {
+	L := rt.L
+	f := L.CreateTable(0, 3)
+	f.RawSetString("value", v)
 	f.RawSetString("type", typ)
 	if traceback != "" {
 		f.RawSetString("traceback", lua.LString(traceback))
@@ -40,20 +46,41 @@ func (rt *Runtime) failure(v lua.LValue, traceback string) lua.LValue {
 	return f
 }
 
+// className is an error class's name as a Lua string; the string the class
+// holds is reused, so naming it allocates nothing.
+func className(cls *lua.LTable) lua.LValue {
+	name := cls.RawGetString("name")
+	if _, ok := name.(lua.LString); ok {
+		return name
+	}
+	return lua.LString(lua.LVAsString(name))
+}
+
 // errorInstance makes an instance of the error class name of the "errors"
 // module, with the message and the fields given.
 func (rt *Runtime) errorInstance(class, message string, fields map[string]lua.LValue) lua.LValue {
-	L := rt.L
-	cls, ok := rt.errorsModule().RawGetString(class).(*lua.LTable)
-	if !ok {
-		panic("luabind: no error class " + class)
-	}
-	e := L.CreateTable(0, 1+len(fields))
-	e.RawSetString("message", lua.LString(message))
+	e := rt.newErrorInstance(rt.errorClass(class), message, len(fields))
 	for k, v := range fields {
 		e.RawSetString(k, v)
 	}
-	L.SetMetatable(e, cls)
+	return e
+}
+
+// errorClass is the error class name of the "errors" module.
+func (rt *Runtime) errorClass(name string) *lua.LTable {
+	cls, ok := rt.errorsModule().RawGetString(name).(*lua.LTable)
+	if !ok {
+		panic("luabind: no error class " + name)
+	}
+	return cls
+}
+
+// newErrorInstance is an instance of cls with its message, and room for
+// that many more fields.
+func (rt *Runtime) newErrorInstance(cls *lua.LTable, message string, fields int) *lua.LTable {
+	e := rt.L.CreateTable(0, 1+fields)
+	e.RawSetString("message", lua.LString(message))
+	rt.L.SetMetatable(e, cls)
 	return e
 }
 
@@ -73,26 +100,32 @@ func (rt *Runtime) errorsModule() *lua.LTable {
 // An error a Lua callback raised (which closed its connection) comes back
 // as the Lua error value it was, with its traceback.
 func (rt *Runtime) reason(err error) lua.LValue {
-	if cbErr := callbackErrorOf(err); cbErr != nil {
+	m := matchError(err)
+	if cbErr := m.callbackError(); cbErr != nil {
 		v := cbErr.value
 		if v == nil {
 			v = lua.LString(cbErr.Message)
 		}
 		return rt.failure(v, cbErr.Traceback)
 	}
-	class, message, fields := reasonClass(err)
-	return rt.failure(rt.errorInstance(class, message, fields), "")
+	class, message, fields := reasonClass(m)
+	cls := rt.errorClass(class)
+	e := rt.newErrorInstance(cls, message, fields.n)
+	fields.setIn(e)
+	return rt.newFailure(rt.errorsModule().RawGetString("Failure"), e, className(cls), "")
 }
 
 // callbackErrorOf finds the Lua error behind err, a callback's error the
 // reactor wrapped in a *reactor.PanicError, or nil.
 func callbackErrorOf(err error) *CallbackError {
-	var cbErr *CallbackError
-	if errors.As(err, &cbErr) {
+	return matchError(err).callbackError()
+}
+
+func (m errorMatcher) callbackError() *CallbackError {
+	if cbErr, ok := errorAs[*CallbackError](m); ok {
 		return cbErr
 	}
-	var p *reactor.PanicError
-	if errors.As(err, &p) {
+	if p, ok := errorAs[*reactor.PanicError](m); ok {
 		if cbErr, ok := p.Value.(*CallbackError); ok {
 			return cbErr
 		}
@@ -101,44 +134,43 @@ func callbackErrorOf(err error) *CallbackError {
 }
 
 // reasonClass maps a reactor's reason to Twisted's error class, message and
-// fields.
-func reasonClass(err error) (class, message string, fields map[string]lua.LValue) {
-	var (
-		lost    *reactor.ConnectionLostError
-		conn    *reactor.ConnectError
-		bind    *reactor.ConnectBindError
-		dns     *reactor.DNSLookupError
-		done    *reactor.ProcessDone
-		term    *reactor.ProcessTerminated
-		listen  *reactor.CannotListenError
-		tooLong *reactor.MessageLengthError
-		badAddr *reactor.InvalidAddressError
-	)
+// fields; the first case that matches wins.
+func reasonClass(m errorMatcher) (class, message string, fields errorFields) {
+	err := m.err
 	switch {
-	case errors.Is(err, reactor.ErrConnectionDone):
-		return "ConnectionDone", err.Error(), nil
-	case errors.Is(err, reactor.ErrConnectionAborted):
-		return "ConnectionAborted", err.Error(), nil
-	case errors.Is(err, reactor.ErrFdWentAway):
-		return "ConnectionFdescWentAway", "Uh: " + err.Error(), nil
-	case errors.As(err, &lost):
+	case m.is(reactor.ErrConnectionDone):
+		return "ConnectionDone", err.Error(), fields
+	case m.is(reactor.ErrConnectionAborted):
+		return "ConnectionAborted", err.Error(), fields
+	case m.is(reactor.ErrFdWentAway):
+		return "ConnectionFdescWentAway", "Uh: " + err.Error(), fields
+	}
+	if lost, ok := errorAs[*reactor.ConnectionLostError](m); ok {
 		// Twisted drops the errno from the message (its CONNECTION_LOST
 		// has no arguments) and says "Connection lost." at shutdown only;
 		// the errno stays readable as a field.
 		message = "Connection to the other side was lost in a non-clean fashion."
-		if errors.Is(err, reactor.ErrLostAtShutdown) {
+		if m.is(reactor.ErrLostAtShutdown) {
 			message = err.Error()
 		}
-		return "ConnectionLost", message, errnoFields(lost.Err)
-	case errors.Is(err, reactor.ErrConnectTimeout):
-		return "TimeoutError", err.Error(), nil
-	case errors.Is(err, reactor.ErrUserAborted):
-		return "UserError", err.Error(), nil
-	case errors.As(err, &dns):
-		return "DNSLookupError", err.Error(), map[string]lua.LValue{"name": lua.LString(dns.Name)}
-	case errors.As(err, &bind):
-		return "ConnectBindError", err.Error(), errnoFields(bind.Err)
-	case errors.As(err, &conn):
+		fields.addErrno(lost.Err)
+		return "ConnectionLost", message, fields
+	}
+	switch {
+	case m.is(reactor.ErrConnectTimeout):
+		return "TimeoutError", err.Error(), fields
+	case m.is(reactor.ErrUserAborted):
+		return "UserError", err.Error(), fields
+	}
+	if dns, ok := errorAs[*reactor.DNSLookupError](m); ok {
+		fields.add("name", lua.LString(dns.Name))
+		return "DNSLookupError", err.Error(), fields
+	}
+	if bind, ok := errorAs[*reactor.ConnectBindError](m); ok {
+		fields.addErrno(bind.Err)
+		return "ConnectBindError", err.Error(), fields
+	}
+	if conn, ok := errorAs[*reactor.ConnectError](m); ok {
 		class = "ConnectError"
 		switch {
 		case errors.Is(conn.Err, unix.ECONNREFUSED):
@@ -148,43 +180,86 @@ func reasonClass(err error) (class, message string, fields map[string]lua.LValue
 		case errors.Is(conn.Err, unix.ETIMEDOUT):
 			class = "TCPTimedOutError"
 		}
-		return class, err.Error(), errnoFields(conn.Err)
-	case errors.As(err, &done):
-		return "ProcessDone", err.Error(), map[string]lua.LValue{
-			"exit_code": lua.LNumber(0), "status": lua.LNumber(int(done.Status)),
-		}
-	case errors.As(err, &term):
-		fields = map[string]lua.LValue{"status": lua.LNumber(int(term.Status))}
+		fields.addErrno(conn.Err)
+		return class, err.Error(), fields
+	}
+	if done, ok := errorAs[*reactor.ProcessDone](m); ok {
+		fields.add("exit_code", lua.LNumber(0))
+		fields.add("status", lua.LNumber(int(done.Status)))
+		return "ProcessDone", err.Error(), fields
+	}
+	if term, ok := errorAs[*reactor.ProcessTerminated](m); ok {
+		fields.add("status", lua.LNumber(int(term.Status)))
 		if term.Signal != 0 {
-			fields["signal"] = lua.LNumber(int(term.Signal))
+			fields.add("signal", lua.LNumber(int(term.Signal)))
 		} else {
-			fields["exit_code"] = lua.LNumber(term.ExitCode)
+			fields.add("exit_code", lua.LNumber(term.ExitCode))
 		}
 		return "ProcessTerminated", err.Error(), fields
-	case errors.Is(err, reactor.ErrProcessExitedAlready):
-		return "ProcessExitedAlready", err.Error(), nil
-	case errors.As(err, &listen):
-		return "CannotListenError", err.Error(), errnoFields(listen.Err)
-	case errors.As(err, &tooLong):
-		return "MessageLengthError", err.Error(), nil
-	case errors.As(err, &badAddr):
-		return "InvalidAddressError", err.Error(), nil
+	}
+	if m.is(reactor.ErrProcessExitedAlready) {
+		return "ProcessExitedAlready", err.Error(), fields
+	}
+	if listen, ok := errorAs[*reactor.CannotListenError](m); ok {
+		fields.addErrno(listen.Err)
+		return "CannotListenError", err.Error(), fields
+	}
+	if _, ok := errorAs[*reactor.MessageLengthError](m); ok {
+		return "MessageLengthError", err.Error(), fields
+	}
+	if _, ok := errorAs[*reactor.InvalidAddressError](m); ok {
+		return "InvalidAddressError", err.Error(), fields
 	}
 	// Any other error ends a connection as a loss, with its own words.
-	return "ConnectionLost", err.Error(), errnoFields(err)
+	fields.addErrno(err)
+	return "ConnectionLost", err.Error(), fields
+}
+
+// errorFields are the few fields of an error instance beyond its message,
+// held by value so that classifying a reason allocates nothing.
+type errorFields struct {
+	n      int
+	names  [maxErrorFields]string
+	values [maxErrorFields]lua.LValue
+}
+
+// maxErrorFields is the most fields reasonClass gives an instance.
+const maxErrorFields = 2
+
+func (f *errorFields) add(name string, v lua.LValue) {
+	f.names[f.n], f.values[f.n] = name, v
+	f.n++
+}
+
+// addErrno adds errno (the number) and os_error (its text, as Python's
+// os.strerror words it) for an error that wraps an errno.
+func (f *errorFields) addErrno(err error) {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		f.add("errno", lua.LNumber(int(errno)))
+		f.add("os_error", lua.LString(capitalized(errno.Error())))
+	}
+}
+
+func (f *errorFields) setIn(t *lua.LTable) {
+	for i := range f.n {
+		t.RawSetString(f.names[i], f.values[i])
+	}
 }
 
 // errnoFields are errno (the number) and os_error (its text, as Python's
-// os.strerror words it) for an error that wraps an errno.
+// os.strerror words it) for an error that wraps an errno, nil for another.
 func errnoFields(err error) map[string]lua.LValue {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
+	var f errorFields
+	f.addErrno(err)
+	if f.n == 0 {
 		return nil
 	}
-	return map[string]lua.LValue{
-		"errno":    lua.LNumber(int(errno)),
-		"os_error": lua.LString(capitalized(errno.Error())),
+	fields := make(map[string]lua.LValue, f.n)
+	for i := range f.n {
+		fields[f.names[i]] = f.values[i]
 	}
+	return fields
 }
 
 // capitalized is s with its first letter in upper case: Go's errno texts
