@@ -219,12 +219,17 @@ func (lp *luaProcess) ConnectionMade(p *reactor.Process) {
 	_ = lp.rt.callMethod(lp.obj, "make_connection", lp.ud) // reported; the process goes on
 }
 
-func (lp *luaProcess) OutReceived(data []byte) {
-	lp.closePipeOnError(lp.rt.callMethod(lp.obj, "out_received", lua.LString(data)))
-}
+// The protocol's methods that do nothing (the ProcessProtocol's defaults)
+// are not called, and their arguments not built: a reason costs about 20
+// allocations, a chunk of output its copy into a Lua string.
 
-func (lp *luaProcess) ErrReceived(data []byte) {
-	lp.closePipeOnError(lp.rt.callMethod(lp.obj, "err_received", lua.LString(data)))
+func (lp *luaProcess) OutReceived(data []byte) { lp.received("out_received", data) }
+func (lp *luaProcess) ErrReceived(data []byte) { lp.received("err_received", data) }
+
+func (lp *luaProcess) received(method string, data []byte) {
+	if !lp.rt.hasEmptyMethod(lp.obj, method) {
+		lp.closePipeOnError(lp.rt.callMethod(lp.obj, method, lua.LString(data)))
+	}
 }
 
 // closePipeOnError hands a Lua error (reported already) to the pipe being
@@ -242,15 +247,20 @@ func (lp *luaProcess) ErrConnectionLost() { lp.pipeLost(2, "err_connection_lost"
 
 func (lp *luaProcess) pipeLost(i int, method string) {
 	lp.rt.forgetIO(lp.pipes[i])
-	_ = lp.rt.callMethod(lp.obj, method)
+	if !lp.rt.hasEmptyMethod(lp.obj, method) {
+		_ = lp.rt.callMethod(lp.obj, method)
+	}
 }
 
-func (lp *luaProcess) ProcessExited(reason error) {
-	_ = lp.rt.callMethod(lp.obj, "process_exited", lp.rt.reason(reason))
-}
+func (lp *luaProcess) ProcessExited(reason error) { lp.ended("process_exited", reason) }
+func (lp *luaProcess) ProcessEnded(reason error)  { lp.ended("process_ended", reason) }
 
-func (lp *luaProcess) ProcessEnded(reason error) {
-	_ = lp.rt.callMethod(lp.obj, "process_ended", lp.rt.reason(reason))
+// ended calls process_exited or process_ended with its own Failure, as
+// Twisted gives each its own.
+func (lp *luaProcess) ended(method string, reason error) {
+	if !lp.rt.hasEmptyMethod(lp.obj, method) {
+		_ = lp.rt.callMethod(lp.obj, method, lp.rt.reason(reason))
+	}
 }
 
 // The ProcessTransport userdata.

@@ -1,0 +1,67 @@
+package luabind
+
+import (
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// sequentialSpawns is W11's sequential half: N spawns of /bin/true, the
+// next from the last one's process_ended; the protocol keeps the
+// ProcessProtocol's other defaults, as most scripts do.
+const sequentialSpawns = `
+local reactor = require("reactor")
+local protocol = require("protocol")
+local Proc = protocol.ProcessProtocol:extend()
+local started = 0
+local function next_one()
+	if started == N then return reactor.stop() end
+	started = started + 1
+	reactor.spawn_process(Proc(), "/bin/true", {"true"})
+end
+function Proc:process_ended(reason)
+	if reason.value.exit_code ~= 0 then error("/bin/true ended with " .. tostring(reason.value.exit_code)) end
+	next_one()
+end
+reactor.call_when_running(next_one)
+reactor.run()
+ended = started`
+
+// TestSpawnAllocations pins what a spawn allocates, the reactor's part and
+// the bindings' together: about 25 are the reactor's, 20 the reason
+// process_ended gets, the rest the protocol instance, the transport and the
+// arguments. It was 83 when the default process_exited and the three
+// *_connection_lost were called (process_exited with a reason of its own).
+func TestSpawnAllocations(t *testing.T) {
+	if _, err := os.Stat("/bin/true"); err != nil {
+		t.Skip("no /bin/true:", err)
+	}
+	mallocs := func(n int) uint64 {
+		L, rt, _ := testState(t, Config{})
+		fn, err := L.Load(strings.NewReader(sequentialSpawns), "spawns.lua")
+		if err != nil {
+			t.Fatal(err)
+		}
+		L.SetGlobal("N", lua.LNumber(n))
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if err := rt.PCall(fn); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		if got := L.GetGlobal("ended"); got != lua.LNumber(n) {
+			t.Fatalf("%v spawns ended, want %d", got, n)
+		}
+		return after.Mallocs - before.Mallocs
+	}
+	const few, many = 50, 250
+	perSpawn := float64(mallocs(many)-mallocs(few)) / (many - few)
+	t.Logf("%.1f allocations per spawn", perSpawn)
+	const limit = 70
+	if perSpawn > limit {
+		t.Errorf("a spawn allocates %.1f times, want at most %d", perSpawn, limit)
+	}
+}
