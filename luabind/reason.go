@@ -73,6 +73,14 @@ func (rt *Runtime) errorsModule() *lua.LTable {
 // An error a Lua callback raised (which closed its connection) comes back
 // as the Lua error value it was, with its traceback.
 func (rt *Runtime) reason(err error) lua.LValue {
+	// The reasons most connections end with, before the errors.As below,
+	// whose targets cost an allocation each per call.
+	switch err {
+	case reactor.ErrConnectionDone:
+		return rt.failure(rt.errorInstance("ConnectionDone", err.Error(), nil), "")
+	case reactor.ErrConnectionAborted:
+		return rt.failure(rt.errorInstance("ConnectionAborted", err.Error(), nil), "")
+	}
 	if cbErr := callbackErrorOf(err); cbErr != nil {
 		v := cbErr.value
 		if v == nil {

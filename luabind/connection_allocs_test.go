@@ -1,0 +1,85 @@
+package luabind
+
+import (
+	"net"
+	"testing"
+
+	"github.com/loopscript/loopscript/reactor"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// fakeStream is a StreamTransport with no socket behind it: what the
+// per-connection work of luabind needs, without the kernel's.
+type fakeStream struct {
+	peer, host net.Addr
+	written    int
+	lost       bool
+}
+
+func (f *fakeStream) Write(data []byte)                   { f.written += len(data) }
+func (f *fakeStream) WriteSequence(pieces [][]byte)       {}
+func (f *fakeStream) WriteString(data string)             { f.written += len(data) }
+func (f *fakeStream) WriteStringSequence(pieces []string) {}
+func (f *fakeStream) LoseConnection()                     { f.lost = true }
+func (f *fakeStream) AbortConnection()                    { f.lost = true }
+func (f *fakeStream) LoseWriteConnection()                {}
+func (f *fakeStream) GetPeer() net.Addr                   { return f.peer }
+func (f *fakeStream) GetHost() net.Addr                   { return f.host }
+func (f *fakeStream) PauseProducing()                     {}
+func (f *fakeStream) ResumeProducing()                    {}
+func (f *fakeStream) RegisterProducer(reactor.Producer, bool) error {
+	return nil
+}
+func (f *fakeStream) UnregisterProducer() {}
+func (f *fakeStream) Connected() bool     { return !f.lost }
+
+// TestConnectionAllocations pins what luabind allocates for one accepted
+// connection of the poetry server (build_protocol with the peer's address,
+// make_connection with the transport, connection_made's write and close,
+// connection_lost with its reason), the Lua objects a script keeps
+// included. Before/after figures are in the commit messages.
+func TestConnectionAllocations(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		want float64 // allocations per connection, at most
+		lua  string
+	}{
+		{"poetry", 47, `
+local P = protocol.Protocol:extend()
+function P:connection_made()
+  self.transport:write(POEM)
+  self.transport:lose_connection()
+end
+factory = protocol.ServerFactory:extend{protocol = P}()`},
+		{"silent", 45, `
+factory = protocol.ServerFactory:extend{protocol = protocol.Protocol}()`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			L, rt, _ := testState(t, Config{})
+			L.SetGlobal("POEM", lua.LString("Tyger Tyger, burning bright\n"))
+			if err := L.DoString(`local reactor, protocol = require("reactor"), require("protocol")` + tc.lua); err != nil {
+				t.Fatal(err)
+			}
+			factory := L.GetGlobal("factory")
+			peer := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
+			host := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8000}
+			connections := 0
+			connect := func() {
+				f := &fakeStream{peer: peer, host: host}
+				s := streamOf(rt.buildProtocol(factory, peer))
+				if s == nil {
+					t.Fatal("build_protocol made no protocol")
+				}
+				s.connectionMade(f, nil)
+				s.ConnectionLost(reactor.ErrConnectionDone)
+				connections++
+			}
+			connect() // the metatables and caches a first connection makes
+			allocs := testing.AllocsPerRun(2000, connect)
+			t.Logf("%s: %.1f allocations per connection", tc.name, allocs)
+			if allocs > tc.want {
+				t.Errorf("a connection allocates %.1f times, want at most %v", allocs, tc.want)
+			}
+		})
+	}
+}
