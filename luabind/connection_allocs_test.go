@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"net"
+	"runtime"
 	"testing"
 
 	"github.com/loopscript/loopscript/reactor"
@@ -44,14 +45,14 @@ func TestConnectionAllocations(t *testing.T) {
 		want float64 // allocations per connection, at most
 		lua  string
 	}{
-		{"poetry", 47, `
+		{"poetry", 46, `
 local P = protocol.Protocol:extend()
 function P:connection_made()
   self.transport:write(POEM)
   self.transport:lose_connection()
 end
 factory = protocol.ServerFactory:extend{protocol = P}()`},
-		{"silent", 45, `
+		{"silent", 44, `
 factory = protocol.ServerFactory:extend{protocol = protocol.Protocol}()`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,3 +84,63 @@ factory = protocol.ServerFactory:extend{protocol = protocol.Protocol}()`},
 		})
 	}
 }
+
+// TestIdleConnectionBytes pins the heap an idle connection of the echo
+// server (W10's) keeps on luabind's side: the protocol, its transport and
+// producer, the Go values behind them, the entry for get_readers.
+func TestIdleConnectionBytes(t *testing.T) {
+	L, rt, _ := testState(t, Config{})
+	if err := L.DoString(`local reactor, protocol = require("reactor"), require("protocol")
+local Echo = protocol.Protocol:extend()
+function Echo:connection_made()
+  local t = self.transport
+  t:register_producer({
+    pause_producing = function() t:pause_producing() end,
+    resume_producing = function() t:resume_producing() end,
+    stop_producing = function() t:lose_connection() end,
+  }, true)
+end
+function Echo:data_received(data) self.transport:write(data) end
+factory = protocol.ServerFactory:extend{protocol = Echo}()`); err != nil {
+		t.Fatal(err)
+	}
+	factory := L.GetGlobal("factory")
+	const conns = 2000
+	fds := make([]*fakeFd, conns)
+	streams := make([]*luaStream, conns)
+	transports := make([]*fakeStream, conns)
+	for i := range transports {
+		transports[i] = &fakeStream{
+			peer: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 10000 + i},
+			host: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8000},
+		}
+		fds[i] = &fakeFd{fd: 100 + i}
+	}
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	for i := range streams {
+		streams[i] = streamOf(rt.buildProtocol(factory, transports[i].peer))
+		streams[i].connectionMade(transports[i], fds[i])
+	}
+	perConn := float64(heap()-before) / conns
+	t.Logf("%.0f bytes per idle connection", perConn)
+	if perConn > 1200 {
+		t.Errorf("an idle connection keeps %.0f bytes, want at most 1200", perConn)
+	}
+	runtime.KeepAlive(streams)
+	runtime.KeepAlive(transports)
+	for _, s := range streams {
+		s.ConnectionLost(reactor.ErrConnectionDone)
+	}
+}
+
+// fakeFd stands for the descriptor the reactor would watch.
+type fakeFd struct{ fd int }
+
+func (f *fakeFd) Fd() int              { return f.fd }
+func (f *fakeFd) ConnectionLost(error) {}
