@@ -24,12 +24,12 @@ func (rt *Runtime) addressValue(a net.Addr) lua.LValue {
 		if a == nil {
 			return lua.LNil
 		}
-		setIPAddress(t, "TCP", a.IP, a.Port)
+		rt.setIPAddress(t, "TCP", a.IP, a.Port)
 	case *net.UDPAddr:
 		if a == nil {
 			return lua.LNil
 		}
-		setIPAddress(t, "UDP", a.IP, a.Port)
+		rt.setIPAddress(t, "UDP", a.IP, a.Port)
 	case *net.UnixAddr:
 		if a == nil {
 			return lua.LNil
@@ -50,27 +50,48 @@ func (rt *Runtime) addressValue(a net.Addr) lua.LValue {
 	return t
 }
 
-func setIPAddress(t *lua.LTable, typ string, ip net.IP, port int) {
+func (rt *Runtime) setIPAddress(t *lua.LTable, typ string, ip net.IP, port int) {
 	t.RawSetString("type", lua.LString(typ))
+	t.RawSetString("host", rt.addrs.hostValue(ip))
+	t.RawSetString("port", lua.LNumber(port))
+}
+
+// addressCache keeps what addresses share: their metatable, and the Lua
+// string of the host the last one had (a server's peers are mostly one
+// host), which cost two allocations per connection to build again.
+type addressCache struct {
+	meta     *lua.LTable
+	lastIP   net.IP
+	lastHost lua.LValue
+}
+
+// hostValue is ip as an address's host: dotted for IPv4 (mapped ones
+// too), "0.0.0.0" for none.
+func (c *addressCache) hostValue(ip net.IP) lua.LValue {
+	if c.lastHost != nil && ip.Equal(c.lastIP) {
+		return c.lastHost
+	}
 	host := "0.0.0.0"
 	if ip4 := ip.To4(); ip4 != nil {
 		host = ip4.String()
 	} else if ip != nil {
 		host = ip.String()
 	}
-	t.RawSetString("host", lua.LString(host))
-	t.RawSetString("port", lua.LNumber(port))
+	// A copy: the caller's IP may be a buffer it reuses.
+	c.lastIP = append(c.lastIP[:0], ip...)
+	c.lastHost = lua.LString(host)
+	return c.lastHost
 }
 
 // addressMeta is the metatable of the addresses Go makes: tostring only.
 func (rt *Runtime) addressMeta() *lua.LTable {
-	if rt.addrMeta == nil {
+	if rt.addrs.meta == nil {
 		meta := rt.L.NewTable()
 		meta.RawSetString("__tostring", rt.L.NewFunction(addressToString))
 		meta.RawSetString("__metatable", lua.LString("address"))
-		rt.addrMeta = meta
+		rt.addrs.meta = meta
 	}
-	return rt.addrMeta
+	return rt.addrs.meta
 }
 
 func addressToString(L *lua.LState) int {

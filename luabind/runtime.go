@@ -111,7 +111,7 @@ type Runtime struct {
 	// embedded those modules once loaded (see embedded.go).
 	embeddedEnv *lua.LTable
 	embedded    map[string]lua.LValue
-	addrMeta    *lua.LTable // see address.go
+	addrs       addressCache // see address.go
 
 	transportMeta *lua.LTable                           // see transport.go
 	ioObjects     map[reactor.FileDescriptor]lua.LValue // see io_objects.go

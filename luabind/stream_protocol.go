@@ -18,6 +18,7 @@ type luaStream struct {
 	rt        *Runtime
 	obj       lua.LValue
 	transport *lua.LUserData
+	lt        luaTransport           // what transport holds
 	fd        reactor.FileDescriptor // what the reactor watches, if any
 	// onLost runs after connection_lost, for the factory of a client
 	// (client_connection_lost follows connection_lost).
@@ -64,7 +65,8 @@ func (s *luaStream) ConnectionMade(t *reactor.StreamTransport) { s.connectionMad
 // the reactor watches as fd (nil if it is not a descriptor), as what
 // get_readers returns for it.
 func (s *luaStream) connectionMade(t StreamTransport, fd reactor.FileDescriptor) {
-	s.transport = s.rt.transportValue(t)
+	s.lt.t = t
+	s.transport = s.rt.transportValue(&s.lt)
 	if fd != nil {
 		s.fd = fd
 		s.rt.rememberIO(fd, s.transport)

@@ -73,21 +73,16 @@ func (rt *Runtime) callMethodResult(obj lua.LValue, name string, args ...lua.LVa
 	if m == lua.LNil {
 		return lua.LNil, nil
 	}
-	result := lua.LValue(lua.LNil)
-	// The runner of callbacks keeps no results, so a Go function between
-	// it and the method takes the first one.
-	call := rt.L.NewFunction(func(L *lua.LState) int {
-		L.Push(m)
-		L.Push(obj)
-		for _, a := range args {
-			L.Push(a)
-		}
-		L.Call(1+len(args), 1)
-		result = L.Get(-1)
-		return 0
-	})
+	// The runner keeps the method's first result in rt.lastResult: no Go
+	// function between it and the method, which cost a closure and its
+	// captures per connection.
+	callArgs := make([]lua.LValue, 0, 4)
+	callArgs = append(append(callArgs, obj), args...)
 	rt.traceCall(KindIO, m)
-	err := rt.PCallAsCallback(call)
+	rt.lastResult = lua.LNil
+	err := rt.PCallAsCallback(m, callArgs...)
+	result := rt.lastResult
+	rt.lastResult = lua.LNil
 	switch e := err.(type) {
 	case nil:
 	case *ExitError:

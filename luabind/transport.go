@@ -94,13 +94,14 @@ func describeTransport(t StreamTransport) string {
 	return "stdio"
 }
 
-// transportValue is the Lua transport of t.
-func (rt *Runtime) transportValue(t StreamTransport) *lua.LUserData {
+// transportValue is the Lua transport of lt.t; lt is part of the
+// connection's luaStream, so the transport costs no allocation of its own.
+func (rt *Runtime) transportValue(lt *luaTransport) *lua.LUserData {
 	if rt.transportMeta == nil {
 		rt.transportMeta = rt.newTransportMeta()
 	}
 	ud := rt.L.NewUserData()
-	ud.Value = &luaTransport{t: t}
+	ud.Value = lt
 	ud.Metatable = rt.transportMeta
 	return ud
 }

@@ -266,7 +266,18 @@ func (t *StreamTransport) LoseConnection() {
 	}
 	t.disconnecting = true
 	t.stopReading()
-	// An empty buffer closes at the next writable event: a later turn.
+	t.closeOnceSent()
+}
+
+// closeOnceSent has DoWrite finish a LoseConnection or LoseWriteConnection.
+// A queued flush runs it before the loop waits, so watching for
+// writability as well would only hold the buffer back until the next
+// writable event. An empty buffer closes at the next writable event: a
+// later turn.
+func (t *StreamTransport) closeOnceSent() {
+	if t.flushQueued {
+		return
+	}
 	t.startWriting()
 }
 
@@ -280,7 +291,7 @@ func (t *StreamTransport) LoseWriteConnection() {
 		return
 	}
 	t.loseWrite = true
-	t.startWriting()
+	t.closeOnceSent()
 }
 
 // AbortConnection closes the connection at once, dropping buffered output;

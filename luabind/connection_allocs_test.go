@@ -1,0 +1,146 @@
+package luabind
+
+import (
+	"net"
+	"runtime"
+	"testing"
+
+	"github.com/loopscript/loopscript/reactor"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// fakeStream is a StreamTransport with no socket behind it: what the
+// per-connection work of luabind needs, without the kernel's.
+type fakeStream struct {
+	peer, host net.Addr
+	written    int
+	lost       bool
+}
+
+func (f *fakeStream) Write(data []byte)                   { f.written += len(data) }
+func (f *fakeStream) WriteSequence(pieces [][]byte)       {}
+func (f *fakeStream) WriteString(data string)             { f.written += len(data) }
+func (f *fakeStream) WriteStringSequence(pieces []string) {}
+func (f *fakeStream) LoseConnection()                     { f.lost = true }
+func (f *fakeStream) AbortConnection()                    { f.lost = true }
+func (f *fakeStream) LoseWriteConnection()                {}
+func (f *fakeStream) GetPeer() net.Addr                   { return f.peer }
+func (f *fakeStream) GetHost() net.Addr                   { return f.host }
+func (f *fakeStream) PauseProducing()                     {}
+func (f *fakeStream) ResumeProducing()                    {}
+func (f *fakeStream) RegisterProducer(reactor.Producer, bool) error {
+	return nil
+}
+func (f *fakeStream) UnregisterProducer() {}
+func (f *fakeStream) Connected() bool     { return !f.lost }
+
+// TestConnectionAllocations pins what luabind allocates for one accepted
+// connection of the poetry server (build_protocol with the peer's address,
+// make_connection with the transport, connection_made's write and close,
+// connection_lost with its reason), the Lua objects a script keeps
+// included. Before/after figures are in the commit messages.
+func TestConnectionAllocations(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		want float64 // allocations per connection, at most
+		lua  string
+	}{
+		{"poetry", 46, `
+local P = protocol.Protocol:extend()
+function P:connection_made()
+  self.transport:write(POEM)
+  self.transport:lose_connection()
+end
+factory = protocol.ServerFactory:extend{protocol = P}()`},
+		{"silent", 44, `
+factory = protocol.ServerFactory:extend{protocol = protocol.Protocol}()`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			L, rt, _ := testState(t, Config{})
+			L.SetGlobal("POEM", lua.LString("Tyger Tyger, burning bright\n"))
+			if err := L.DoString(`local reactor, protocol = require("reactor"), require("protocol")` + tc.lua); err != nil {
+				t.Fatal(err)
+			}
+			factory := L.GetGlobal("factory")
+			peer := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
+			host := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8000}
+			connections := 0
+			connect := func() {
+				f := &fakeStream{peer: peer, host: host}
+				s := streamOf(rt.buildProtocol(factory, peer))
+				if s == nil {
+					t.Fatal("build_protocol made no protocol")
+				}
+				s.connectionMade(f, nil)
+				s.ConnectionLost(reactor.ErrConnectionDone)
+				connections++
+			}
+			connect() // the metatables and caches a first connection makes
+			allocs := testing.AllocsPerRun(2000, connect)
+			t.Logf("%s: %.1f allocations per connection", tc.name, allocs)
+			if allocs > tc.want {
+				t.Errorf("a connection allocates %.1f times, want at most %v", allocs, tc.want)
+			}
+		})
+	}
+}
+
+// TestIdleConnectionBytes pins the heap an idle connection of the echo
+// server (W10's) keeps on luabind's side: the protocol, its transport and
+// producer, the Go values behind them, the entry for get_readers.
+func TestIdleConnectionBytes(t *testing.T) {
+	L, rt, _ := testState(t, Config{})
+	if err := L.DoString(`local reactor, protocol = require("reactor"), require("protocol")
+local Echo = protocol.Protocol:extend()
+function Echo:connection_made()
+  local t = self.transport
+  t:register_producer({
+    pause_producing = function() t:pause_producing() end,
+    resume_producing = function() t:resume_producing() end,
+    stop_producing = function() t:lose_connection() end,
+  }, true)
+end
+function Echo:data_received(data) self.transport:write(data) end
+factory = protocol.ServerFactory:extend{protocol = Echo}()`); err != nil {
+		t.Fatal(err)
+	}
+	factory := L.GetGlobal("factory")
+	const conns = 2000
+	fds := make([]*fakeFd, conns)
+	streams := make([]*luaStream, conns)
+	transports := make([]*fakeStream, conns)
+	for i := range transports {
+		transports[i] = &fakeStream{
+			peer: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 10000 + i},
+			host: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8000},
+		}
+		fds[i] = &fakeFd{fd: 100 + i}
+	}
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	for i := range streams {
+		streams[i] = streamOf(rt.buildProtocol(factory, transports[i].peer))
+		streams[i].connectionMade(transports[i], fds[i])
+	}
+	perConn := float64(heap()-before) / conns
+	t.Logf("%.0f bytes per idle connection", perConn)
+	if perConn > 1200 {
+		t.Errorf("an idle connection keeps %.0f bytes, want at most 1200", perConn)
+	}
+	runtime.KeepAlive(streams)
+	runtime.KeepAlive(transports)
+	for _, s := range streams {
+		s.ConnectionLost(reactor.ErrConnectionDone)
+	}
+}
+
+// fakeFd stands for the descriptor the reactor would watch.
+type fakeFd struct{ fd int }
+
+func (f *fakeFd) Fd() int              { return f.fd }
+func (f *fakeFd) ConnectionLost(error) {}
