@@ -106,17 +106,7 @@ func (rt *Runtime) deferCallbackNow(L *lua.LState) int {
 	apiErr := rt.protectRunner(L, 1, 0, nil)
 	d.RawSetInt(slotRunning, lua.LFalse)
 	if apiErr != nil {
-		rt.raiseExit(L)
-		value, trace := apiErr.Object, apiErr.StackTrace
-		if apiErr.Type == lua.ApiErrorPanic {
-			value = errorValue(apiErr)
-			_, trace = goPanicMessage("", apiErr.StackTrace)
-		}
-		L.SetTop(0)
-		L.Push(lua.LNumber(nowRaised))
-		L.Push(value)
-		L.Push(lua.LString(withoutDeferFrames(trace)))
-		return 3
+		return rt.pushCallbackError(L, lua.LNumber(nowRaised), apiErr)
 	}
 	r := rt.lastResult
 	rt.lastResult = lua.LNil

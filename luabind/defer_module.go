@@ -76,6 +76,14 @@ func (rt *Runtime) deferTry(L *lua.LState) int {
 		L.Push(lua.LTrue)
 		return 1
 	}
+	return rt.pushCallbackError(L, lua.LFalse, apiErr)
+}
+
+// pushCallbackError replaces the stack with what defer.lua's run loop takes
+// for a callback that raised: tag (how the caller tells this from a
+// result), the error value, and its traceback without defer.lua's frames.
+// An os.exit raised in the callback goes on up instead.
+func (rt *Runtime) pushCallbackError(L *lua.LState, tag lua.LValue, apiErr *lua.ApiError) int {
 	rt.raiseExit(L)
 	value, trace := apiErr.Object, apiErr.StackTrace
 	if apiErr.Type == lua.ApiErrorPanic {
@@ -83,7 +91,7 @@ func (rt *Runtime) deferTry(L *lua.LState) int {
 		_, trace = goPanicMessage("", apiErr.StackTrace)
 	}
 	L.SetTop(0)
-	L.Push(lua.LFalse)
+	L.Push(tag)
 	L.Push(value)
 	L.Push(lua.LString(withoutDeferFrames(trace)))
 	return 3
