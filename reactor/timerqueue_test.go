@@ -204,3 +204,58 @@ func TestWaitingStepClockReads(t *testing.T) {
 		t.Errorf("%d clock readings for %d steps and %d yields, want %d", got, steps, yields, want)
 	}
 }
+
+// TestTimerQueueAtW2Size schedules, at the default split and span, enough
+// random calls for most of them to go to buckets, cancels and reschedules a
+// share of them, then pops everything: the calls come out in (when, seq)
+// order, each exactly once, and the buckets are gone at the end.
+func TestTimerQueueAtW2Size(t *testing.T) {
+	const n = 3 * farSplit
+	rng := rand.New(rand.NewPCG(7, 7))
+	q := &timerQueue{}
+	calls := make([]*DelayedCall, n)
+	for i := range calls {
+		calls[i] = new(DelayedCall)
+		q.schedule(calls[i], time.Duration(rng.IntN(500000))*time.Microsecond, namedRunner(strconv.Itoa(i)))
+	}
+	if q.far == nil || q.far.n < n/2 {
+		t.Fatalf("after %d calls the buckets hold %v; want most of them", n, q.far)
+	}
+	live := n
+	for _, i := range rng.Perm(n)[:n/4] {
+		switch c := calls[i]; i % 3 {
+		case 0:
+			if err := c.Cancel(); err != nil {
+				t.Fatal(err)
+			}
+			live--
+		case 1:
+			q.reschedule(c, c.when+time.Duration(rng.IntN(5000))*time.Microsecond)
+		default:
+			q.reschedule(c, c.when/2)
+		}
+	}
+	if err := checkHeap(q); err != nil {
+		t.Fatal(err)
+	}
+	var last *DelayedCall
+	popped := 0
+	for {
+		next := q.peek()
+		if q.popDue(maxTime, q.nextSeq) == nil {
+			break
+		}
+		if last != nil && (next.when < last.when || next.when == last.when && next.seq < last.seq) {
+			t.Fatalf("popped (%v, %d) after (%v, %d)", next.when, next.seq, last.when, last.seq)
+		}
+		last = next
+		if popped++; popped%1000 == 0 {
+			if err := checkHeap(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if popped != live || q.len() != 0 || q.far != nil {
+		t.Fatalf("popped %d of %d live calls; %d left, buckets %v", popped, live, q.len(), q.far)
+	}
+}

@@ -2,7 +2,6 @@ package reactor
 
 import (
 	"fmt"
-	"slices"
 	"time"
 )
 
@@ -29,12 +28,18 @@ func (f Func) Run() { f() }
 // A DelayedCall is a function scheduled to run once, at or after a time, by
 // CallLater. It is owned by the loop's goroutine.
 type DelayedCall struct {
-	when  time.Duration
-	seq   uint64 // scheduling order; breaks ties between equal times (FIFO)
-	index int    // position in the heap, -1 when not in it
+	when time.Duration
+	seq  uint64 // scheduling order; breaks ties between equal times (FIFO)
+	run  Runner // nil once called or cancelled
+	q    *timerQueue
+	// bucket holds the call when it is past the heap's horizon (see
+	// timers_far.go); nil while it is in the heap.
+	bucket *timerBucket
+	// index is the call's position in the heap or in its bucket, -1 when in
+	// neither. 32 bits keep the struct at 56 bytes, so that a binding's
+	// per-timer struct embedding it stays in its size class.
+	index int32
 	state callState
-	run   Runner // nil once called or cancelled
-	q     *timerQueue
 }
 
 // Cancel stops the call from running. It returns ErrAlreadyCalled if the call
@@ -125,6 +130,15 @@ type timerQueue struct {
 	// at the head of the heap with a sequence number popDue must not take
 	// yet, and hold back calls that were due.
 	floor time.Duration
+
+	// far holds the calls past the horizon, nil while the heap holds all.
+	far *farTimers
+	// nextSplit is the heap size that tries the next split.
+	nextSplit int
+	// farSplit and farShift replace farSplit and farShift when set, so that
+	// tests can reach the buckets with a few calls.
+	farSplit int
+	farShift uint
 }
 
 type slot struct {
@@ -149,18 +163,14 @@ func (q *timerQueue) schedule(c *DelayedCall, when time.Duration, run Runner) {
 	}
 	*c = DelayedCall{when: max(when, q.floor), seq: q.nextSeq, run: run, q: q}
 	q.nextSeq++
-	if len(q.heap) == cap(q.heap) {
-		// Double, where append grows a large slice by only a quarter: a
-		// million timers then cost 16 MB of outgrown arrays rather than 60,
-		// and a quarter of the copying.
-		q.heap = slices.Grow(q.heap, len(q.heap))
-	}
-	q.heap = append(q.heap, slot{c.when, c})
-	q.up(len(q.heap) - 1)
+	q.insert(c)
 }
 
 // peek returns the earliest call, or nil.
 func (q *timerQueue) peek() *DelayedCall {
+	if len(q.heap) == 0 && q.far != nil {
+		q.refill()
+	}
 	if len(q.heap) == 0 {
 		return nil
 	}
@@ -174,6 +184,9 @@ func (q *timerQueue) peek() *DelayedCall {
 // instead of corrupting the heap.
 func (q *timerQueue) popDue(now time.Duration, seqLimit uint64) Runner {
 	q.floor = max(q.floor, now)
+	if len(q.heap) == 0 && q.far != nil {
+		q.refill()
+	}
 	if len(q.heap) == 0 {
 		return nil
 	}
@@ -188,21 +201,35 @@ func (q *timerQueue) popDue(now time.Duration, seqLimit uint64) Runner {
 	return run
 }
 
-func (q *timerQueue) len() int { return len(q.heap) }
+func (q *timerQueue) len() int {
+	if q.far != nil {
+		return len(q.heap) + q.far.n
+	}
+	return len(q.heap)
+}
 
 func (q *timerQueue) reschedule(c *DelayedCall, when time.Duration) {
 	c.when = max(when, q.floor)
 	c.seq = q.nextSeq
 	q.nextSeq++
-	q.heap[c.index].when = c.when
-	// Later or equal keys only ever move down, earlier ones only up; fix does both.
-	q.fix(c.index)
+	if c.bucket == nil && (q.far == nil || q.span(c.when) < q.far.horizon) {
+		q.heap[c.index].when = c.when
+		// Later or equal keys only ever move down, earlier ones only up; fix does both.
+		q.fix(int(c.index))
+		return
+	}
+	q.remove(c)
+	q.insert(c)
 }
 
-// remove takes c out of the heap: the last slot fills its place and is
-// sifted from there.
+// remove takes c out of the queue. In the heap, the last slot fills its
+// place and is sifted from there.
 func (q *timerQueue) remove(c *DelayedCall) {
-	i := c.index
+	if c.bucket != nil {
+		q.removeFar(c)
+		return
+	}
+	i := int(c.index)
 	last := len(q.heap) - 1
 	moved := q.heap[last]
 	q.heap[last] = slot{}
@@ -223,7 +250,7 @@ func before(a, b slot) bool {
 // set puts s in slot i and tells its call where it is.
 func (q *timerQueue) set(i int, s slot) {
 	q.heap[i] = s
-	s.call.index = i
+	s.call.index = int32(i)
 }
 
 func (q *timerQueue) fix(i int) {

@@ -30,11 +30,51 @@ func (fs *firings) rec(name string) func() {
 
 // checkHeap verifies the timer heap: every call knows its index and is still
 // pending, every slot holds its call's time, and no child is ordered before
-// its parent.
+// its parent; and the buckets past the horizon: every call in the heap falls
+// before the horizon, every call in a bucket at or after it, in its bucket's
+// span, knowing its place, and the count of bucketed calls is right.
 func checkHeap(q *timerQueue) error {
+	if f := q.far; f != nil {
+		n := 0
+		for sp, b := range f.buckets {
+			if b.span != sp || sp < f.horizon {
+				return fmt.Errorf("bucket of span %d filed under %d, horizon %d", b.span, sp, f.horizon)
+			}
+			if !slices.Contains(f.spans, sp) {
+				return fmt.Errorf("bucket of span %d is not in the span heap", sp)
+			}
+			if len(b.chunks) != (b.n+1<<chunkShift-1)>>chunkShift {
+				return fmt.Errorf("bucket %d holds %d calls in %d chunks", sp, b.n, len(b.chunks))
+			}
+			for i := range b.n {
+				s := *b.at(i)
+				c := s.call
+				switch {
+				case c.bucket != b || int(c.index) != i:
+					return fmt.Errorf("bucket %d slot %d: the call says bucket %p index %d", sp, i, c.bucket, c.index)
+				case s.when != c.when || q.span(c.when) != sp:
+					return fmt.Errorf("bucket %d slot %d holds time %v for a call at %v", sp, i, s.when, c.when)
+				case c.state != pending:
+					return fmt.Errorf("bucket %d slot %d is %v, not pending", sp, i, c)
+				}
+			}
+			n += b.n
+		}
+		if n != f.n || n == 0 {
+			return fmt.Errorf("%d calls in buckets, counted %d (an empty far set should be dropped)", n, f.n)
+		}
+		for i, s := range q.heap {
+			if q.span(s.when) >= f.horizon {
+				return fmt.Errorf("heap[%d] at %v is past the horizon %d", i, s.when, f.horizon)
+			}
+		}
+	}
 	for i, s := range q.heap {
 		c := s.call
-		if c.index != i {
+		if c.bucket != nil {
+			return fmt.Errorf("heap[%d] says it is in a bucket", i)
+		}
+		if int(c.index) != i {
 			return fmt.Errorf("heap[%d].index = %d", i, c.index)
 		}
 		if s.when != c.when {
@@ -588,10 +628,34 @@ func randomDelay(rng *rand.Rand) time.Duration {
 // earliest pending call (ties in scheduling order) fires next, exactly at its
 // time on the virtual clock, and the heap stays valid throughout.
 func TestTimersAgainstModel(t *testing.T) {
-	for _, seed := range []uint64{1, 2, 3, 4, 5, 6, 7, 8} {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+	shapes := []struct {
+		name    string
+		split   int
+		shift   uint
+		buckets bool // whether the run must have used buckets
+	}{
+		{"heap", 0, 0, false},
+		// The default split is never reached by a few hundred calls; these
+		// send most of them to buckets of half a millisecond.
+		{"buckets", 8, 19, true},
+		{"wide buckets", 3, 23, true},
+	}
+	for _, shape := range shapes {
+		for _, seed := range []uint64{1, 2, 3, 4, 5, 6, 7, 8} {
+			t.Run(fmt.Sprintf("%s/%d", shape.name, seed), func(t *testing.T) {
+				testTimersAgainstModel(t, seed, shape.split, shape.shift, shape.buckets)
+			})
+		}
+	}
+}
+
+func testTimersAgainstModel(t *testing.T, seed uint64, split int, shift uint, mustBucket bool) {
+	{
+		{
 			rng := rand.New(rand.NewPCG(seed, 99))
 			r, _, log := newVirtualReactor(t)
+			r.timers.farSplit, r.timers.farShift = split, shift
+			usedBuckets := false
 			m := &timerModel{}
 			const budget = 4000
 			ops, fired, checks := 0, 0, 0
@@ -687,6 +751,9 @@ func TestTimersAgainstModel(t *testing.T) {
 				if r.Pending() != m.pending() {
 					fail("Pending() = %d, model has %d", r.Pending(), m.pending())
 				}
+				if r.timers.far != nil {
+					usedBuckets = true
+				}
 				if checks++; checks%8 != 0 {
 					return // the full checks below are linear: not every time
 				}
@@ -712,7 +779,13 @@ func TestTimersAgainstModel(t *testing.T) {
 			if m.pending() != 0 || r.Pending() != 0 {
 				t.Errorf("after the run: %d pending in the model, %d in the reactor", m.pending(), r.Pending())
 			}
+			if mustBucket && !usedBuckets {
+				t.Errorf("the run never moved a call to a bucket")
+			}
+			if r.timers.far != nil {
+				t.Errorf("the buckets were not dropped when the last call left them")
+			}
 			t.Logf("%d operations, %d calls, %d fired, clock at %v", ops, len(m.calls), fired, r.Now())
-		})
+		}
 	}
 }
