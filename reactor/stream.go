@@ -144,14 +144,19 @@ func newStreamTransport(r *Reactor, fd int, isTCP bool, host, peer net.Addr, p P
 	return t
 }
 
-// start starts reading and tells the protocol ConnectionMade, in the same
-// turn, so ConnectionMade precedes every DataReceived. A panic in
-// ConnectionMade closes the connection (ConnectionLost on a later turn,
-// with the *PanicError).
+// start tells the protocol ConnectionMade, then starts reading in the same
+// turn, so ConnectionMade precedes every DataReceived. Reading starts only
+// after it, and only if ConnectionMade left the connection open and not
+// paused: a server that writes and closes at once (a poem, a banner) costs
+// no poller registration. A panic in ConnectionMade closes the connection
+// (ConnectionLost on a later turn, with the *PanicError).
 func (t *StreamTransport) start() {
-	t.startReading()
 	if err := t.callProtocol(func() { t.proto.ConnectionMade(t) }); err != nil {
 		t.closeLater(err)
+		return
+	}
+	if !t.paused && !t.disconnecting && !t.readClosed {
+		t.startReading()
 	}
 }
 
