@@ -34,6 +34,16 @@ type Protocol interface {
 	ConnectionLost(reason error)
 }
 
+// StringReceiver is a Protocol that takes what is read as a string it may
+// keep (a Lua binding's data_received gets one), which saves DataReceived's
+// copy: the transport reads into memory of the string's own and hands a
+// nearly full read over as it is. The transport calls StringReceived instead
+// of DataReceived, with the same chunks and under the same rules.
+type StringReceiver interface {
+	Protocol
+	StringReceived(data string)
+}
+
 // HalfCloseableProtocol is a Protocol that goes on with one direction of
 // the connection closed, after Twisted's IHalfCloseableProtocol. Once both
 // directions are closed the connection closes by itself, and
@@ -372,7 +382,13 @@ func (t *StreamTransport) stopWriting() {
 // sent before the close (a deliberate difference from Twisted 22.4, its
 // issue 9236).
 func (t *StreamTransport) DoRead() error {
-	buf := t.r.readBuffer()
+	sr, toString := t.proto.(StringReceiver)
+	var buf []byte
+	if toString {
+		buf = t.r.stringReadBuffer()
+	} else {
+		buf = t.r.readBuffer()
+	}
 	for {
 		n, err := unix.Read(t.fd, buf)
 		switch {
@@ -398,7 +414,11 @@ func (t *StreamTransport) DoRead() error {
 			}
 			return ErrConnectionDone
 		}
-		t.proto.DataReceived(buf[:n])
+		if toString {
+			sr.StringReceived(t.r.takeString(buf, n))
+		} else {
+			t.proto.DataReceived(buf[:n])
+		}
 		return nil
 	}
 }
