@@ -86,7 +86,11 @@ func (s *luaStream) ConnectionLost(reason error) {
 	if s.fd != nil {
 		s.rt.forgetIO(s.fd)
 	}
-	_ = s.rt.callMethod(s.obj, "connection_lost", s.rt.reason(reason))
+	// Protocol's own connection_lost does nothing: calling it, and making
+	// its reason (a Failure and its error object), cannot be seen.
+	if !s.rt.hasEmptyMethod(s.obj, "connection_lost") {
+		_ = s.rt.callMethod(s.obj, "connection_lost", s.rt.reason(reason))
+	}
 	if s.onLost != nil {
 		s.onLost(reason)
 	}
