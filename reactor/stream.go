@@ -158,8 +158,9 @@ func newStreamTransport(r *Reactor, fd int, isTCP bool, host, peer net.Addr, p P
 // turn, so ConnectionMade precedes every DataReceived. Reading starts only
 // after it, and only if ConnectionMade left the connection open and not
 // paused: a server that writes and closes at once (a poem, a banner) costs
-// no poller registration. A panic in ConnectionMade closes the connection
-// (ConnectionLost on a later turn, with the *PanicError).
+// no poller registration. So, unlike Twisted's, the transport is not among
+// Readers while ConnectionMade runs. A panic in ConnectionMade closes the
+// connection (ConnectionLost on a later turn, with the *PanicError).
 func (t *StreamTransport) start() {
 	if err := t.callProtocol(func() { t.proto.ConnectionMade(t) }); err != nil {
 		t.closeLater(err)
