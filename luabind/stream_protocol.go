@@ -31,7 +31,7 @@ type luaStream struct {
 type luaHalfCloseable struct{ *luaStream }
 
 var (
-	_ reactor.Protocol              = (*luaStream)(nil)
+	_ reactor.StringReceiver        = (*luaStream)(nil)
 	_ reactor.HalfCloseableProtocol = luaHalfCloseable{}
 )
 
@@ -74,7 +74,11 @@ func (s *luaStream) connectionMade(t StreamTransport, fd reactor.FileDescriptor)
 	s.raiseOnError(s.rt.callMethod(s.obj, "make_connection", s.transport))
 }
 
-func (s *luaStream) DataReceived(data []byte) {
+func (s *luaStream) DataReceived(data []byte) { s.StringReceived(string(data)) }
+
+// StringReceived is data_received with the string the reactor read into:
+// a large read becomes the Lua string without a copy.
+func (s *luaStream) StringReceived(data string) {
 	s.raiseOnError(s.rt.callMethod(s.obj, "data_received", lua.LString(data)))
 }
 
@@ -82,7 +86,11 @@ func (s *luaStream) ConnectionLost(reason error) {
 	if s.fd != nil {
 		s.rt.forgetIO(s.fd)
 	}
-	_ = s.rt.callMethod(s.obj, "connection_lost", s.rt.reason(reason))
+	// Protocol's own connection_lost does nothing: calling it, and making
+	// its reason (a Failure and its error object), cannot be seen.
+	if !s.rt.hasEmptyMethod(s.obj, "connection_lost") {
+		_ = s.rt.callMethod(s.obj, "connection_lost", s.rt.reason(reason))
+	}
 	if s.onLost != nil {
 		s.onLost(reason)
 	}

@@ -1,5 +1,10 @@
 package reactor
 
+import (
+	"strings"
+	"unsafe"
+)
+
 // Stream transports write at the end of the iteration's callbacks, not
 // inside Write and not on a writable event: a callback's writes go out
 // together (one writev) just before the loop waits, and the socket is
@@ -54,4 +59,41 @@ func (r *Reactor) readBuffer() []byte {
 		r.readBuf = make([]byte, readBufferSize)
 	}
 	return r.readBuf
+}
+
+// handOverMin is the read, in bytes, from which takeString hands the
+// string read buffer itself over as the string: at most a quarter of it is
+// then held unused while the string lives. A shorter read is copied out.
+const handOverMin = readBufferSize * 3 / 4
+
+// stringReadBuffer is the buffer a StringReceiver's transport reads into:
+// the reactor's while none of it was handed over, else a new one, whose
+// bytes past a read are never looked at (so need not be zeroed).
+func (r *Reactor) stringReadBuffer() []byte {
+	if r.stringBuf == nil {
+		r.stringBuf = unzeroedBytes(readBufferSize)
+	}
+	return r.stringBuf
+}
+
+// takeString is the string of the n bytes read into buf, the string read
+// buffer: for a large read the buffer itself, which the reactor then
+// forgets and never writes to again, so the string never changes; for a
+// small one a copy, and the buffer serves the next read.
+func (r *Reactor) takeString(buf []byte, n int) string {
+	if n < handOverMin {
+		return string(buf[:n])
+	}
+	r.stringBuf = nil
+	return unsafe.String(unsafe.SliceData(buf), n)
+}
+
+// unzeroedBytes allocates n bytes without clearing them first, as Go's own
+// string conversions do: a strings.Builder grown to n holds such memory,
+// and the one byte written makes its String point at it.
+func unzeroedBytes(n int) []byte {
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteByte(0)
+	return unsafe.Slice(unsafe.StringData(b.String()), n)
 }

@@ -98,6 +98,8 @@ type Reactor struct {
 	flushes  []*StreamTransport
 	flushing bool
 	readBuf  []byte
+	// stringBuf is what StringReceivers read into (see stringReadBuffer).
+	stringBuf []byte
 
 	// posted holds functions handed over by other goroutines. The mutex also
 	// orders the final state change against CallFromGoroutine: a function it

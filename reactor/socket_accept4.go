@@ -9,8 +9,3 @@ import "golang.org/x/sys/unix"
 func newSocket(family, typ int) (int, error) {
 	return unix.Socket(family, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 }
-
-// acceptConn accepts one connection as a non-blocking, close-on-exec socket.
-func acceptConn(fd int) (int, unix.Sockaddr, error) {
-	return unix.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-}

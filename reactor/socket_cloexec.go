@@ -45,3 +45,6 @@ func acceptConn(fd int) (int, unix.Sockaddr, error) {
 	}
 	return nfd, sa, nil
 }
+
+// localAddr is the socket's own address (getsockname(2)).
+func localAddr(fd int) (unix.Sockaddr, error) { return unix.Getsockname(fd) }

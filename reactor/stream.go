@@ -34,6 +34,16 @@ type Protocol interface {
 	ConnectionLost(reason error)
 }
 
+// StringReceiver is a Protocol that takes what is read as a string it may
+// keep (a Lua binding's data_received gets one), which saves DataReceived's
+// copy: the transport reads into memory of the string's own and hands a
+// nearly full read over as it is. The transport calls StringReceived instead
+// of DataReceived, with the same chunks and under the same rules.
+type StringReceiver interface {
+	Protocol
+	StringReceived(data string)
+}
+
 // HalfCloseableProtocol is a Protocol that goes on with one direction of
 // the connection closed, after Twisted's IHalfCloseableProtocol. Once both
 // directions are closed the connection closes by itself, and
@@ -144,14 +154,20 @@ func newStreamTransport(r *Reactor, fd int, isTCP bool, host, peer net.Addr, p P
 	return t
 }
 
-// start starts reading and tells the protocol ConnectionMade, in the same
-// turn, so ConnectionMade precedes every DataReceived. A panic in
-// ConnectionMade closes the connection (ConnectionLost on a later turn,
-// with the *PanicError).
+// start tells the protocol ConnectionMade, then starts reading in the same
+// turn, so ConnectionMade precedes every DataReceived. Reading starts only
+// after it, and only if ConnectionMade left the connection open and not
+// paused: a server that writes and closes at once (a poem, a banner) costs
+// no poller registration. So, unlike Twisted's, the transport is not among
+// Readers while ConnectionMade runs. A panic in ConnectionMade closes the
+// connection (ConnectionLost on a later turn, with the *PanicError).
 func (t *StreamTransport) start() {
-	t.startReading()
 	if err := t.callProtocol(func() { t.proto.ConnectionMade(t) }); err != nil {
 		t.closeLater(err)
+		return
+	}
+	if !t.paused && !t.disconnecting && !t.readClosed {
+		t.startReading()
 	}
 }
 
@@ -367,7 +383,13 @@ func (t *StreamTransport) stopWriting() {
 // sent before the close (a deliberate difference from Twisted 22.4, its
 // issue 9236).
 func (t *StreamTransport) DoRead() error {
-	buf := t.r.readBuffer()
+	sr, toString := t.proto.(StringReceiver)
+	var buf []byte
+	if toString {
+		buf = t.r.stringReadBuffer()
+	} else {
+		buf = t.r.readBuffer()
+	}
 	for {
 		n, err := unix.Read(t.fd, buf)
 		switch {
@@ -393,7 +415,11 @@ func (t *StreamTransport) DoRead() error {
 			}
 			return ErrConnectionDone
 		}
-		t.proto.DataReceived(buf[:n])
+		if toString {
+			sr.StringReceived(t.r.takeString(buf, n))
+		} else {
+			t.proto.DataReceived(buf[:n])
+		}
 		return nil
 	}
 }

@@ -288,7 +288,7 @@ func (p *Port) serve(fd int, sa unix.Sockaddr) {
 	// port needs getsockname(2) to learn which of its addresses was used.
 	var host net.Addr = p.addr
 	if a, ok := p.addr.(*net.TCPAddr); ok && a.IP.IsUnspecified() {
-		if local, err := unix.Getsockname(fd); err == nil {
+		if local, err := localAddr(fd); err == nil {
 			host = sockaddrToAddr(local)
 		}
 	}
