@@ -100,6 +100,8 @@ type Reactor struct {
 	readBuf  []byte
 	// stringBuf is what StringReceivers read into (see stringReadBuffer).
 	stringBuf []byte
+	// starting is the stream transport whose ConnectionMade is running.
+	starting *StreamTransport
 
 	// posted holds functions handed over by other goroutines. The mutex also
 	// orders the final state change against CallFromGoroutine: a function it

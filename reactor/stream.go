@@ -158,11 +158,16 @@ func newStreamTransport(r *Reactor, fd int, isTCP bool, host, peer net.Addr, p P
 // turn, so ConnectionMade precedes every DataReceived. Reading starts only
 // after it, and only if ConnectionMade left the connection open and not
 // paused: a server that writes and closes at once (a poem, a banner) costs
-// no poller registration. So, unlike Twisted's, the transport is not among
-// Readers while ConnectionMade runs. A panic in ConnectionMade closes the
-// connection (ConnectionLost on a later turn, with the *PanicError).
+// no poller registration. Readers lists the transport while ConnectionMade
+// runs all the same, as Twisted's does (it starts reading first). A panic in
+// ConnectionMade closes the connection (ConnectionLost on a later turn, with
+// the *PanicError).
 func (t *StreamTransport) start() {
-	if err := t.callProtocol(func() { t.proto.ConnectionMade(t) }); err != nil {
+	outer := t.r.starting
+	t.r.starting = t
+	err := t.callProtocol(func() { t.proto.ConnectionMade(t) })
+	t.r.starting = outer
+	if err != nil {
 		t.closeLater(err)
 		return
 	}

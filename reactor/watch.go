@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 
 	"golang.org/x/sys/unix"
 )
@@ -221,6 +222,11 @@ func (r *Reactor) Readers() []ReadDescriptor {
 		if w.reader != nil && !isInternal(w.reader) {
 			rds = append(rds, w.reader)
 		}
+	}
+	// A stream transport starts reading once its ConnectionMade returns, and
+	// counts as reading during it.
+	if t := r.starting; t != nil && !t.paused && !t.readClosed && !t.disconnecting && !slices.Contains(rds, ReadDescriptor(t)) {
+		rds = append(rds, t)
 	}
 	return rds
 }
