@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -81,5 +82,36 @@ reactor.run()`, "true\n"},
 				t.Errorf("output %q, want %q", run.out, tt.want)
 			}
 		})
+	}
+}
+
+// While callbacks are traced, make_connection runs in Lua, so the trace
+// shows it as it always did.
+func TestSpawnMakeConnectionTraced(t *testing.T) {
+	if _, err := os.Stat("/bin/true"); err != nil {
+		t.Skip("no /bin/true:", err)
+	}
+	var trace strings.Builder
+	run := runProcessLua(t, Config{Trace: &trace}, `local P = protocol.ProcessProtocol:extend()
+function P:process_ended() reactor.stop() end
+local p = P()
+reactor.spawn_process(p, "/bin/true", {"true"})
+print(p.connected)
+reactor.run()`)
+	run.expectClean(t)
+	src, err := luaSources.ReadFile("lua/protocol.lua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _, found := strings.Cut(string(src), "function ProcessProtocol:make_connection(")
+	if !found {
+		t.Fatal("protocol.lua defines no ProcessProtocol:make_connection")
+	}
+	at := "protocol.lua:" + strconv.Itoa(strings.Count(before, "\n")+1) + ">"
+	if !strings.Contains(trace.String(), at) {
+		t.Errorf("the trace does not show make_connection (%s):\n%s", at, trace.String())
+	}
+	if run.out != "true\n" {
+		t.Errorf("output %q, want %q", run.out, "true\n")
 	}
 }
