@@ -56,6 +56,7 @@ func (rt *Runtime) embeddedCore(name string) *lua.LTable {
 	case "protocol":
 		core := rt.L.NewTable()
 		core.RawSetString("new_instance", rt.L.NewFunction(newInstance))
+		core.RawSetString("process_defaults", rt.L.NewFunction(rt.keepProcessDefaults))
 		return core
 	}
 	return nil

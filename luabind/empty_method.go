@@ -12,22 +12,30 @@ func (rt *Runtime) hasEmptyMethod(obj lua.LValue, name string) bool {
 	if rt.cfg.Trace != nil {
 		return false
 	}
+	m, ok := methodWithoutLua(obj, name)
+	return ok && isEmptyLuaFunction(m)
+}
+
+// methodWithoutLua is obj[name] when it can be found without running Lua:
+// through tables and __index tables only. ok is false when an __index
+// function (or a value that is no table) is met first, or nothing is found.
+func methodWithoutLua(obj lua.LValue, name string) (m lua.LValue, ok bool) {
 	v := obj
 	for range 100 { // lookupMethod's bound: a longer chain is an error it reports
-		t, ok := v.(*lua.LTable)
-		if !ok {
-			return false
+		t, isTable := v.(*lua.LTable)
+		if !isTable {
+			return lua.LNil, false
 		}
 		if m := t.RawGetString(name); m != lua.LNil {
-			return isEmptyLuaFunction(m)
+			return m, true
 		}
-		mt, ok := t.Metatable.(*lua.LTable)
-		if !ok {
-			return false // no method: callMethod does nothing either, its way
+		mt, isTable := t.Metatable.(*lua.LTable)
+		if !isTable {
+			return lua.LNil, false // no method: callMethod does nothing either, its way
 		}
 		v = mt.RawGetString("__index")
 	}
-	return false
+	return lua.LNil, false
 }
 
 // isEmptyLuaFunction says whether v is a Lua function whose whole code is

@@ -100,6 +100,9 @@ type Runtime struct {
 
 	delayedCallMeta *lua.LTable
 	loopingCallMeta *lua.LTable
+	// processMakeConnection is ProcessProtocol's own make_connection (see
+	// madeWithoutLua).
+	processMakeConnection *lua.LFunction
 
 	io *ioLib // the io library's streams (see iolib.go); nil without io
 	// exit is set once the script calls os.exit (see exit.go); loopDepth

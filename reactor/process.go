@@ -87,11 +87,13 @@ func (e *ProcessTerminated) Error() string {
 // been reaped, as Twisted's ProcessExitedAlready.
 var ErrProcessExitedAlready = errors.New("The process has already exited and the operation requested can no longer be performed.")
 
-// exitReason turns a wait status into ProcessExited's reason.
-func exitReason(ws syscall.WaitStatus) error {
+// exitReason turns a wait status into ProcessExited's reason. A clean
+// exit's ProcessDone is p's own, which saves an allocation per spawn.
+func (p *Process) exitReason(ws syscall.WaitStatus) error {
 	switch {
 	case ws.Exited() && ws.ExitStatus() == 0:
-		return &ProcessDone{Status: ws}
+		p.done = ProcessDone{Status: ws}
+		return &p.done
 	case ws.Signaled():
 		return &ProcessTerminated{ExitCode: -1, Signal: ws.Signal(), Status: ws}
 	default:
@@ -105,9 +107,9 @@ type Process struct {
 	r      *Reactor
 	proto  ProcessProtocol
 	pid    int
-	stdin  *pipeWriter
-	stdout *pipeReader
-	stderr *pipeReader
+	stdin  *pipeWriter // &pipes.in
+	stdout *pipeReader // &pipes.out
+	stderr *pipeReader // &pipes.err
 	exit   exitWatcher
 	reason error // set when reaped
 	reaped bool
@@ -116,6 +118,21 @@ type Process struct {
 	// protocol method is called after that, even for an exit the wait4
 	// goroutine posted while the shutdown ran.
 	abandoned bool
+	// What a spawn needs lives here, in the one allocation of the Process:
+	// the pipes, the exit watch, the fork's attributes and the reason for
+	// an exit with status 0.
+	pipes struct {
+		in       pipeWriter
+		out, err pipeReader
+	}
+	exitSlot exitSlot
+	fork     struct {
+		attr  syscall.ProcAttr
+		sys   syscall.SysProcAttr
+		files [3]uintptr
+		pidfd int
+	}
+	done ProcessDone
 }
 
 // exitWatcher waits for the child's exit and calls Process.reap on the
@@ -176,13 +193,11 @@ func (r *Reactor) SpawnProcess(proto ProcessProtocol, executable string, args []
 	if env == nil {
 		env = []string{}
 	}
-	pidfd := -1
-	pid, err := syscall.ForkExec(path, args, &syscall.ProcAttr{
-		Dir:   opts.Dir,
-		Env:   env,
-		Files: []uintptr{uintptr(fds[0][0]), uintptr(fds[1][1]), uintptr(fds[2][1])},
-		Sys:   exitWatchAttr(&pidfd),
-	})
+	p := &Process{r: r, proto: proto}
+	p.fork.files = [3]uintptr{uintptr(fds[0][0]), uintptr(fds[1][1]), uintptr(fds[2][1])}
+	p.fork.pidfd = -1
+	p.fork.attr = syscall.ProcAttr{Dir: opts.Dir, Env: env, Files: p.fork.files[:], Sys: exitWatchAttr(&p.fork.sys, &p.fork.pidfd)}
+	pid, err := syscall.ForkExec(path, args, &p.fork.attr)
 	if err != nil {
 		closeAll()
 		return nil, fmt.Errorf("reactor: spawn %s: %w", executable, err)
@@ -191,12 +206,14 @@ func (r *Reactor) SpawnProcess(proto ProcessProtocol, executable string, args []
 	unix.Close(fds[0][0])
 	unix.Close(fds[1][1])
 	unix.Close(fds[2][1])
-	p := &Process{r: r, proto: proto, pid: pid}
-	p.stdin = &pipeWriter{fd: fds[0][1], p: p}
-	p.stdout = &pipeReader{fd: fds[1][0], p: p, deliver: func(b []byte) { p.proto.OutReceived(b) }, lost: func() { p.proto.OutConnectionLost() }}
-	p.stderr = &pipeReader{fd: fds[2][0], p: p, deliver: func(b []byte) { p.proto.ErrReceived(b) }, lost: func() { p.proto.ErrConnectionLost() }}
-	p.exit = r.watchExit(p, pidfd)
-	for _, pipe := range []ReadDescriptor{p.stdout, p.stderr, p.stdin} {
+	p.pid = pid
+	p.fork.attr = syscall.ProcAttr{} // the environment and arguments are the child's now
+	p.pipes.in = pipeWriter{fd: fds[0][1], p: p}
+	p.pipes.out = pipeReader{fd: fds[1][0], p: p}
+	p.pipes.err = pipeReader{fd: fds[2][0], p: p, isStderr: true}
+	p.stdin, p.stdout, p.stderr = &p.pipes.in, &p.pipes.out, &p.pipes.err
+	p.exit = r.watchExit(p, p.fork.pidfd)
+	for _, pipe := range [...]ReadDescriptor{p.stdout, p.stderr, p.stdin} {
 		if err := r.AddReader(pipe); err != nil {
 			// Only select's FD_SETSIZE can refuse: the pipe is delivered
 			// as lost on the loop, and the child's exit still ends it.
@@ -336,7 +353,7 @@ func (p *Process) reap(ws syscall.WaitStatus) {
 		return
 	}
 	p.reaped = true
-	p.reason = exitReason(ws)
+	p.reason = p.exitReason(ws)
 	if p.abandoned {
 		return // the reactor stopped: a status posted meanwhile tells no one
 	}
@@ -370,12 +387,29 @@ var errPipeClosed = errors.New("reactor: pipe closed")
 
 // pipeReader reads one of the child's output pipes.
 type pipeReader struct {
-	fd      int
-	p       *Process
-	deliver func([]byte)
-	lost    func()
-	closing bool
-	gone    bool
+	fd       int
+	p        *Process
+	isStderr bool // stderr, not stdout
+	closing  bool
+	gone     bool
+}
+
+// deliver hands the protocol what was read.
+func (pr *pipeReader) deliver(b []byte) {
+	if pr.isStderr {
+		pr.p.proto.ErrReceived(b)
+	} else {
+		pr.p.proto.OutReceived(b)
+	}
+}
+
+// lost tells the protocol the pipe is closed.
+func (pr *pipeReader) lost() {
+	if pr.isStderr {
+		pr.p.proto.ErrConnectionLost()
+	} else {
+		pr.p.proto.OutConnectionLost()
+	}
 }
 
 // processReadBufs hold the buffers pipes read into: a read's data is

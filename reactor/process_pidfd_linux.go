@@ -6,15 +6,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// exitWatchAttr has clone make the child's pidfd (CLONE_PIDFD, Linux 5.2)
-// and store it in *pidfd, which saves a pidfd_open per spawn. A kernel
-// without CLONE_PIDFD ignores the flag and leaves *pidfd at -1.
-func exitWatchAttr(pidfd *int) *syscall.SysProcAttr {
+// exitWatchAttr fills sys so that clone makes the child's pidfd
+// (CLONE_PIDFD, Linux 5.2) and stores it in *pidfd, which saves a
+// pidfd_open per spawn. A kernel without CLONE_PIDFD ignores the flag and
+// leaves *pidfd at -1.
+func exitWatchAttr(sys *syscall.SysProcAttr, pidfd *int) *syscall.SysProcAttr {
 	if pidfdDisabled {
 		return nil
 	}
-	return &syscall.SysProcAttr{PidFD: pidfd}
+	*sys = syscall.SysProcAttr{PidFD: pidfd}
+	return sys
 }
+
+// exitSlot is the room a Process keeps for its pidfd watch, so that
+// watching the exit allocates nothing of its own.
+type exitSlot = pidfdWatch
 
 // watchExit watches the child's pidfd (the one clone made, or -1 for none),
 // which becomes readable when the child exits; without one it opens one,
@@ -32,7 +38,8 @@ func (r *Reactor) watchExit(p *Process, fd int) exitWatcher {
 			return r.waitExitOffLoop(p)
 		}
 	}
-	w := &pidfdWatch{fd: fd, p: p}
+	w := &p.exitSlot
+	*w = pidfdWatch{fd: fd, p: p}
 	if err := r.AddReader(w); err != nil {
 		unix.Close(fd)
 		return r.waitExitOffLoop(p)

@@ -189,6 +189,9 @@ function ProcessProtocol:make_connection(transport)
 	self.transport = transport
 	call_method(self, "connection_made")
 end
+-- spawn_process does the same without running Lua when a protocol keeps
+-- this make_connection and an empty connection_made.
+core.process_defaults(ProcessProtocol.make_connection)
 
 function ProcessProtocol:connection_made() end
 function ProcessProtocol:out_received(data) end

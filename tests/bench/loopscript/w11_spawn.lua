@@ -1,21 +1,15 @@
 -- W11 processes: spawn_process("/bin/true") N times one after another (the
 -- next when the last has ended), then M at once. Spawns per second and this
--- process's own CPU per spawn (the children's left out; from
--- /proc/self/stat, so in steps of 10 ms).
+-- process's own CPU per spawn (the children's left out).
 local reactor = require("reactor")
 local protocol = require("protocol")
 local N, M = tonumber(arg[1]) or 1000, tonumber(arg[2]) or 100
 local now = reactor.seconds
 
-local function own_cpu()
-  local f = assert(io.open("/proc/self/stat"))
-  local fields = {}
-  for field in f:read("*a"):match("%)%s+(.*)$"):gmatch("%S+") do
-    fields[#fields + 1] = field
-  end
-  f:close()
-  return (tonumber(fields[12]) + tonumber(fields[13])) / 100 -- utime + stime, in ticks of 1/100 s
-end
+-- os.clock is the process's own CPU time (getrusage RUSAGE_SELF: every
+-- thread's, the children's left out), as the peers' process_time, cpuUsage
+-- and getrusage.
+local own_cpu = os.clock
 
 local Proc = protocol.ProcessProtocol:extend()
 
