@@ -10,7 +10,8 @@
 //
 //	BIN echo               W8-W10: every byte comes back
 //	BIN poetry FILE        W12: each client gets FILE, then a close
-//	BIN spawn N M          W11: /bin/true N times one after another, then M at once
+//	BIN spawn N M          W11: /bin/true N times one after another, then M at once,
+//	                       then N times again with three pipes read to the end
 //
 // The servers listen on 127.0.0.1 (a free port), print "Serving on port N."
 // and run until SIGINT. spawn prints its result line.
@@ -118,7 +119,47 @@ func spawn(n, m int) {
 	}
 	wg.Wait()
 	parWall, parCPU := time.Since(t0), ownCPU()-cpu0
-	fmt.Printf("seq=%d seq_per_s=%.1f seq_cpu_us=%.1f par=%d par_per_s=%.1f par_cpu_us=%.1f\n",
+	// The other peers give the child three pipes and read them to their end,
+	// where Run above gives it /dev/null: the same sequence again with pipes,
+	// as a floor for the same work.
+	cpu0, t0 = ownCPU(), time.Now()
+	for range n {
+		runWithPipes()
+	}
+	pipesWall, pipesCPU := time.Since(t0), ownCPU()-cpu0
+	fmt.Printf("seq=%d seq_per_s=%.1f seq_cpu_us=%.1f par=%d par_per_s=%.1f par_cpu_us=%.1f pipes_per_s=%.1f pipes_cpu_us=%.1f\n",
 		n, float64(n)/seqWall.Seconds(), float64(seqCPU.Microseconds())/float64(n),
-		m, float64(m)/parWall.Seconds(), float64(parCPU.Microseconds())/float64(m))
+		m, float64(m)/parWall.Seconds(), float64(parCPU.Microseconds())/float64(m),
+		float64(n)/pipesWall.Seconds(), float64(pipesCPU.Microseconds())/float64(n))
+}
+
+// runWithPipes runs /bin/true with a pipe on each of its standard streams,
+// closes its input, and reads its output and error to their end.
+func runWithPipes() {
+	cmd := exec.Command("/bin/true")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		fail(err.Error())
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		fail(err.Error())
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		fail(err.Error())
+	}
+	if err := cmd.Start(); err != nil {
+		fail(err.Error())
+	}
+	stdin.Close()
+	if _, err := io.Copy(io.Discard, stdout); err != nil {
+		fail(err.Error())
+	}
+	if _, err := io.Copy(io.Discard, stderr); err != nil {
+		fail(err.Error())
+	}
+	if err := cmd.Wait(); err != nil {
+		fail(err.Error())
+	}
 }
