@@ -9,7 +9,7 @@ import (
 
 // TestCallbackNowMatchesTheLoop runs each callback on a fired Deferred twice:
 // added while the Deferred has nothing queued, so it runs at once through
-// callback_now (defer_fast.go), and added while the Deferred is paused, so
+// the Go add_callback (defer_fast.go), and added while the Deferred is paused, so
 // it runs in lua/defer.lua's loop at the unpause, on the same line. The
 // output, the reports (tracebacks included) and the unhandled count must
 // not tell the two apart. ADD is replaced by the line that adds cb to d.
@@ -109,6 +109,28 @@ print(tostring(outer))
 local function cb(v) return v + 1 end
 ADD
 print(tostring(d), tostring(outer))`},
+		{"a callable table", `local d = defer.succeed(1)
+local cb = setmetatable({}, {__call = function(self, v) print("called", v) return v + 1 end})
+ADD
+print(d.result, tostring(d))`},
+		{"a Go function", `local d = defer.succeed("x")
+local cb = tostring
+ADD
+print(d.result)`},
+		{"an error in a callback that another one runs at once", `local d, e = defer.succeed(1), defer.succeed(2)
+local function inner(x) error("deep " .. x) end
+local function cb(v)
+	e:add_callback(inner)
+	e:add_errback(function(f) print(f.traceback) end)
+	return v
+end
+ADD
+print(d.result)`},
+		{"an error in a callback deeper down", `local d = defer.succeed(1)
+local function deeper(v) error("down " .. v) end
+local function cb(v) return deeper(v) end
+ADD
+d:add_errback(function(f) print(f.traceback) end)`},
 		{"a recovered failure", `local d = defer.fail("first")
 d:add_errback(function(f) return "recovered" end)
 local function cb(v) return v .. "!" end
