@@ -45,13 +45,13 @@ func (rt *Runtime) deferClasses(L *lua.LState) int {
 	return 0
 }
 
-// succeed(v) is the Deferred of defer.succeed(v): fired with v, its chain
-// empty, v unhandled when it is a Failure; nil when v is a Deferred.
+// succeed(v) is defer.succeed(v), a Deferred fired with v: what
+// new_deferred and fire would make, without running the empty chain; v is
+// unhandled when it is a Failure, refused when it is a Deferred.
 func (rt *Runtime) deferSucceed(L *lua.LState) int {
 	v := L.Get(1)
 	if rt.isClass(v, rt.deferred.meta) {
-		L.Push(lua.LNil)
-		return 1
+		rt.deferArgError(L, "succeed", "a Deferred cannot be a result")
 	}
 	failed := rawMetatable(v) == lua.LValue(rt.deferred.failure)
 	d := L.CreateTable(slotUnhandled, 0)
@@ -250,7 +250,10 @@ const (
 // failure handled).
 func (rt *Runtime) deferAwaitNow(L *lua.LState) int {
 	current, _ := L.Get(1).(*lua.LState)
-	if current == nil || L == L.G.MainThread || L.Parent == nil || rt.visibleThread(L) != current {
+	// With no pcall sub-thread anywhere, the coroutine the script sees is L
+	// itself: the common case skips visibleThread's lookup.
+	if current == nil || L == L.G.MainThread || L.Parent == nil ||
+		(L != current || len(rt.subThreads) != 0) && rt.visibleThread(L) != current {
 		L.Push(lua.LNumber(awaitOutside))
 		return 1
 	}

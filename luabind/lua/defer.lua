@@ -667,19 +667,8 @@ core.classes(DMeta, Failure, FIRST)
 -- raises, naming the nearest.
 DMeta.__index = core.index("Deferred", Deferred, {called = 1, result = 2, paused = 3})
 
--- succeed(v): a Deferred fired with v. core.succeed (defer_fast.go) makes
--- what new_deferred and fire would, without running the empty chain; it
--- refuses a Deferred, and the error is raised here, to name our caller's
--- line as arg_error does.
-local fired = core.succeed
-
-function M.succeed(v)
-	local d = fired(v)
-	if d then
-		return d
-	end
-	arg_error(1, "succeed", "a Deferred cannot be a result")
-end
+-- succeed(v): a Deferred fired with v (defer_fast.go).
+M.succeed = core.succeed
 
 -- fail(err): a Deferred failed with Failure(err).
 function M.fail(...)
