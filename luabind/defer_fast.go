@@ -250,10 +250,7 @@ const (
 // failure handled).
 func (rt *Runtime) deferAwaitNow(L *lua.LState) int {
 	current, _ := L.Get(1).(*lua.LState)
-	// With no pcall sub-thread anywhere, the coroutine the script sees is L
-	// itself: the common case skips visibleThread's lookup.
-	if current == nil || L == L.G.MainThread || L.Parent == nil ||
-		(L != current || len(rt.subThreads) != 0) && rt.visibleThread(L) != current {
+	if current == nil || L == L.G.MainThread || L.Parent == nil || rt.visibleThread(L) != current {
 		L.Push(lua.LNumber(awaitOutside))
 		return 1
 	}
