@@ -239,3 +239,24 @@ d:add_callback(function(v) return v * 5 end)
 print(d.result)`, "10\n"},
 	})
 }
+
+// TestFiredPathsAreGoFunctions pins the shape of the two hot paths of W13:
+// d:add_callback and defer.succeed are the Go functions themselves, so a
+// step on a fired Deferred costs one Go call around the callback, and an
+// await(succeed(i)) no Lua call for the succeed. A Lua function put back
+// around either (to check an argument, say) would cost a Lua call per step
+// again, about a fifth of it.
+func TestFiredPathsAreGoFunctions(t *testing.T) {
+	L, _, _ := testState(t, Config{})
+	if err := L.DoString(`
+		local defer = require("defer")
+		add_callback, succeed = defer.succeed(1).add_callback, defer.succeed`); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"add_callback", "succeed"} {
+		fn, ok := L.GetGlobal(name).(*lua.LFunction)
+		if !ok || !fn.IsG {
+			t.Errorf("%s is %v, want a Go function", name, L.GetGlobal(name))
+		}
+	}
+}
