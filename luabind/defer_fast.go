@@ -84,8 +84,8 @@ func (rt *Runtime) deferAddCallbackMaker(L *lua.LState) int {
 
 // deferAddCallback is d:add_callback(fn, ...): fn(result, ...) on success.
 // On a Deferred that has its result, is not paused, runs no callback, has
-// nothing queued and whose result is not a Failure, a Lua fn given no extra
-// arguments runs at once from here, in one protected call; every other case
+// nothing queued and whose result is not a Failure, a function fn (not a
+// callable table) given no extra arguments runs at once from here, in one protected call; every other case
 // is the Lua side's. Being the method itself, with no Lua function around
 // it, is what makes a step cost one Lua call (fn's) and one Go call.
 func (rt *Runtime) deferAddCallback(L *lua.LState) int {
@@ -95,19 +95,19 @@ func (rt *Runtime) deferAddCallback(L *lua.LState) int {
 			"; use d:add_callback, not d.add_callback")
 	}
 	top := L.GetTop()
-	fn, isLua := L.Get(2).(*lua.LFunction)
-	if !isLua && !luaCallable(L, L.Get(2)) {
+	_, isFunction := L.Get(2).(*lua.LFunction)
+	if !isFunction && !luaCallable(L, L.Get(2)) {
 		rt.deferArgError(L, "add_callback", "function expected, got "+L.Get(2).Type().String())
 	}
-	if top != 2 || !isLua || !rt.runsAtOnce(d) {
+	if top != 2 || !isFunction || !rt.runsAtOnce(d) {
 		return rt.deferAddCallbackSlow(L, top)
 	}
 	result := d.RawGetInt(slotResult)
 	d.RawSetInt(slotChainedTo, lua.LNil)
 	d.RawSetInt(slotRunning, lua.LTrue)
-	L.SetTop(0)
-	L.Push(rt.runner)
-	L.Push(fn)
+	// The stack is (d, fn): d's place takes the runner, so that nothing is
+	// cleared and pushed again.
+	L.Replace(1, rt.runner)
 	L.Push(result)
 	apiErr := rt.protectRunner(L, 1, 0, nil)
 	d.RawSetInt(slotRunning, lua.LFalse)
