@@ -181,6 +181,36 @@ func TestCallbackStepAllocations(t *testing.T) {
 	}
 }
 
+// TestQueuedCallbackAllocations pins what d:add_callback(inc) allocates on
+// a Deferred that has not fired: the method lookup's boxed name only (the
+// chain's growth is amortized away). The Lua add_callback that used to
+// wrap the method took one more, for its varargs.
+func TestQueuedCallbackAllocations(t *testing.T) {
+	L, _, _ := testState(t, Config{})
+	if err := L.DoString(`
+		local defer = require("defer")
+		local d = defer.Deferred()
+		local function inc(v) return v + 1 end
+		function step() d:add_callback(inc) end
+		function result() d:callback(0) return d.result end`); err != nil {
+		t.Fatal(err)
+	}
+	step := L.GetGlobal("step")
+	const runs = 5000
+	allocs := testing.AllocsPerRun(runs, func() {
+		L.Push(step)
+		L.Call(0, 0)
+	})
+	if allocs > 1 {
+		t.Errorf("adding a callback allocates %v times, want at most 1", allocs)
+	}
+	L.Push(L.GetGlobal("result"))
+	L.Call(0, 1)
+	if got := L.Get(-1); got != lua.LNumber(runs+1) {
+		t.Errorf("the chain ended with %v, want %d", got, runs+1)
+	}
+}
+
 // TestAwaitAllocations pins what await(succeed(i)) allocates in an inline
 // callbacks function: the Deferred succeed makes (its table and the table's
 // array), and nothing for the await.
