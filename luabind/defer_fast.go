@@ -1,11 +1,14 @@
 package luabind
 
 import (
+	"strings"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
-// The fast path of d:add_callback(fn) on a Deferred that has its result and
-// nothing left to run (lua/defer.lua): fn runs at once, from Go, in one
+// The fast paths of the defer module (lua/defer.lua) for Deferreds that
+// have fired. d:add_callback is a Go function: on a Deferred that has its
+// result and nothing left to run, fn runs at once, from here, in one
 // protected call, without the run loop's stack of Deferreds. Only the
 // outcome that ends the step (fn returns a value that is neither a Failure
 // nor a Deferred, and added nothing to d's chain) is finished here; every
@@ -25,7 +28,7 @@ const (
 	slotChainedTo = 9
 )
 
-// What callback_now returns first when it ran fn but the step is not over.
+// How a step that add_callback ran at once ended, when it is not over.
 const (
 	nowRaised   = 1 // fn raised: the error value and traceback follow
 	nowSpecial  = 2 // fn returned a Failure or a Deferred: it follows
@@ -42,13 +45,13 @@ func (rt *Runtime) deferClasses(L *lua.LState) int {
 	return 0
 }
 
-// succeed(v) is the Deferred of defer.succeed(v): fired with v, its chain
-// empty, v unhandled when it is a Failure; nil when v is a Deferred.
+// succeed(v) is defer.succeed(v), a Deferred fired with v: what
+// new_deferred and fire would make, without running the empty chain; v is
+// unhandled when it is a Failure, refused when it is a Deferred.
 func (rt *Runtime) deferSucceed(L *lua.LState) int {
 	v := L.Get(1)
 	if rt.isClass(v, rt.deferred.meta) {
-		L.Push(lua.LNil)
-		return 1
+		rt.deferArgError(L, "succeed", "a Deferred cannot be a result")
 	}
 	failed := rawMetatable(v) == lua.LValue(rt.deferred.failure)
 	d := L.CreateTable(slotUnhandled, 0)
@@ -67,66 +70,159 @@ func (rt *Runtime) deferSucceed(L *lua.LState) int {
 	return 1
 }
 
-// callback_now(d, fn, ...) runs fn(d's result) when d has its result, is
-// not paused, runs no callback, has nothing queued, its result is not a
-// Failure, fn is a Lua function and no extra arguments come with it; it
-// returns nothing when it did not run fn (the Lua side then adds the pair
-// as usual), true when the step is over, or one of the codes above.
-func (rt *Runtime) deferCallbackNow(L *lua.LState) int {
-	if L.GetTop() != 2 || len(rt.catches) >= maxCNesting {
-		return 0
-	}
+// add_callback(slow, after) makes d:add_callback, a Go function, once per
+// runtime: slow(d, fn, ...) is the Lua side's add_callback for every case
+// the fast path does not finish, called with its arguments checked, and
+// after(d, code, v, traceback) carries on from a step the fast path began
+// (one of the codes above).
+func (rt *Runtime) deferAddCallbackMaker(L *lua.LState) int {
+	rt.deferred.addCallbackSlow = L.CheckFunction(1)
+	rt.deferred.addCallbackAfter = L.CheckFunction(2)
+	L.Push(L.NewFunction(rt.deferAddCallback))
+	return 1
+}
+
+// deferAddCallback is d:add_callback(fn, ...): fn(result, ...) on success.
+// On a Deferred that has its result, is not paused, runs no callback, has
+// nothing queued and whose result is not a Failure, a function fn (not a
+// callable table) given no extra arguments runs at once from here, in one protected call; every other case
+// is the Lua side's. Being the method itself, with no Lua function around
+// it, is what makes a step cost one Lua call (fn's) and one Go call.
+func (rt *Runtime) deferAddCallback(L *lua.LState) int {
 	d, ok := L.Get(1).(*lua.LTable)
-	if !ok || d.Metatable != lua.LValue(rt.deferred.meta) || rt.deferred.meta == nil {
-		return 0
+	if !ok || rt.deferred.meta == nil || d.Metatable != lua.LValue(rt.deferred.meta) {
+		rt.deferArgError(L, "add_callback", "Deferred expected, got "+L.Get(1).Type().String()+
+			"; use d:add_callback, not d.add_callback")
 	}
-	fn, ok := L.Get(2).(*lua.LFunction)
-	if !ok {
-		return 0
+	top := L.GetTop()
+	_, isFunction := L.Get(2).(*lua.LFunction)
+	if !isFunction && !luaCallable(L, L.Get(2)) {
+		rt.deferArgError(L, "add_callback", "function expected, got "+L.Get(2).Type().String())
 	}
-	if d.RawGetInt(slotCalled) != lua.LTrue || d.RawGetInt(slotPaused) != lua.LNumber(0) ||
-		d.RawGetInt(slotRunning) != lua.LFalse {
-		return 0
-	}
-	head, ok1 := d.RawGetInt(slotHead).(lua.LNumber)
-	tail, ok2 := d.RawGetInt(slotTail).(lua.LNumber)
-	if !ok1 || !ok2 || head <= tail {
-		return 0
+	if top != 2 || !isFunction || !rt.runsAtOnce(d) {
+		return rt.deferAddCallbackSlow(L, top)
 	}
 	result := d.RawGetInt(slotResult)
-	if rt.isClass(result, rt.deferred.failure) {
-		return 0
-	}
 	d.RawSetInt(slotChainedTo, lua.LNil)
 	d.RawSetInt(slotRunning, lua.LTrue)
-	L.SetTop(0)
-	L.Push(rt.runner)
-	L.Push(fn)
+	// The stack is (d, fn): d's place takes the runner, so that nothing is
+	// cleared and pushed again.
+	L.Replace(1, rt.runner)
 	L.Push(result)
 	apiErr := rt.protectRunner(L, 1, 0, nil)
 	d.RawSetInt(slotRunning, lua.LFalse)
 	if apiErr != nil {
-		return rt.pushCallbackError(L, lua.LNumber(nowRaised), apiErr)
+		rt.pushCallbackError(L, lua.LNumber(nowRaised), apiErr)
+		if tb, ok := L.Get(3).(lua.LString); ok {
+			L.Replace(3, lua.LString(asRunLoopTraceback(string(tb))))
+		}
+		return rt.deferAddCallbackAfter(L, d)
 	}
 	r := rt.lastResult
 	rt.lastResult = lua.LNil
 	if rt.isClass(r, rt.deferred.failure) || rt.isClass(r, rt.deferred.meta) {
 		L.Push(lua.LNumber(nowSpecial))
 		L.Push(r)
-		return 2
+		return rt.deferAddCallbackAfter(L, d)
 	}
 	d.RawSetInt(slotResult, r)
 	if head, ok := d.RawGetInt(slotHead).(lua.LNumber); !ok || head <= d.RawGetInt(slotTail).(lua.LNumber) {
 		L.Push(lua.LNumber(nowContinue))
-		return 1
+		return rt.deferAddCallbackAfter(L, d)
 	}
 	// settle(d, r, false): a failure d held before is handled now.
 	if d.RawGetInt(slotUnhandled) == lua.LTrue {
 		d.RawSetInt(slotUnhandled, lua.LFalse)
 		delete(rt.deferred.unhandled, d)
 	}
-	L.Push(lua.LTrue)
+	L.Push(d)
 	return 1
+}
+
+// runsAtOnce reports whether a callback added to d now would run at once
+// and alone: d has its result, which is no Failure, is not paused, runs no
+// callback and has nothing queued; and a protected call may nest once more.
+func (rt *Runtime) runsAtOnce(d *lua.LTable) bool {
+	if len(rt.catches) >= maxCNesting || d.RawGetInt(slotCalled) != lua.LTrue ||
+		d.RawGetInt(slotPaused) != zero || d.RawGetInt(slotRunning) != lua.LFalse {
+		return false
+	}
+	head, ok1 := d.RawGetInt(slotHead).(lua.LNumber)
+	tail, ok2 := d.RawGetInt(slotTail).(lua.LNumber)
+	return ok1 && ok2 && head > tail && !rt.isClass(d.RawGetInt(slotResult), rt.deferred.failure)
+}
+
+// deferAddCallbackSlow hands d:add_callback's top arguments, checked, to the
+// Lua side's add_callback and returns what it returns (d).
+func (rt *Runtime) deferAddCallbackSlow(L *lua.LState, top int) int {
+	L.Insert(rt.deferred.addCallbackSlow, 1)
+	L.Call(top, 1)
+	return 1
+}
+
+// deferAddCallbackAfter hands d and the code of how its step ended, with
+// what follows the code on the stack, to the Lua side, which carries on
+// from there; it returns what that returns (d).
+func (rt *Runtime) deferAddCallbackAfter(L *lua.LState, d *lua.LTable) int {
+	n := L.GetTop()
+	L.Insert(d, 1)
+	L.Insert(rt.deferred.addCallbackAfter, 1)
+	L.Call(n+1, 1)
+	return 1
+}
+
+// addCallbackFrame is the frame of the Go add_callback in a traceback.
+const addCallbackFrame = "\t[C]: in function 'add_callback'"
+
+// asRunLoopTraceback makes the traceback of an error raised in a callback
+// that add_callback ran at once read as it does when the run loop of
+// lua/defer.lua runs the callback: the Go add_callback frame is plumbing,
+// as the loop's frames are, and the Lua function it called is named
+// 'callback', the loop's variable that holds it.
+func asRunLoopTraceback(tb string) string {
+	if !strings.Contains(tb, addCallbackFrame) {
+		return tb
+	}
+	lines := strings.Split(tb, "\n")
+	kept := lines[:0]
+	for _, line := range lines {
+		if line != addCallbackFrame {
+			kept = append(kept, line)
+			continue
+		}
+		last := len(kept) - 1
+		if last < 1 || strings.HasPrefix(kept[last], "\t[C]:") || kept[last] == "\t..." {
+			continue
+		}
+		if i := strings.Index(kept[last], ": in function "); i >= 0 {
+			kept[last] = kept[last][:i] + ": in function 'callback'"
+		}
+	}
+	if len(kept) <= 1 {
+		return ""
+	}
+	return strings.Join(kept, "\n")
+}
+
+// deferArgError raises "bad argument #1 to 'name' (msg)" at the line that
+// called the running Go function, as the Lua side's arg_error does (no
+// position when a Go function called it: pcall(d.add_callback)).
+func (rt *Runtime) deferArgError(L *lua.LState, name, msg string) {
+	L.Error(lua.LString(rt.where(L, 1)+"bad argument #1 to '"+name+"' ("+msg+")"), 0)
+}
+
+// luaCallable is the Lua side's callable(v): a function, or a table or
+// userdata whose metatable, as getmetatable sees it, holds a function
+// under __call.
+func luaCallable(L *lua.LState, v lua.LValue) bool {
+	switch v.Type() {
+	case lua.LTFunction:
+		return true
+	case lua.LTTable, lua.LTUserData:
+		mt, ok := L.GetMetatable(v).(*lua.LTable)
+		return ok && mt.RawGetString("__call").Type() == lua.LTFunction
+	}
+	return false
 }
 
 // zero is Lua's 0, boxed once.

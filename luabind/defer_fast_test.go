@@ -9,7 +9,7 @@ import (
 
 // TestCallbackNowMatchesTheLoop runs each callback on a fired Deferred twice:
 // added while the Deferred has nothing queued, so it runs at once through
-// callback_now (defer_fast.go), and added while the Deferred is paused, so
+// the Go add_callback (defer_fast.go), and added while the Deferred is paused, so
 // it runs in lua/defer.lua's loop at the unpause, on the same line. The
 // output, the reports (tracebacks included) and the unhandled count must
 // not tell the two apart. ADD is replaced by the line that adds cb to d.
@@ -109,6 +109,28 @@ print(tostring(outer))
 local function cb(v) return v + 1 end
 ADD
 print(tostring(d), tostring(outer))`},
+		{"a callable table", `local d = defer.succeed(1)
+local cb = setmetatable({}, {__call = function(self, v) print("called", v) return v + 1 end})
+ADD
+print(d.result, tostring(d))`},
+		{"a Go function", `local d = defer.succeed("x")
+local cb = tostring
+ADD
+print(d.result)`},
+		{"an error in a callback that another one runs at once", `local d, e = defer.succeed(1), defer.succeed(2)
+local function inner(x) error("deep " .. x) end
+local function cb(v)
+	e:add_callback(inner)
+	e:add_errback(function(f) print(f.traceback) end)
+	return v
+end
+ADD
+print(d.result)`},
+		{"an error in a callback deeper down", `local d = defer.succeed(1)
+local function deeper(v) error("down " .. v) end
+local function cb(v) return deeper(v) end
+ADD
+d:add_errback(function(f) print(f.traceback) end)`},
 		{"a recovered failure", `local d = defer.fail("first")
 d:add_errback(function(f) return "recovered" end)
 local function cb(v) return v .. "!" end
@@ -151,6 +173,36 @@ func TestCallbackStepAllocations(t *testing.T) {
 	})
 	if allocs > 1 {
 		t.Errorf("a step allocates %v times, want at most 1", allocs)
+	}
+	L.Push(L.GetGlobal("result"))
+	L.Call(0, 1)
+	if got := L.Get(-1); got != lua.LNumber(runs+1) {
+		t.Errorf("the chain ended with %v, want %d", got, runs+1)
+	}
+}
+
+// TestQueuedCallbackAllocations pins what d:add_callback(inc) allocates on
+// a Deferred that has not fired: the method lookup's boxed name only (the
+// chain's growth is amortized away). The Lua add_callback that used to
+// wrap the method took one more, for its varargs.
+func TestQueuedCallbackAllocations(t *testing.T) {
+	L, _, _ := testState(t, Config{})
+	if err := L.DoString(`
+		local defer = require("defer")
+		local d = defer.Deferred()
+		local function inc(v) return v + 1 end
+		function step() d:add_callback(inc) end
+		function result() d:callback(0) return d.result end`); err != nil {
+		t.Fatal(err)
+	}
+	step := L.GetGlobal("step")
+	const runs = 5000
+	allocs := testing.AllocsPerRun(runs, func() {
+		L.Push(step)
+		L.Call(0, 0)
+	})
+	if allocs > 1 {
+		t.Errorf("adding a callback allocates %v times, want at most 1", allocs)
 	}
 	L.Push(L.GetGlobal("result"))
 	L.Call(0, 1)
@@ -216,4 +268,25 @@ local d = defer.succeed(2)
 d:add_callback(function(v) return v * 5 end)
 print(d.result)`, "10\n"},
 	})
+}
+
+// TestFiredPathsAreGoFunctions pins the shape of the two hot paths of W13:
+// d:add_callback and defer.succeed are the Go functions themselves, so a
+// step on a fired Deferred costs one Go call around the callback, and an
+// await(succeed(i)) no Lua call for the succeed. A Lua function put back
+// around either (to check an argument, say) would cost a Lua call per step
+// again, about a fifth of it.
+func TestFiredPathsAreGoFunctions(t *testing.T) {
+	L, _, _ := testState(t, Config{})
+	if err := L.DoString(`
+		local defer = require("defer")
+		add_callback, succeed = defer.succeed(1).add_callback, defer.succeed`); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"add_callback", "succeed"} {
+		fn, ok := L.GetGlobal(name).(*lua.LFunction)
+		if !ok || !fn.IsG {
+			t.Errorf("%s is %v, want a Go function", name, L.GetGlobal(name))
+		}
+	}
 }

@@ -27,6 +27,9 @@ type deferState struct {
 	// head and tail are the slots of a new Deferred's empty chain (FIRST
 	// and FIRST - 1), boxed once: boxing a number allocates.
 	head, tail lua.LValue
+	// addCallbackSlow and addCallbackAfter are the Lua side's parts of
+	// d:add_callback (see deferAddCallback).
+	addCallbackSlow, addCallbackAfter *lua.LFunction
 }
 
 type unhandledFailure struct {
@@ -44,7 +47,7 @@ func (rt *Runtime) deferCore() *lua.LTable {
 		"index":        deferIndex,
 		"report_error": rt.deferReportError,
 		"classes":      rt.deferClasses,
-		"callback_now": rt.deferCallbackNow,
+		"add_callback": rt.deferAddCallbackMaker,
 		"await_now":    rt.deferAwaitNow,
 		"succeed":      rt.deferSucceed,
 	})

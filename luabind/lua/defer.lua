@@ -15,7 +15,7 @@ local core = ...
 local errors = require("errors")
 local Failure = errors.Failure
 
-local try, address, unhandled, callback_now = core.try, core.address, core.unhandled, core.callback_now
+local try, address, unhandled = core.try, core.address, core.unhandled
 local type, getmetatable, setmetatable, select, unpack, error, tostring, pcall =
 	type, getmetatable, setmetatable, select, unpack, error, tostring, pcall
 local rawget, pairs, string = rawget, pairs, string
@@ -356,42 +356,39 @@ local function returned(d, r)
 	run_callbacks(d, true)
 end
 
-local RAISED, SPECIAL, CONTINUED = 1, 2, 3 -- callback_now's codes (defer_fast.go)
+local RAISED, SPECIAL = 1, 2 -- the codes of add_callback's fast path (defer_fast.go)
 
--- d:add_callback(fn, ...): fn(result, ...) on success.
--- The parameter is named callback as run_loop's variable is: a traceback
--- through a callback run at once names it by the variable that holds it.
-function Deferred:add_callback(callback, ...)
-	-- A fired Deferred with nothing queued runs the callback at once:
-	-- callback_now does that in Go when it can, and says how the step ended.
-	local now, v, traceback = callback_now(self, callback, ...)
-	if now then
-		if now == true then
-			return self
-		elseif now == RAISED then
-			if traceback == "" then
-				traceback = nil
-			end
-			self[2] = Failure(v, traceback)
-			run_callbacks(self, true)
-		elseif now == SPECIAL then
-			returned(self, v)
-		else -- CONTINUED: fn added callbacks to self, which run now
-			run_callbacks(self, true)
+-- d:add_callback(fn, ...): fn(result, ...) on success. It is Go's
+-- (defer_fast.go): a fired Deferred with nothing queued runs the callback
+-- at once there; what Go does not finish goes on in one of the two
+-- functions below, called with the arguments checked.
+
+-- add_callback_after carries on from a callback Go ran at once: how is
+-- how that step ended, v and traceback what goes with it.
+local function add_callback_after(self, how, v, traceback)
+	if how == RAISED then
+		if traceback == "" then
+			traceback = nil
 		end
-		return self
+		self[2] = Failure(v, traceback)
+		run_callbacks(self, true)
+	elseif how == SPECIAL then
+		returned(self, v)
+	else -- CONTINUED: the callback added callbacks to self, which run now
+		run_callbacks(self, true)
 	end
-	if getmetatable(self) ~= DMeta then
-		check_self(self, "add_callback")
-	end
-	if type(callback) ~= "function" and not callable(callback) then
-		arg_error(1, "add_callback", "function expected, got " .. type(callback))
-	end
+	return self
+end
+
+-- add_callback_queued is add_callback for every other case.
+local function add_callback_queued(self, callback, ...)
 	if select("#", ...) == 0 then
 		return add_pair(self, callback, false, PASS, false)
 	end
 	return add_pair(self, callback, pack(...), PASS, false)
 end
+
+Deferred.add_callback = core.add_callback(add_callback_queued, add_callback_after)
 
 -- d:add_errback(fn, ...): fn(failure, ...) on failure.
 function Deferred:add_errback(fn, ...)
@@ -670,19 +667,8 @@ core.classes(DMeta, Failure, FIRST)
 -- raises, naming the nearest.
 DMeta.__index = core.index("Deferred", Deferred, {called = 1, result = 2, paused = 3})
 
--- succeed(v): a Deferred fired with v. core.succeed (defer_fast.go) makes
--- what new_deferred and fire would, without running the empty chain; it
--- refuses a Deferred, and the error is raised here, to name our caller's
--- line as arg_error does.
-local fired = core.succeed
-
-function M.succeed(v)
-	local d = fired(v)
-	if d then
-		return d
-	end
-	arg_error(1, "succeed", "a Deferred cannot be a result")
-end
+-- succeed(v): a Deferred fired with v (defer_fast.go).
+M.succeed = core.succeed
 
 -- fail(err): a Deferred failed with Failure(err).
 function M.fail(...)
