@@ -86,19 +86,15 @@ factory = protocol.ServerFactory:extend{protocol = protocol.Protocol}()`},
 }
 
 // TestIdleConnectionBytes pins the heap an idle connection of the echo
-// server (W10's) keeps on luabind's side: the protocol, its transport and
-// producer, the Go values behind them, the entry for get_readers.
+// server (W10's, its transport its own producer) keeps on luabind's side:
+// the protocol, its transport, the Go values behind them, the entry for
+// get_readers.
 func TestIdleConnectionBytes(t *testing.T) {
 	L, rt, _ := testState(t, Config{})
 	if err := L.DoString(`local reactor, protocol = require("reactor"), require("protocol")
 local Echo = protocol.Protocol:extend()
 function Echo:connection_made()
-  local t = self.transport
-  t:register_producer({
-    pause_producing = function() t:pause_producing() end,
-    resume_producing = function() t:resume_producing() end,
-    stop_producing = function() t:lose_connection() end,
-  }, true)
+  self.transport:register_producer(self.transport, true)
 end
 function Echo:data_received(data) self.transport:write(data) end
 factory = protocol.ServerFactory:extend{protocol = Echo}()`); err != nil {
