@@ -14,15 +14,15 @@ import (
 // data_received is reported once, then the adapter panics with it: the
 // transport closes the connection, and connection_lost gets the error as
 // its reason (see reason.go).
+//
+// It is what an idle connection keeps on luabind's side, with the protocol
+// and the transport's userdata: get_readers finds the transport through the
+// reactor's StreamTransport (see io_objects.go), not through a map entry.
 type luaStream struct {
 	rt        *Runtime
 	obj       lua.LValue
 	transport *lua.LUserData
-	lt        luaTransport           // what transport holds
-	fd        reactor.FileDescriptor // what the reactor watches, if any
-	// onLost runs after connection_lost, for the factory of a client
-	// (client_connection_lost follows connection_lost).
-	onLost func(reason error)
+	lt        luaTransport // what transport holds
 }
 
 // luaHalfCloseable is a luaStream whose Lua protocol defines
@@ -59,18 +59,22 @@ func streamOf(p reactor.Protocol) *luaStream {
 	return nil
 }
 
-func (s *luaStream) ConnectionMade(t *reactor.StreamTransport) { s.connectionMade(t, t) }
+func (s *luaStream) ConnectionMade(t *reactor.StreamTransport) { s.connectionMade(t) }
 
-// connectionMade calls make_connection with the Lua transport of t, which
-// the reactor watches as fd (nil if it is not a descriptor), as what
-// get_readers returns for it.
-func (s *luaStream) connectionMade(t StreamTransport, fd reactor.FileDescriptor) {
+// connectionMade calls make_connection with the Lua transport of t.
+func (s *luaStream) connectionMade(t StreamTransport) {
+	s.newTransport(t)
+	s.makeConnection()
+}
+
+// newTransport makes the Lua transport of t.
+func (s *luaStream) newTransport(t StreamTransport) {
 	s.lt.t = t
 	s.transport = s.rt.transportValue(&s.lt)
-	if fd != nil {
-		s.fd = fd
-		s.rt.rememberIO(fd, s.transport)
-	}
+}
+
+// makeConnection calls make_connection with the Lua transport.
+func (s *luaStream) makeConnection() {
 	s.raiseOnError(s.rt.callMethod(s.obj, "make_connection", s.transport))
 }
 
@@ -79,13 +83,7 @@ func (s *luaStream) DataReceived(data []byte) {
 }
 
 func (s *luaStream) ConnectionLost(reason error) {
-	if s.fd != nil {
-		s.rt.forgetIO(s.fd)
-	}
 	_ = s.rt.callMethod(s.obj, "connection_lost", s.rt.reason(reason))
-	if s.onLost != nil {
-		s.onLost(reason)
-	}
 }
 
 func (h luaHalfCloseable) ReadConnectionLost() {

@@ -133,7 +133,7 @@ factory = protocol.ServerFactory:extend{protocol = P}()`); err != nil {
 			for i := range streams {
 				peer := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000 + i}
 				streams[i] = &producerStream{fakeStream: fakeStream{peer: peer, host: peer}}
-				streamOf(rt.buildProtocol(factory, peer)).connectionMade(streams[i], nil)
+				streamOf(rt.buildProtocol(factory, peer)).connectionMade(streams[i])
 			}
 			consumer := streams[len(streams)-1]
 			producer := streams[tc.producerOf]
