@@ -241,7 +241,16 @@ func (rt *Runtime) checkProducer(L *lua.LState) (reactor.Producer, bool) {
 
 func (rt *Runtime) transportRegisterProducer(L *lua.LState) int {
 	t := checkTransport(L, "register_producer")
-	if err := t.RegisterProducer(rt.checkProducer(L)); err != nil {
+	producer, streaming := rt.checkProducer(L)
+	if lt, ok := producer.(*luaTransport); ok && lt.t == t {
+		// The transport as its own producer: the reactor's transport itself,
+		// which the reactor knows as such (its close does not wait for an
+		// unregister_producer, as in Twisted).
+		if own, ok := t.(reactor.Producer); ok {
+			producer = own
+		}
+	}
+	if err := t.RegisterProducer(producer, streaming); err != nil {
 		raise(L, err)
 	}
 	return 0
