@@ -47,14 +47,14 @@ func TestConnectionAllocations(t *testing.T) {
 		want float64 // allocations per connection, at most
 		lua  string
 	}{
-		{"poetry", 46, `
+		{"poetry", 45, `
 local P = protocol.Protocol:extend()
 function P:connection_made()
   self.transport:write(POEM)
   self.transport:lose_connection()
 end
 factory = protocol.ServerFactory:extend{protocol = P}()`},
-		{"silent", 44, `
+		{"silent", 43, `
 factory = protocol.ServerFactory:extend{protocol = protocol.Protocol}()`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -125,8 +125,8 @@ factory = protocol.ServerFactory:extend{protocol = Echo}()`); err != nil {
 	}
 	perConn := float64(heap()-before) / conns
 	t.Logf("%.0f bytes per idle connection", perConn)
-	if perConn > 1200 {
-		t.Errorf("an idle connection keeps %.0f bytes, want at most 1200", perConn)
+	if perConn > 1100 {
+		t.Errorf("an idle connection keeps %.0f bytes, want at most 1100", perConn)
 	}
 	runtime.KeepAlive(streams)
 	runtime.KeepAlive(transports)

@@ -28,8 +28,8 @@ func (rt *Runtime) forgetIO(fd reactor.FileDescriptor) { delete(rt.ioObjects, fd
 // (a connection once closed, or one whose protocol is Go's).
 func (rt *Runtime) ioObject(fd reactor.FileDescriptor) lua.LValue {
 	if t, ok := fd.(*reactor.StreamTransport); ok {
-		if s := streamOf(t.Protocol()); s != nil && s.rt == rt && s.transport != nil && t.Fd() >= 0 {
-			return s.transport
+		if s := streamOf(t.Protocol()); s != nil && s.rt == rt && s.transport() != nil && t.Fd() >= 0 {
+			return s.transport()
 		}
 		return lua.LNil
 	}

@@ -44,7 +44,7 @@ func (rt *Runtime) luaStandardIO(L *lua.LState) int {
 	}
 	// make_connection has run (or raised, which is reported and closes the
 	// transport on a later turn): the transport exists either way.
-	L.Push(p.stream().transport)
+	L.Push(p.stream().transport())
 	return 1
 }
 
@@ -143,9 +143,9 @@ func (p *luaStdio) ConnectionMade(t *reactor.StandardIO) {
 	fds := t.Descriptors()
 	p.stdin, p.stdout = fds[0], fds[1]
 	p.newTransport(t)
-	p.rt.rememberIO(p.stdin, p.transport)
+	p.rt.rememberIO(p.stdin, p.transport())
 	// Also when make_connection raises.
-	defer func() { p.rt.rememberIO(p.stdout, p.transport) }()
+	defer func() { p.rt.rememberIO(p.stdout, p.transport()) }()
 	p.makeConnection()
 }
 

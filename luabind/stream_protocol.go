@@ -15,14 +15,15 @@ import (
 // transport closes the connection, and connection_lost gets the error as
 // its reason (see reason.go).
 //
-// It is what an idle connection keeps on luabind's side, with the protocol
-// and the transport's userdata: get_readers finds the transport through the
-// reactor's StreamTransport (see io_objects.go), not through a map entry.
+// With the protocol, it is what an idle connection keeps on luabind's side:
+// one allocation for it and the transport's userdata, no map entry
+// (get_readers finds the transport through the reactor's StreamTransport,
+// see io_objects.go).
 type luaStream struct {
-	rt        *Runtime
-	obj       lua.LValue
-	transport *lua.LUserData
-	lt        luaTransport // what transport holds
+	rt  *Runtime
+	obj lua.LValue
+	lt  luaTransport
+	ud  lua.LUserData // the Lua transport, holding &lt once the connection is made
 }
 
 // luaHalfCloseable is a luaStream whose Lua protocol defines
@@ -70,12 +71,20 @@ func (s *luaStream) connectionMade(t StreamTransport) {
 // newTransport makes the Lua transport of t.
 func (s *luaStream) newTransport(t StreamTransport) {
 	s.lt.t = t
-	s.transport = s.rt.transportValue(&s.lt)
+	s.rt.initTransport(&s.ud, &s.lt)
+}
+
+// transport is the Lua transport, nil before the connection is made.
+func (s *luaStream) transport() *lua.LUserData {
+	if s.ud.Value == nil {
+		return nil
+	}
+	return &s.ud
 }
 
 // makeConnection calls make_connection with the Lua transport.
 func (s *luaStream) makeConnection() {
-	s.raiseOnError(s.rt.callMethod(s.obj, "make_connection", s.transport))
+	s.raiseOnError(s.rt.callMethod(s.obj, "make_connection", &s.ud))
 }
 
 func (s *luaStream) DataReceived(data []byte) {

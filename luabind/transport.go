@@ -95,16 +95,14 @@ func describeTransport(t StreamTransport) string {
 	return "stdio"
 }
 
-// transportValue is the Lua transport of lt.t; lt is part of the
+// initTransport makes ud the Lua transport of lt.t. Both are part of the
 // connection's luaStream, so the transport costs no allocation of its own.
-func (rt *Runtime) transportValue(lt *luaTransport) *lua.LUserData {
+func (rt *Runtime) initTransport(ud *lua.LUserData, lt *luaTransport) {
 	if rt.transportMeta == nil {
 		rt.transportMeta = rt.newTransportMeta()
 	}
-	ud := rt.L.NewUserData()
-	ud.Value = lt
-	ud.Metatable = rt.transportMeta
-	return ud
+	// What L.NewUserData would set, in place.
+	*ud = lua.LUserData{Value: lt, Env: rt.L.Env, Metatable: rt.transportMeta}
 }
 
 func checkTransport(L *lua.LState, name string) StreamTransport {
