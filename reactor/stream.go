@@ -225,9 +225,9 @@ func (t *StreamTransport) WriteString(data string) {
 // UnregisterProducer before it closes; the transport as its own producer
 // (an echo's backpressure, Twisted's registerProducer(transport, True))
 // does not hold the close, as in Twisted, whose transport's
-// resumeProducing does nothing once it is disconnecting. On a closed transport p is told StopProducing at once; a second
-// producer is an error. A producer still registered at the close is told
-// StopProducing.
+// resumeProducing does nothing once it is disconnecting. On a closed
+// transport p is told StopProducing at once; a second producer is an
+// error. A producer still registered at the close is told StopProducing.
 func (t *StreamTransport) RegisterProducer(p Producer, streaming bool) error {
 	if t.out.producer == nil && t.disconnected {
 		p.StopProducing()
