@@ -47,14 +47,14 @@ func TestConnectionAllocations(t *testing.T) {
 		want float64 // allocations per connection, at most
 		lua  string
 	}{
-		{"poetry", 45, `
+		{"poetry", 44, `
 local P = protocol.Protocol:extend()
 function P:connection_made()
   self.transport:write(POEM)
   self.transport:lose_connection()
 end
 factory = protocol.ServerFactory:extend{protocol = P}()`},
-		{"silent", 43, `
+		{"silent", 42, `
 factory = protocol.ServerFactory:extend{protocol = protocol.Protocol}()`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
