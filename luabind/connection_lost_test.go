@@ -34,7 +34,7 @@ factory = protocol.ServerFactory:extend{protocol = P}()`); err != nil {
 			peer := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
 			lost := func() {
 				s := streamOf(rt.buildProtocol(factory, peer))
-				s.connectionMade(&fakeStream{peer: peer, host: peer}, nil)
+				s.connectionMade(&fakeStream{peer: peer, host: peer})
 				allocs := testing.AllocsPerRun(1, func() { s.ConnectionLost(reactor.ErrConnectionDone) })
 				if allocs > tc.maxAllocs {
 					t.Errorf("connection_lost's dispatch allocates %.0f times, want at most %v", allocs, tc.maxAllocs)

@@ -44,7 +44,7 @@ func (rt *Runtime) luaStandardIO(L *lua.LState) int {
 	}
 	// make_connection has run (or raised, which is reported and closes the
 	// transport on a later turn): the transport exists either way.
-	L.Push(p.stream().transport)
+	L.Push(p.stream().transport())
 	return 1
 }
 
@@ -110,7 +110,7 @@ func valueDescription(v lua.LValue) string {
 // stand for the transport in get_readers and get_writers.
 type luaStdio struct {
 	*luaStream
-	stdout reactor.FileDescriptor
+	stdin, stdout reactor.FileDescriptor // get_readers and get_writers list them as the transport
 }
 
 // luaHalfStdio is a luaStdio whose protocol is half-closeable.
@@ -141,13 +141,16 @@ func (p *luaStdio) stream() *luaStream { return p.luaStream }
 
 func (p *luaStdio) ConnectionMade(t *reactor.StandardIO) {
 	fds := t.Descriptors()
-	p.stdout = fds[1]
-	// Also when make_connection raises: the transport exists by then.
-	defer func() { p.rt.rememberIO(p.stdout, p.transport) }()
-	p.connectionMade(t, fds[0])
+	p.stdin, p.stdout = fds[0], fds[1]
+	p.newTransport(t)
+	p.rt.rememberIO(p.stdin, p.transport())
+	// Also when make_connection raises.
+	defer func() { p.rt.rememberIO(p.stdout, p.transport()) }()
+	p.makeConnection()
 }
 
 func (p *luaStdio) ConnectionLost(reason error) {
+	p.rt.forgetIO(p.stdin)
 	p.rt.forgetIO(p.stdout)
 	p.luaStream.ConnectionLost(reason)
 }

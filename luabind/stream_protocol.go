@@ -14,15 +14,16 @@ import (
 // data_received is reported once, then the adapter panics with it: the
 // transport closes the connection, and connection_lost gets the error as
 // its reason (see reason.go).
+//
+// With the protocol, it is what an idle connection keeps on luabind's side:
+// one allocation for it and the transport's userdata, no map entry
+// (get_readers finds the transport through the reactor's StreamTransport,
+// see io_objects.go).
 type luaStream struct {
-	rt        *Runtime
-	obj       lua.LValue
-	transport *lua.LUserData
-	lt        luaTransport           // what transport holds
-	fd        reactor.FileDescriptor // what the reactor watches, if any
-	// onLost runs after connection_lost, for the factory of a client
-	// (client_connection_lost follows connection_lost).
-	onLost func(reason error)
+	rt  *Runtime
+	obj lua.LValue
+	lt  luaTransport
+	ud  lua.LUserData // the Lua transport, holding &lt once the connection is made
 }
 
 // luaHalfCloseable is a luaStream whose Lua protocol defines
@@ -59,19 +60,31 @@ func streamOf(p reactor.Protocol) *luaStream {
 	return nil
 }
 
-func (s *luaStream) ConnectionMade(t *reactor.StreamTransport) { s.connectionMade(t, t) }
+func (s *luaStream) ConnectionMade(t *reactor.StreamTransport) { s.connectionMade(t) }
 
-// connectionMade calls make_connection with the Lua transport of t, which
-// the reactor watches as fd (nil if it is not a descriptor), as what
-// get_readers returns for it.
-func (s *luaStream) connectionMade(t StreamTransport, fd reactor.FileDescriptor) {
+// connectionMade calls make_connection with the Lua transport of t.
+func (s *luaStream) connectionMade(t StreamTransport) {
+	s.newTransport(t)
+	s.makeConnection()
+}
+
+// newTransport makes the Lua transport of t.
+func (s *luaStream) newTransport(t StreamTransport) {
 	s.lt.t = t
-	s.transport = s.rt.transportValue(&s.lt)
-	if fd != nil {
-		s.fd = fd
-		s.rt.rememberIO(fd, s.transport)
+	s.rt.initTransport(&s.ud, &s.lt)
+}
+
+// transport is the Lua transport, nil before the connection is made.
+func (s *luaStream) transport() *lua.LUserData {
+	if s.ud.Value == nil {
+		return nil
 	}
-	s.raiseOnError(s.rt.callMethod(s.obj, "make_connection", s.transport))
+	return &s.ud
+}
+
+// makeConnection calls make_connection with the Lua transport.
+func (s *luaStream) makeConnection() {
+	s.raiseOnError(s.rt.callMethod(s.obj, "make_connection", &s.ud))
 }
 
 func (s *luaStream) DataReceived(data []byte) { s.StringReceived(string(data)) }
@@ -83,16 +96,10 @@ func (s *luaStream) StringReceived(data string) {
 }
 
 func (s *luaStream) ConnectionLost(reason error) {
-	if s.fd != nil {
-		s.rt.forgetIO(s.fd)
-	}
 	// Protocol's own connection_lost does nothing: calling it, and making
 	// its reason (a Failure and its error object), cannot be seen.
 	if !s.rt.hasEmptyMethod(s.obj, "connection_lost") {
 		_ = s.rt.callMethod(s.obj, "connection_lost", s.rt.reason(reason))
-	}
-	if s.onLost != nil {
-		s.onLost(reason)
 	}
 }
 

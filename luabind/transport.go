@@ -57,6 +57,7 @@ func (rt *Runtime) newTransportMeta() *lua.LTable {
 		"get_host":              rt.transportGetHost,
 		"pause_producing":       transportPauseProducing,
 		"resume_producing":      transportResumeProducing,
+		"stop_producing":        transportStopProducing,
 		"register_producer":     rt.transportRegisterProducer,
 		"unregister_producer":   transportUnregisterProducer,
 		"set_tcp_no_delay":      transportSetTCPNoDelay,
@@ -94,16 +95,14 @@ func describeTransport(t StreamTransport) string {
 	return "stdio"
 }
 
-// transportValue is the Lua transport of lt.t; lt is part of the
+// initTransport makes ud the Lua transport of lt.t. Both are part of the
 // connection's luaStream, so the transport costs no allocation of its own.
-func (rt *Runtime) transportValue(lt *luaTransport) *lua.LUserData {
+func (rt *Runtime) initTransport(ud *lua.LUserData, lt *luaTransport) {
 	if rt.transportMeta == nil {
 		rt.transportMeta = rt.newTransportMeta()
 	}
-	ud := rt.L.NewUserData()
-	ud.Value = lt
-	ud.Metatable = rt.transportMeta
-	return ud
+	// What L.NewUserData would set, in place.
+	*ud = lua.LUserData{Value: lt, Env: rt.L.Env, Metatable: rt.transportMeta}
 }
 
 func checkTransport(L *lua.LState, name string) StreamTransport {
@@ -182,6 +181,25 @@ func transportResumeProducing(L *lua.LState) int {
 	return 0
 }
 
+func transportStopProducing(L *lua.LState) int {
+	checkTransport(L, "stop_producing").LoseConnection()
+	return 0
+}
+
+// A transport is a producer of what it reads, as in Twisted: registered
+// with a consumer (its own transport, for an echo; another connection's,
+// for a proxy) it is driven from Go, with no Lua call and no allocation:
+// paused and resumed as its reading, stopped as lose_connection.
+var _ reactor.Producer = (*luaTransport)(nil)
+
+func (lt *luaTransport) PauseProducing()  { lt.t.PauseProducing() }
+func (lt *luaTransport) ResumeProducing() { lt.t.ResumeProducing() }
+func (lt *luaTransport) StopProducing()   { lt.t.LoseConnection() }
+
+// String names the transport as Lua prints it, for the refusal of a
+// second producer.
+func (lt *luaTransport) String() string { return "<transport " + describeTransport(lt.t) + ">" }
+
 // luaProducer is a Lua object with pause_producing, resume_producing and
 // stop_producing methods, as a transport's producer.
 type luaProducer struct {
@@ -197,10 +215,11 @@ func (p *luaProducer) StopProducing()   { _ = p.rt.callMethod(p.obj, "stop_produ
 // prints the object ("table: 0x..."), not as Go prints the struct.
 func (p *luaProducer) String() string { return ToString(p.rt.L, p.obj) }
 
-// checkProducer reads register_producer's producer (argument 2: a table or
-// userdata with pause_producing, resume_producing and stop_producing) and
-// streaming flag (argument 3), for a transport's and a child's stdin alike.
-func (rt *Runtime) checkProducer(L *lua.LState) (*luaProducer, bool) {
+// checkProducer reads register_producer's producer (argument 2: a
+// transport, or a table or userdata with pause_producing, resume_producing
+// and stop_producing) and streaming flag (argument 3), for a transport's
+// and a child's stdin alike.
+func (rt *Runtime) checkProducer(L *lua.LState) (reactor.Producer, bool) {
 	f := fname{name: "register_producer", method: true}
 	obj := L.Get(2)
 	if obj.Type() != lua.LTTable && obj.Type() != lua.LTUserData {
@@ -210,12 +229,26 @@ func (rt *Runtime) checkProducer(L *lua.LState) (*luaProducer, bool) {
 	if !ok {
 		typeError(L, 3, f, "boolean")
 	}
+	if ud, ok := obj.(*lua.LUserData); ok {
+		if lt, ok := ud.Value.(*luaTransport); ok {
+			return lt, bool(streaming)
+		}
+	}
 	return &luaProducer{rt: rt, obj: obj}, bool(streaming)
 }
 
 func (rt *Runtime) transportRegisterProducer(L *lua.LState) int {
 	t := checkTransport(L, "register_producer")
-	if err := t.RegisterProducer(rt.checkProducer(L)); err != nil {
+	producer, streaming := rt.checkProducer(L)
+	if lt, ok := producer.(*luaTransport); ok && lt.t == t {
+		// The transport as its own producer: the reactor's transport itself,
+		// which the reactor knows as such (its close does not wait for an
+		// unregister_producer, as in Twisted).
+		if own, ok := t.(reactor.Producer); ok {
+			producer = own
+		}
+	}
+	if err := t.RegisterProducer(producer, streaming); err != nil {
 		raise(L, err)
 	}
 	return 0

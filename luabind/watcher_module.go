@@ -522,6 +522,9 @@ func (rt *Runtime) knownDescriptor(obj lua.LValue) reactor.FileDescriptor {
 	if _, ok := obj.(*lua.LUserData); !ok {
 		return nil
 	}
+	if fd := streamDescriptor(obj); fd != nil {
+		return fd
+	}
 	for fd, v := range rt.ioObjects {
 		if v == obj {
 			if _, own := fd.(*luaWatcher); !own {

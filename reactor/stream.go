@@ -241,11 +241,14 @@ func (t *StreamTransport) WriteString(data string) {
 // RegisterProducer makes the transport consume from p, as Twisted's
 // registerProducer: a streaming producer is paused while more than 64 KiB
 // is buffered and resumed once the buffer is sent; a pull producer is
-// resumed now and each time the buffer is sent. While a producer is
-// registered, LoseConnection waits for UnregisterProducer before it
-// closes. On a closed transport p is told StopProducing at once; a second
-// producer is an error. A producer still registered at the close is told
-// StopProducing.
+// resumed now and each time the buffer is sent. While a producer other
+// than the transport itself is registered, LoseConnection waits for
+// UnregisterProducer before it closes; the transport as its own producer
+// (an echo's backpressure, Twisted's registerProducer(transport, True))
+// does not hold the close, as in Twisted, whose transport's
+// resumeProducing does nothing once it is disconnecting. On a closed
+// transport p is told StopProducing at once; a second producer is an
+// error. A producer still registered at the close is told StopProducing.
 func (t *StreamTransport) RegisterProducer(p Producer, streaming bool) error {
 	if t.out.producer == nil && t.disconnected {
 		p.StopProducing()
@@ -337,6 +340,10 @@ func (t *StreamTransport) PauseProducing() {
 	t.paused = true
 	t.stopReading()
 }
+
+// StopProducing is LoseConnection: the transport as a producer (of what
+// it reads) is stopped by closing, as Twisted's stopProducing.
+func (t *StreamTransport) StopProducing() { t.LoseConnection() }
 
 // ResumeProducing starts reading again after PauseProducing (not after
 // LoseConnection).
@@ -445,7 +452,7 @@ func (t *StreamTransport) DoWrite() error {
 		return nil
 	}
 	if t.disconnecting {
-		if t.out.producer != nil {
+		if t.out.producer != nil && t.out.producer != Producer(t) {
 			return nil // UnregisterProducer resumes the close
 		}
 		return ErrConnectionDone

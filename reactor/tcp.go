@@ -85,6 +85,9 @@ type Port struct {
 	resume    *DelayedCall
 	backoff   time.Duration // the next pause; 0 after an accept succeeds
 	connected int           // connections accepted and still open
+	// onConnectionLost is connectionClosed as a func value, made once: a
+	// method value made per connection would cost each one an allocation.
+	onConnectionLost func(error)
 
 	reportedAt time.Duration // the reactor's clock at the last report
 	reported   bool          // an accept error was reported at reportedAt
@@ -162,6 +165,7 @@ func (r *Reactor) listen(fd int, sa unix.Sockaddr, backlog int, isTCP bool, fact
 		return nil, err
 	}
 	p := &Port{r: r, fd: fd, isTCP: isTCP, addr: sockaddrToAddr(local), factory: factory, spare: openSpare()}
+	p.onConnectionLost = p.connectionClosed
 	if ua, ok := sa.(*unix.SockaddrUnix); ok {
 		p.unixPath = ua.Name
 		p.addr = &net.UnixAddr{Name: ua.Name, Net: "unix"}
@@ -308,7 +312,7 @@ func (p *Port) serve(fd int, sa unix.Sockaddr) {
 		return
 	}
 	p.connected++
-	newStreamTransport(p.r, fd, p.isTCP, host, peer, proto, p.connectionClosed).start()
+	newStreamTransport(p.r, fd, p.isTCP, host, peer, proto, p.onConnectionLost).start()
 }
 
 // connectionClosed is an accepted connection's last word: its descriptor

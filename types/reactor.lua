@@ -234,8 +234,15 @@ function Transport:pause_producing() end
 ---Starts reading again.
 function Transport:resume_producing() end
 
----Registers a producer, paused while more than 64 KiB is buffered.
----@param p table an object with pause_producing, resume_producing, stop_producing
+---Closes the connection, as lose_connection: a transport is a producer of
+---what it reads.
+function Transport:stop_producing() end
+
+---Registers a producer, paused while more than 64 KiB is buffered: an object
+---with pause_producing, resume_producing and stop_producing, or a transport
+---(its own, as Twisted's registerProducer(transport, True), is driven from Go
+---and does not hold lose_connection back).
+---@param p table|Transport an object with pause_producing, resume_producing, stop_producing
 ---@param streaming boolean
 function Transport:register_producer(p, streaming) end
 

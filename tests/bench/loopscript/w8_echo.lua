@@ -7,13 +7,8 @@ local reactor = require("reactor")
 local Echo = protocol.Protocol:extend()
 
 function Echo:connection_made()
-  local t = self.transport
-  t:set_tcp_no_delay(true)
-  t:register_producer({
-    pause_producing = function() t:pause_producing() end,
-    resume_producing = function() t:resume_producing() end,
-    stop_producing = function() t:lose_connection() end,
-  }, true)
+  self.transport:set_tcp_no_delay(true)
+  self.transport:register_producer(self.transport, true)
 end
 
 function Echo:data_received(data)
