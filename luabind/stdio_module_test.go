@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -59,11 +60,19 @@ func runStdioLua(t *testing.T, cfg Config, stdinFd, stdoutFd int, code string) s
 func stdioPipe(t *testing.T) (rd, wr int, closeWriter func()) {
 	t.Helper()
 	var fds [2]int
-	if err := unix.Pipe(fds[:]); err != nil {
+	// Under ForkLock, as os.Pipe does where there is no pipe2: a parallel
+	// test's child forked between pipe and CloseOnExec would hold the write
+	// end, and the reader would never see end of file.
+	syscall.ForkLock.RLock()
+	err := unix.Pipe(fds[:])
+	if err == nil {
+		unix.CloseOnExec(fds[0])
+		unix.CloseOnExec(fds[1])
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
 		t.Fatal(err)
 	}
-	unix.CloseOnExec(fds[0])
-	unix.CloseOnExec(fds[1])
 	closeWriter = func() {
 		if fds[1] >= 0 {
 			unix.Close(fds[1])

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,11 +22,20 @@ type pollerPipe struct{ r, w int }
 func newPollerPipe(t testing.TB) *pollerPipe {
 	t.Helper()
 	var fds [2]int
-	if err := unix.Pipe(fds[:]); err != nil { // darwin has no pipe2
+	// Under ForkLock, as os.Pipe does where there is no pipe2 (darwin): a
+	// parallel test's child forked between pipe and CloseOnExec would hold
+	// the write end, and the reader would never see end of file.
+	syscall.ForkLock.RLock()
+	err := unix.Pipe(fds[:])
+	if err == nil {
+		unix.CloseOnExec(fds[0])
+		unix.CloseOnExec(fds[1])
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
 		t.Fatalf("pipe: %v", err)
 	}
 	for _, fd := range fds {
-		unix.CloseOnExec(fd)
 		if err := unix.SetNonblock(fd, true); err != nil {
 			t.Fatalf("set non-blocking: %v", err)
 		}

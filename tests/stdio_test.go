@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -291,11 +292,19 @@ func TestStdioSandbox(t *testing.T) {
 
 	var inFds, outFds [2]int
 	for _, fds := range []*[2]int{&inFds, &outFds} {
-		if err := unix.Pipe(fds[:]); err != nil {
+		// Under ForkLock, as os.Pipe does where there is no pipe2: a
+		// parallel test's child forked between pipe and CloseOnExec would
+		// hold the write end, and the script would never see end of file.
+		syscall.ForkLock.RLock()
+		err := unix.Pipe(fds[:])
+		if err == nil {
+			unix.CloseOnExec(fds[0])
+			unix.CloseOnExec(fds[1])
+		}
+		syscall.ForkLock.RUnlock()
+		if err != nil {
 			t.Fatal(err)
 		}
-		unix.CloseOnExec(fds[0])
-		unix.CloseOnExec(fds[1])
 	}
 	defer func() {
 		for _, fd := range []int{inFds[0], outFds[0], outFds[1]} {
