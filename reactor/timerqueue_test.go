@@ -259,3 +259,49 @@ func TestTimerQueueAtW2Size(t *testing.T) {
 		t.Fatalf("popped %d of %d live calls; %d left, buckets %v", popped, live, q.len(), q.far)
 	}
 }
+
+// TestTimerBucketsShareRingSlots: with spans of a nanosecond, calls a few
+// thousand nanoseconds apart need more buckets than the ring has slots, so
+// spans farRing apart meet in one slot and the later ones go to others. The
+// calls still come out in (when, seq) order, each once, through cancels.
+func TestTimerBucketsShareRingSlots(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	q := &timerQueue{farSplit: 4, farShift: 1}
+	const n = 4000
+	calls := make([]*DelayedCall, n)
+	for i := range calls {
+		calls[i] = new(DelayedCall)
+		q.schedule(calls[i], time.Duration(rng.IntN(16*farRing)), namedRunner(strconv.Itoa(i)))
+	}
+	if q.far == nil || len(q.far.others) == 0 {
+		t.Fatalf("no bucket outside the ring: the test does not test what it says")
+	}
+	live := n
+	for _, i := range rng.Perm(n)[:n/5] {
+		if err := calls[i].Cancel(); err != nil {
+			t.Fatal(err)
+		}
+		live--
+	}
+	var last *DelayedCall
+	popped := 0
+	for {
+		if popped%64 == 0 {
+			if err := checkHeap(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		next := q.peek()
+		if q.popDue(maxTime, q.nextSeq) == nil {
+			break
+		}
+		if last != nil && (next.when < last.when || next.when == last.when && next.seq < last.seq) {
+			t.Fatalf("popped (%v, %d) after (%v, %d)", next.when, next.seq, last.when, last.seq)
+		}
+		last = next
+		popped++
+	}
+	if popped != live || q.far != nil {
+		t.Fatalf("popped %d of %d live calls; buckets %v", popped, live, q.far)
+	}
+}

@@ -26,12 +26,50 @@ const (
 	farShift = 20
 )
 
+// farRing is the number of spans whose buckets are found by index (about
+// a second of them): a bucket lives at ring[span % farRing] unless another
+// span holds that slot, and then in others.
+const farRing = 1024
+
 // farTimers holds the calls at or after the horizon.
 type farTimers struct {
 	horizon int64 // the first span not in the heap
-	buckets map[int64]*timerBucket
-	spans   []int64 // min-heap of the spans in buckets, each once
-	n       int     // calls in buckets
+	ring    [farRing]*timerBucket
+	others  map[int64]*timerBucket // nil until a ring slot is taken twice
+	spans   []int64                // min-heap of the spans in buckets, each once
+	n       int                    // calls in buckets
+}
+
+// bucket returns the bucket of span sp, nil if it has none.
+func (f *farTimers) bucket(sp int64) *timerBucket {
+	if b := f.ring[uint64(sp)%farRing]; b != nil && b.span == sp {
+		return b
+	}
+	return f.others[sp]
+}
+
+// newBucket makes the bucket of span sp, which has none.
+func (f *farTimers) newBucket(sp int64) *timerBucket {
+	b := &timerBucket{span: sp}
+	if slot := &f.ring[uint64(sp)%farRing]; *slot == nil {
+		*slot = b
+	} else {
+		if f.others == nil {
+			f.others = make(map[int64]*timerBucket)
+		}
+		f.others[sp] = b
+	}
+	pushSpan(&f.spans, sp)
+	return b
+}
+
+// dropBucket forgets b.
+func (f *farTimers) dropBucket(b *timerBucket) {
+	if slot := &f.ring[uint64(b.span)%farRing]; *slot == b {
+		*slot = nil
+	} else {
+		delete(f.others, b.span)
+	}
 }
 
 // A timerBucket holds, unordered, the calls of one span; a call in a bucket
@@ -128,7 +166,7 @@ func (q *timerQueue) split() {
 	if q.far != nil {
 		horizon = min(horizon, q.far.horizon)
 	} else {
-		q.far = &farTimers{buckets: make(map[int64]*timerBucket)}
+		q.far = new(farTimers)
 	}
 	q.far.horizon = horizon
 	kept := q.heap[:0]
@@ -156,8 +194,8 @@ func (q *timerQueue) refill() {
 	f := q.far
 	for len(f.spans) > 0 {
 		sp := popSpan(&f.spans)
-		b := f.buckets[sp]
-		delete(f.buckets, sp)
+		b := f.bucket(sp)
+		f.dropBucket(b)
 		if b.n == 0 {
 			continue
 		}
@@ -182,11 +220,9 @@ func (q *timerQueue) refill() {
 
 // add puts c in the bucket of span sp.
 func (f *farTimers) add(c *DelayedCall, sp int64) {
-	b := f.buckets[sp]
+	b := f.bucket(sp)
 	if b == nil {
-		b = &timerBucket{span: sp}
-		f.buckets[sp] = b
-		pushSpan(&f.spans, sp)
+		b = f.newBucket(sp)
 	}
 	c.bucket = b
 	c.index = int32(b.n)

@@ -3,6 +3,7 @@ package reactor
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -36,7 +37,23 @@ func (fs *firings) rec(name string) func() {
 func checkHeap(q *timerQueue) error {
 	if f := q.far; f != nil {
 		n := 0
-		for sp, b := range f.buckets {
+		buckets := maps.Clone(f.others)
+		for i, b := range f.ring {
+			if b == nil {
+				continue
+			}
+			if uint64(b.span)%farRing != uint64(i) || buckets[b.span] != nil {
+				return fmt.Errorf("bucket of span %d in ring slot %d (or also in others)", b.span, i)
+			}
+			if buckets == nil {
+				buckets = map[int64]*timerBucket{}
+			}
+			buckets[b.span] = b
+		}
+		if len(buckets) != len(f.spans) {
+			return fmt.Errorf("%d buckets, %d spans in the span heap", len(buckets), len(f.spans))
+		}
+		for sp, b := range buckets {
 			if b.span != sp || sp < f.horizon {
 				return fmt.Errorf("bucket of span %d filed under %d, horizon %d", b.span, sp, f.horizon)
 			}
