@@ -151,63 +151,42 @@ print(d.result)`},
 	}
 }
 
-// TestCallbackStepAllocations pins what one step of a chain on a fired
-// Deferred allocates: d:add_callback(inc) and inc's run. The one left is
-// gopher-lua's: looking the method up through the Deferred's __index boxes
-// its name.
-func TestCallbackStepAllocations(t *testing.T) {
-	L, _, _ := testState(t, Config{})
-	if err := L.DoString(`
-		local defer = require("defer")
-		local d = defer.succeed(0)
-		local function inc(v) return v + 1 end
-		function step() d:add_callback(inc) end
-		function result() return d.result end`); err != nil {
-		t.Fatal(err)
-	}
-	step := L.GetGlobal("step")
-	const runs = 5000
-	allocs := testing.AllocsPerRun(runs, func() {
-		L.Push(step)
-		L.Call(0, 0)
-	})
-	if allocs > 1 {
-		t.Errorf("a step allocates %v times, want at most 1", allocs)
-	}
-	L.Push(L.GetGlobal("result"))
-	L.Call(0, 1)
-	if got := L.Get(-1); got != lua.LNumber(runs+1) {
-		t.Errorf("the chain ended with %v, want %d", got, runs+1)
-	}
-}
-
-// TestQueuedCallbackAllocations pins what d:add_callback(inc) allocates on
-// a Deferred that has not fired: the method lookup's boxed name only (the
-// chain's growth is amortized away). The Lua add_callback that used to
-// wrap the method took one more, for its varargs.
-func TestQueuedCallbackAllocations(t *testing.T) {
-	L, _, _ := testState(t, Config{})
-	if err := L.DoString(`
-		local defer = require("defer")
-		local d = defer.Deferred()
-		local function inc(v) return v + 1 end
-		function step() d:add_callback(inc) end
-		function result() d:callback(0) return d.result end`); err != nil {
-		t.Fatal(err)
-	}
-	step := L.GetGlobal("step")
-	const runs = 5000
-	allocs := testing.AllocsPerRun(runs, func() {
-		L.Push(step)
-		L.Call(0, 0)
-	})
-	if allocs > 1 {
-		t.Errorf("adding a callback allocates %v times, want at most 1", allocs)
-	}
-	L.Push(L.GetGlobal("result"))
-	L.Call(0, 1)
-	if got := L.Get(-1); got != lua.LNumber(runs+1) {
-		t.Errorf("the chain ended with %v, want %d", got, runs+1)
+// TestAddCallbackAllocations pins what d:add_callback(inc) allocates: on a
+// fired Deferred with inc's run (a chain step), and on one not fired yet
+// (the chain's growth amortized away). The one left in both is gopher-lua's:
+// looking the method up through the Deferred's __index boxes its name. The
+// Lua add_callback that used to wrap the method took one more, for its
+// varargs.
+func TestAddCallbackAllocations(t *testing.T) {
+	for _, tc := range []struct{ name, deferred, result string }{
+		{"a step on a fired Deferred", "defer.succeed(0)", "d.result"},
+		{"queued on one not fired", "defer.Deferred()", "(function() d:callback(0) return d.result end)()"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			L, _, _ := testState(t, Config{})
+			if err := L.DoString(`
+				local defer = require("defer")
+				local d = ` + tc.deferred + `
+				local function inc(v) return v + 1 end
+				function step() d:add_callback(inc) end
+				function result() return ` + tc.result + ` end`); err != nil {
+				t.Fatal(err)
+			}
+			step := L.GetGlobal("step")
+			const runs = 5000
+			allocs := testing.AllocsPerRun(runs, func() {
+				L.Push(step)
+				L.Call(0, 0)
+			})
+			if allocs > 1 {
+				t.Errorf("add_callback allocates %v times, want at most 1", allocs)
+			}
+			L.Push(L.GetGlobal("result"))
+			L.Call(0, 1)
+			if got := L.Get(-1); got != lua.LNumber(runs+1) {
+				t.Errorf("the chain ended with %v, want %d", got, runs+1)
+			}
+		})
 	}
 }
 

@@ -6,10 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/loopscript/loopscript/internal/testfiles"
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
 )
@@ -59,17 +59,7 @@ func runStdioLua(t *testing.T, cfg Config, stdinFd, stdoutFd int, code string) s
 // closes its write end before (once: a closed number is soon reused).
 func stdioPipe(t *testing.T) (rd, wr int, closeWriter func()) {
 	t.Helper()
-	var fds [2]int
-	// Under ForkLock, as os.Pipe does where there is no pipe2: a parallel
-	// test's child forked between pipe and CloseOnExec would hold the write
-	// end, and the reader would never see end of file.
-	syscall.ForkLock.RLock()
-	err := unix.Pipe(fds[:])
-	if err == nil {
-		unix.CloseOnExec(fds[0])
-		unix.CloseOnExec(fds[1])
-	}
-	syscall.ForkLock.RUnlock()
+	fds, err := testfiles.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"math"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/loopscript/loopscript/internal/testfiles"
 	"golang.org/x/sys/unix"
 )
 
@@ -21,17 +21,7 @@ type pollerPipe struct{ r, w int }
 
 func newPollerPipe(t testing.TB) *pollerPipe {
 	t.Helper()
-	var fds [2]int
-	// Under ForkLock, as os.Pipe does where there is no pipe2 (darwin): a
-	// parallel test's child forked between pipe and CloseOnExec would hold
-	// the write end, and the reader would never see end of file.
-	syscall.ForkLock.RLock()
-	err := unix.Pipe(fds[:])
-	if err == nil {
-		unix.CloseOnExec(fds[0])
-		unix.CloseOnExec(fds[1])
-	}
-	syscall.ForkLock.RUnlock()
+	fds, err := testfiles.Pipe()
 	if err != nil {
 		t.Fatalf("pipe: %v", err)
 	}

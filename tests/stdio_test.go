@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
 	"github.com/loopscript/loopscript/host"
+	"github.com/loopscript/loopscript/internal/testfiles"
 	"github.com/loopscript/loopscript/luabind"
 	"golang.org/x/sys/unix"
 )
@@ -292,17 +292,8 @@ func TestStdioSandbox(t *testing.T) {
 
 	var inFds, outFds [2]int
 	for _, fds := range []*[2]int{&inFds, &outFds} {
-		// Under ForkLock, as os.Pipe does where there is no pipe2: a
-		// parallel test's child forked between pipe and CloseOnExec would
-		// hold the write end, and the script would never see end of file.
-		syscall.ForkLock.RLock()
-		err := unix.Pipe(fds[:])
-		if err == nil {
-			unix.CloseOnExec(fds[0])
-			unix.CloseOnExec(fds[1])
-		}
-		syscall.ForkLock.RUnlock()
-		if err != nil {
+		var err error
+		if *fds, err = testfiles.Pipe(); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,5 +1,6 @@
-// Package testfiles writes the small trees of Lua files that tests in
-// several packages run loopscript on.
+// Package testfiles is what tests in several packages share: the small
+// trees of Lua files they run loopscript on, and pipes safe to make while
+// other tests fork.
 package testfiles
 
 import (
