@@ -235,29 +235,7 @@ func TestTimerQueueAtW2Size(t *testing.T) {
 			q.reschedule(c, c.when/2)
 		}
 	}
-	if err := checkHeap(q); err != nil {
-		t.Fatal(err)
-	}
-	var last *DelayedCall
-	popped := 0
-	for {
-		next := q.peek()
-		if q.popDue(maxTime, q.nextSeq) == nil {
-			break
-		}
-		if last != nil && (next.when < last.when || next.when == last.when && next.seq < last.seq) {
-			t.Fatalf("popped (%v, %d) after (%v, %d)", next.when, next.seq, last.when, last.seq)
-		}
-		last = next
-		if popped++; popped%1000 == 0 {
-			if err := checkHeap(q); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if popped != live || q.len() != 0 || q.far != nil {
-		t.Fatalf("popped %d of %d live calls; %d left, buckets %v", popped, live, q.len(), q.far)
-	}
+	popAllInOrder(t, q, live, 1000)
 }
 
 // TestTimerBucketsShareRingSlots: with spans of a nanosecond, calls a few
@@ -283,10 +261,18 @@ func TestTimerBucketsShareRingSlots(t *testing.T) {
 		}
 		live--
 	}
+	popAllInOrder(t, q, live, 64)
+}
+
+// popAllInOrder pops every call of q, checking the queue every checkEvery
+// pops: they come out in (when, seq) order, live of them, and the buckets
+// are gone at the end.
+func popAllInOrder(t *testing.T, q *timerQueue, live, checkEvery int) {
+	t.Helper()
 	var last *DelayedCall
 	popped := 0
 	for {
-		if popped%64 == 0 {
+		if popped%checkEvery == 0 {
 			if err := checkHeap(q); err != nil {
 				t.Fatal(err)
 			}
@@ -301,7 +287,7 @@ func TestTimerBucketsShareRingSlots(t *testing.T) {
 		last = next
 		popped++
 	}
-	if popped != live || q.far != nil {
-		t.Fatalf("popped %d of %d live calls; buckets %v", popped, live, q.far)
+	if popped != live || q.len() != 0 || q.far != nil {
+		t.Fatalf("popped %d of %d live calls; %d left, buckets %v", popped, live, q.len(), q.far)
 	}
 }
