@@ -1,6 +1,7 @@
 package luabind
 
 import (
+	"errors"
 	"net"
 
 	"github.com/loopscript/loopscript/reactor"
@@ -62,6 +63,8 @@ func (rt *Runtime) newTransportMeta() *lua.LTable {
 		"unregister_producer":   transportUnregisterProducer,
 		"set_tcp_no_delay":      transportSetTCPNoDelay,
 		"set_tcp_keep_alive":    transportSetTCPKeepAlive,
+		"get_tcp_no_delay":      transportGetTCPNoDelay,
+		"get_tcp_keep_alive":    transportGetTCPKeepAlive,
 	})
 	strictMethods(L, transportType, methods)
 	meta := L.NewTable()
@@ -263,6 +266,8 @@ func transportUnregisterProducer(L *lua.LState) int {
 type tcpOptions interface {
 	SetTCPNoDelay(on bool) error
 	SetTCPKeepAlive(on bool) error
+	TCPNoDelay() (bool, error)
+	TCPKeepAlive() (bool, error)
 }
 
 func transportSetTCPNoDelay(L *lua.LState) int {
@@ -284,7 +289,40 @@ func setTCPOption(L *lua.LState, name string, set func(tcpOptions, bool) error) 
 		L.RaiseError("%s: not a TCP connection", name)
 	}
 	if err := set(opts, bool(on)); err != nil {
-		raise(L, err)
+		raiseTCPOption(L, name, err)
 	}
 	return 0
+}
+
+func transportGetTCPNoDelay(L *lua.LState) int {
+	return getTCPOption(L, "get_tcp_no_delay", tcpOptions.TCPNoDelay)
+}
+
+func transportGetTCPKeepAlive(L *lua.LState) int {
+	return getTCPOption(L, "get_tcp_keep_alive", tcpOptions.TCPKeepAlive)
+}
+
+func getTCPOption(L *lua.LState, name string, get func(tcpOptions) (bool, error)) int {
+	opts, ok := checkTransport(L, name).(tcpOptions)
+	if !ok {
+		L.RaiseError("%s: not a TCP connection", name)
+	}
+	on, err := get(opts)
+	if err != nil {
+		raiseTCPOption(L, name, err)
+	}
+	L.Push(lua.LBool(on))
+	return 1
+}
+
+// raiseTCPOption raises a socket option's failure, named after the method;
+// on a closed connection in words rather than as EBADF.
+func raiseTCPOption(L *lua.LState, name string, err error) {
+	switch {
+	case errors.Is(err, net.ErrClosed):
+		L.RaiseError("%s: the connection is closed", name)
+	case errors.Is(err, reactor.ErrNotTCP):
+		L.RaiseError("%s: not a TCP connection", name)
+	}
+	L.RaiseError("%s: %s", name, err.Error())
 }

@@ -475,8 +475,8 @@ func sockaddrIP(sa unix.Sockaddr) (ip net.IP, port int, zone string, ok bool) {
 	return nil, 0, "", false
 }
 
-// errConnNotTCP guards the TCP-only transport options.
-var errConnNotTCP = errors.New("reactor: not a TCP connection")
+// ErrNotTCP is the error of a TCP-only option asked of a UNIX connection.
+var ErrNotTCP = errors.New("reactor: not a TCP connection")
 
 // SetTCPNoDelay sets TCP_NODELAY (Twisted's setTcpNoDelay).
 func (t *StreamTransport) SetTCPNoDelay(on bool) error {
@@ -488,16 +488,40 @@ func (t *StreamTransport) SetTCPKeepAlive(on bool) error {
 	return t.setTCPOption(unix.SOL_SOCKET, unix.SO_KEEPALIVE, on)
 }
 
+// TCPNoDelay reports whether TCP_NODELAY is set (Twisted's getTcpNoDelay).
+func (t *StreamTransport) TCPNoDelay() (bool, error) {
+	return t.tcpOption(unix.IPPROTO_TCP, unix.TCP_NODELAY)
+}
+
+// TCPKeepAlive reports whether SO_KEEPALIVE is set (Twisted's
+// getTcpKeepAlive).
+func (t *StreamTransport) TCPKeepAlive() (bool, error) {
+	return t.tcpOption(unix.SOL_SOCKET, unix.SO_KEEPALIVE)
+}
+
+// The TCP options of a closed connection are an error wrapping
+// net.ErrClosed, as the net package's are.
 func (t *StreamTransport) setTCPOption(level, opt int, on bool) error {
 	if !t.isTCP {
-		return errConnNotTCP
+		return ErrNotTCP
 	}
 	if t.fd < 0 {
-		return fmt.Errorf("reactor: set socket option: %w", unix.EBADF)
+		return fmt.Errorf("reactor: set socket option: %w", net.ErrClosed)
 	}
 	v := 0
 	if on {
 		v = 1
 	}
 	return unix.SetsockoptInt(t.fd, level, opt, v)
+}
+
+func (t *StreamTransport) tcpOption(level, opt int) (bool, error) {
+	if !t.isTCP {
+		return false, ErrNotTCP
+	}
+	if t.fd < 0 {
+		return false, fmt.Errorf("reactor: get socket option: %w", net.ErrClosed)
+	}
+	v, err := unix.GetsockoptInt(t.fd, level, opt)
+	return v != 0, err
 }

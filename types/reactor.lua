@@ -257,6 +257,14 @@ function Transport:set_tcp_no_delay(on) end
 ---@param on boolean
 function Transport:set_tcp_keep_alive(on) end
 
+---Whether TCP_NODELAY is set.
+---@return boolean
+function Transport:get_tcp_no_delay() end
+
+---Whether SO_KEEPALIVE is set.
+---@return boolean
+function Transport:get_tcp_keep_alive() end
+
 ---A child process's transport, from `spawn_process`.
 ---@class ProcessTransport
 ---The child's pid; nil once it has been reaped.
