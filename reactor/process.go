@@ -280,8 +280,10 @@ func (p *Process) Pipes() [3]FileDescriptor {
 func (p *Process) Write(data []byte) { p.stdin.write(data) }
 
 // CloseStdin closes the child's stdin once what was written has been
-// flushed (and the producer, if any, unregistered); InConnectionLost
-// follows, on the loop.
+// flushed; InConnectionLost follows, on the loop. A pull producer, or a
+// streaming one that is paused, is resumed then and holds the close until
+// it writes again or is unregistered; a streaming producer that is not
+// paused holds nothing and is told StopProducing, as in Twisted 22.4.
 func (p *Process) CloseStdin() { p.stdin.closeWhenFlushed() }
 
 // RegisterProducer makes the child's stdin consume from prod, as Twisted's
@@ -546,10 +548,13 @@ func (pw *pipeWriter) DoWrite() error {
 	if pw.q.size > 0 {
 		return nil // the pipe is full
 	}
-	if pw.q.drained() && (pw.gone || pw.q.size > 0) {
+	resumed := pw.q.drained()
+	if resumed && (pw.gone || pw.q.size > 0) {
 		return nil // the producer wrote again, so writing goes on (or it closed stdin)
 	}
-	if pw.closing && pw.q.producer == nil {
+	// A producer drained did not resume is streaming and not paused: as in
+	// Twisted 22.4, it does not hold the close.
+	if pw.closing && !resumed {
 		pw.closeFd()
 		pw.ConnectionLost(errPipeClosed)
 		return nil

@@ -241,14 +241,14 @@ func (t *StreamTransport) WriteString(data string) {
 // RegisterProducer makes the transport consume from p, as Twisted's
 // registerProducer: a streaming producer is paused while more than 64 KiB
 // is buffered and resumed once the buffer is sent; a pull producer is
-// resumed now and each time the buffer is sent. While a producer other
-// than the transport itself is registered, LoseConnection waits for
-// UnregisterProducer before it closes; the transport as its own producer
-// (an echo's backpressure, Twisted's registerProducer(transport, True))
-// does not hold the close, as in Twisted, whose transport's
-// resumeProducing does nothing once it is disconnecting. On a closed
-// transport p is told StopProducing at once; a second producer is an
-// error. A producer still registered at the close is told StopProducing.
+// resumed now and each time the buffer is sent. After LoseConnection, once
+// the buffer is sent, a pull producer or a paused streaming one is resumed
+// and the close waits for it to write or be unregistered; a streaming
+// producer that is not paused (the transport itself, as an echo's
+// backpressure, included) does not hold the close, as in Twisted 22.4's
+// doWrite. On a closed transport p is told StopProducing at once; a second
+// producer is an error. A producer still registered at the close is told
+// StopProducing.
 func (t *StreamTransport) RegisterProducer(p Producer, streaming bool) error {
 	if t.out.producer == nil && t.disconnected {
 		p.StopProducing()
@@ -452,9 +452,9 @@ func (t *StreamTransport) DoWrite() error {
 		return nil
 	}
 	if t.disconnecting {
-		if t.out.producer != nil && t.out.producer != Producer(t) {
-			return nil // UnregisterProducer resumes the close
-		}
+		// A producer is still registered only if it is streaming and not
+		// paused (drained resumed any other): as in Twisted, the close
+		// goes on without it, and it is told StopProducing.
 		return ErrConnectionDone
 	}
 	if t.loseWrite && !t.writeClosed {
