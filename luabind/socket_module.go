@@ -1086,29 +1086,42 @@ func (rt *Runtime) socketConnectFunc(L *lua.LState) int {
 	f := fname{name: "connect"}
 	host := checkHost(L, 1, f)
 	port := checkSocketPort(L, 2, f)
+	bindTo := L.Get(3) != lua.LNil
+	lhost, lport := "", 0
+	if bindTo {
+		lhost = checkHost(L, 3, f)
+		if L.Get(4) != lua.LNil {
+			lport = checkSocketPort(L, 4, f)
+		}
+	}
 	rt.allowIO(L, "connect", IONetwork, net.JoinHostPort(host, strconv.Itoa(port)))
+	if bindTo {
+		rt.allowIO(L, "bind", IONetwork, net.JoinHostPort(lhost, strconv.Itoa(lport)))
+	}
 	fd, err := reactor.NewSocket(unix.AF_INET, unix.SOCK_STREAM)
 	if err != nil {
 		return pushFail(L, socketError(err))
 	}
 	ud := rt.newSocketValue(L, fd, unix.AF_INET, socketMaster)
 	s := ud.Value.(*luaSocket)
-	if L.Get(3) != lua.LNil {
-		lhost := checkHost(L, 3, f)
-		lport := 0
-		if L.Get(4) != lua.LNil {
-			lport = checkSocketPort(L, 4, f)
-		}
-		rt.allowIO(L, "bind", IONetwork, net.JoinHostPort(lhost, strconv.Itoa(lport)))
-		if msg := s.bind(L, lhost, lport); msg != "" {
+	// The socket is closed on every way out but success, a refusal of a
+	// resolved address (raised as a Lua error) included: the script never
+	// sees it, so nothing else would close it.
+	connected := false
+	defer func() {
+		if !connected {
 			s.closeFd()
+		}
+	}()
+	if bindTo {
+		if msg := s.bind(L, lhost, lport); msg != "" {
 			return pushFail(L, msg)
 		}
 	}
 	if msg := s.connect(L, host, port); msg != "" {
-		s.closeFd()
 		return pushFail(L, msg)
 	}
+	connected = true
 	L.Push(ud)
 	return 1
 }
