@@ -23,8 +23,12 @@ type Options struct {
 	// Stdout receives what print and the io library's io.stdout write
 	// (io.write, io.stdout:write, io.output():write); nil means os.Stdout.
 	// Writes are unbuffered, one per call, so print and io.write keep
-	// program order. io.read and io.lines read the process's standard input.
+	// program order.
 	Stdout io.Writer
+	// Stdin, when set, is what io.stdin, io.read and io.lines read (with
+	// Lua 5.1's formats); nil means the process's standard input. It does
+	// not change what the stdio module's StandardIO reads (descriptor 0).
+	Stdin io.Reader
 	// Stderr receives reports of unhandled callback errors when OnError is
 	// nil, and what io.stderr writes; nil means os.Stderr.
 	Stderr io.Writer
@@ -157,6 +161,7 @@ func New(opts Options) (*Host, error) {
 		OnError:       opts.OnError,
 		Stdout:        h.stdout,
 		Stderr:        opts.Stderr,
+		Stdin:         opts.Stdin,
 		Trace:         opts.Trace,
 		Limits:        opts.limits(),
 	})

@@ -14,7 +14,8 @@ import (
 // functions that use the default output (io.write, io.output, io.close,
 // io.flush) and io.type, which must know the new streams. Files opened with
 // io.open stay gopher-lua's, and io.output(file) still redirects io.write to
-// them; io.read and io.lines still read the process's standard input.
+// them. io.read and io.lines read the process's standard input, or
+// Config.Stdin when it is set (see iolib_input.go).
 //
 // The streams are unbuffered: each write goes straight to the writer (under
 // a time limit, through a wait the limit can interrupt: see output.go), as
@@ -78,6 +79,9 @@ func (rt *Runtime) replaceIO() {
 		"type":   lib.ioType,
 	})
 	rt.io = lib
+	if rt.cfg.Stdin != nil {
+		rt.replaceInput(mod, rt.cfg.Stdin)
+	}
 }
 
 func newStreamMeta(L *lua.LState) *lua.LTable {
@@ -179,6 +183,13 @@ func streamClose(L *lua.LState) int {
 // stays unbuffered (see above).
 func streamSetvbuf(L *lua.LState) int {
 	checkStream(L, fnFileSetvbuf)
+	checkVbufMode(L)
+	L.Push(lua.LTrue)
+	return 1
+}
+
+// checkVbufMode checks setvbuf's mode, argument #2, as Lua does.
+func checkVbufMode(L *lua.LState) {
 	mode, ok := L.Get(2).(lua.LString)
 	if !ok {
 		typeError(L, 2, fnFileSetvbuf, "string")
@@ -188,8 +199,6 @@ func streamSetvbuf(L *lua.LState) int {
 	default:
 		argError(L, 2, fnFileSetvbuf, "invalid option '"+string(mode)+"'")
 	}
-	L.Push(lua.LTrue)
-	return 1
 }
 
 // Reading or seeking a write-only stream fails as it does on a pipe in Lua
@@ -310,6 +319,10 @@ func (lib *ioLib) ioFlush(L *lua.LState) int {
 func (lib *ioLib) ioType(L *lua.LState) int {
 	if _, ok := asStream(L.Get(1)); ok {
 		L.Push(lua.LString("file")) // a standard stream never closes
+		return 1
+	}
+	if _, ok := asStdin(L.Get(1)); ok {
+		L.Push(lua.LString("file"))
 		return 1
 	}
 	return callOriginal(L, lib.typ, 1)

@@ -43,6 +43,11 @@ type Config struct {
 	// Stderr is where unhandled errors go when OnError is nil, and what
 	// io.stderr writes to; nil means os.Stderr.
 	Stderr io.Writer
+	// Stdin, when set, is what io.stdin reads, and io.read and io.lines
+	// while the default input is io.stdin; nil leaves the io library
+	// reading the process's standard input. The stdio module's
+	// StandardIO reads descriptor 0 either way.
+	Stdin io.Reader
 	// Trace, when set, receives a line for every callback the reactor runs,
 	// before it runs (see trace.go).
 	Trace io.Writer
@@ -105,6 +110,9 @@ type Runtime struct {
 	processMakeConnection *lua.LFunction
 
 	io *ioLib // the io library's streams (see iolib.go); nil without io
+	// input is io.stdin over Config.Stdin and the default input (see
+	// iolib_input.go); nil without Config.Stdin.
+	input *inputLib
 	// exit is set once the script calls os.exit (see exit.go); loopDepth
 	// is len(catches) where the running reactor.run() was called.
 	exit      *ExitError
