@@ -29,6 +29,13 @@ reactor.run()
 print("after run", reactor.running)`, false, "", "start\nrunning\nafter run\ttrue\nsession\nshutdown\n"},
 		{"a script that never runs the reactor", `print("plain")`, true, "", "plain\nsession\n"},
 		{"a script that fails before run", `error("early")`, true, "early.lua:1: early", ""},
+		{"a traceback, before run", `local function f() error("deep") end
+f()`, true, "early.lua:1: deep", ""},
+		{"a traceback, after run", `local reactor = require("reactor")
+local function f() error("deep") end
+reactor.call_later(0, reactor.stop)
+reactor.run()
+f()`, false, "early.lua:2: deep", "session\n"},
 		{"a script that fails after run", `local reactor = require("reactor")
 reactor.call_later(0, reactor.stop)
 reactor.run()
@@ -80,6 +87,17 @@ reactor.run()`)
 			}
 			if !strings.Contains(gotErr, c.wantErr) || (c.wantErr == "") != (gotErr == "") {
 				t.Errorf("error %q, want %q", gotErr, c.wantErr)
+			}
+			// An error has the traceback RunFile's would have: where it was
+			// raised, down to the main chunk, once.
+			if se, ok := err.(*ScriptError); ok && strings.HasPrefix(c.name, "a traceback") {
+				want := "stack traceback:\n\t[C]: in function 'error'\n\t" + path + ":"
+				if !strings.HasPrefix(se.Traceback, want) || strings.Count(se.Traceback, "in main chunk") != 1 ||
+					!strings.Contains(se.Traceback, "in function 'f'") {
+					t.Errorf("traceback %q, want one from error() through f to the main chunk", se.Traceback)
+				}
+			} else if strings.HasPrefix(c.name, "a traceback") {
+				t.Errorf("error %#v, want a *ScriptError", err)
 			}
 			if out.String() != c.wantOut {
 				t.Errorf("stdout %q, want %q", out.String(), c.wantOut)

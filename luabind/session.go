@@ -1,6 +1,8 @@
 package luabind
 
 import (
+	"strings"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -15,6 +17,52 @@ type sessionScript struct {
 	fn      *lua.LFunction
 	waiting bool        // suspended in its reactor.run()
 	ended   func(error) // called once the script has ended after waiting
+	// trace is the traceback of the last error raised in the coroutine:
+	// the one that ended it, when one did.
+	trace string
+}
+
+// sessionEntry returns the function the script's coroutine starts with: it
+// makes errors raised in the coroutine take their traceback where they are
+// raised, as RunChunk's do (the coroutine's stack is gone once an error
+// has ended it, and gopher-lua's Resume sets a hook that takes none), then
+// tail-calls fn, so that tracebacks show the script's main chunk alone.
+func (rt *Runtime) sessionEntry(s *sessionScript, fn *lua.LFunction) *lua.LFunction {
+	L := rt.L
+	hook := L.NewFunction(func(th *lua.LState) int {
+		th.Panic = func(th *lua.LState) {
+			rt.closeAtRaise(th)
+			s.trace = dropRepeatedLast(rt.traceback(th, 0))
+			panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: th.Get(-1), StackTrace: s.trace})
+		}
+		return 0
+	})
+	entry, err := L.LoadString("local hook, fn = ... return function(...) hook() return fn(...) end")
+	if err != nil {
+		panic(err) // a constant chunk
+	}
+	L.Push(entry)
+	L.Push(hook)
+	L.Push(fn)
+	L.Call(2, 1)
+	wrapped := L.Get(-1).(*lua.LFunction)
+	L.Pop(1)
+	return wrapped
+}
+
+// dropRepeatedLast drops the last line of a traceback when it repeats the
+// one before: gopher-lua lists the first frame of a coroutine twice once
+// it has made a tail call, which the session's entry does.
+func dropRepeatedLast(tb string) string {
+	i := strings.LastIndexByte(tb, '\n')
+	if i < 0 {
+		return tb
+	}
+	j := strings.LastIndexByte(tb[:i], '\n')
+	if j >= 0 && tb[j+1:i] == tb[i+1:] {
+		return tb[:i]
+	}
+	return tb
 }
 
 // StartScript runs fn(args...) as the script of an interactive session. It
@@ -24,7 +72,8 @@ type sessionScript struct {
 func (rt *Runtime) StartScript(fn *lua.LFunction, args []lua.LValue, ended func(error)) (done bool, err error) {
 	L := rt.L
 	th, _ := L.NewThread()
-	s := &sessionScript{th: th, fn: fn, ended: ended}
+	s := &sessionScript{th: th, ended: ended}
+	s.fn = rt.sessionEntry(s, fn)
 	rt.script = s
 	if err := rt.resume(s, args...); err != nil || !s.waiting {
 		rt.script = nil
@@ -41,7 +90,7 @@ func (rt *Runtime) resume(s *sessionScript, args ...lua.LValue) error {
 	}
 	if err != nil {
 		if apiErr, ok := err.(*lua.ApiError); ok {
-			return &CallbackError{Message: ToString(rt.L, apiErr.Object), value: apiErr.Object}
+			return &CallbackError{Message: ToString(rt.L, apiErr.Object), Traceback: s.trace, value: apiErr.Object}
 		}
 		return err
 	}
