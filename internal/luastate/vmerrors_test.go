@@ -238,6 +238,13 @@ func lua51Path(t testing.TB) string {
 // the first line of its error (without the "lua5.1: " prefix), or what it
 // printed.
 func runLua51(t testing.TB, interp, src string) string {
+	line, _, _ := strings.Cut(strings.TrimPrefix(runLua51Output(t, interp, src), interp+": "), "\n")
+	return line
+}
+
+// runLua51Output is all that the reference interpreter wrote running src
+// as t.lua.
+func runLua51Output(t testing.TB, interp, src string) string {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "t.lua"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
@@ -245,8 +252,7 @@ func runLua51(t testing.TB, interp, src string) string {
 	cmd := exec.Command(interp, "t.lua")
 	cmd.Dir = dir
 	out, _ := cmd.CombinedOutput()
-	line, _, _ := strings.Cut(string(out), "\n")
-	return strings.TrimPrefix(line, interp+": ")
+	return string(out)
 }
 
 func TestVMErrorsMatchLua51(t *testing.T) {
