@@ -97,6 +97,24 @@ var concatCases = []struct{ src, want string }{
 	return t .. t .. 5`, "<t,<t,5>>"},
 }
 
+// forCoercionCases: Lua 5.1's numeric for takes strings that read as
+// numbers (gopher-lua refused them).
+var forCoercionCases = []struct{ src, want string }{
+	{`local s = 0; for i = "1", "3" do s = s + i end return s`, "6"},
+	{`local s = 0; for i = 10, 1, "-3" do s = s + i end return s`, "22"},
+	{`local s = 0; for i = " 0x10 ", 16 do s = s + i end return s`, "16"},
+}
+
+func TestForCoercesStrings(t *testing.T) {
+	for _, c := range forCoercionCases {
+		L := newMarkedState(t)
+		if msg, got := run(L, c.src); msg != "" || got.String() != c.want {
+			t.Errorf("%q: got %q (error %q), want %s", c.src, got, msg, c.want)
+		}
+		L.Close()
+	}
+}
+
 // lua51Number is Lua 5.1's "%.14g" as lua5.1 prints it here, for these
 // tests: luabind passes its own formatter to MarkLua51.
 func lua51Number(f float64) string {
@@ -264,6 +282,13 @@ func TestVMErrorsMatchLua51(t *testing.T) {
 	}
 	for _, c := range concatCases {
 		// The last return prints instead.
+		i := strings.LastIndex(c.src, "return")
+		src := c.src[:i] + "print(" + c.src[i+len("return"):] + ")"
+		if got := runLua51(t, interp, src); got != c.want {
+			t.Errorf("%q: lua5.1 prints %q, the table %q", c.src, got, c.want)
+		}
+	}
+	for _, c := range forCoercionCases {
 		i := strings.LastIndex(c.src, "return")
 		src := c.src[:i] + "print(" + c.src[i+len("return"):] + ")"
 		if got := runLua51(t, interp, src); got != c.want {
