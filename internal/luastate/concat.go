@@ -36,7 +36,8 @@ func opConcat(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 func concat(L *lua.LState, m *lua51, a, b, c int) {
 	s := stateOf(L)
 	base := s.currentFrame.LocalBase
-	vals := append([]lua.LValue(nil), s.reg.array[base+b:base+c+1]...)
+	var small [8]lua.LValue // most `..` chains are short: no allocation
+	vals := append(small[:0], s.reg.array[base+b:base+c+1]...)
 	top := len(vals)
 	for top > 1 {
 		x, y := vals[top-2], vals[top-1]

@@ -119,6 +119,8 @@ func TestForCoercesStrings(t *testing.T) {
 // tests: luabind passes its own formatter to MarkLua51.
 func lua51Number(f float64) string {
 	switch {
+	case f == math.Trunc(f) && math.Abs(f) < 1e14 && !math.Signbit(f) || f == math.Trunc(f) && f < 0 && f > -1e14:
+		return strconv.FormatInt(int64(f), 10)
 	case math.IsInf(f, 1):
 		return "inf"
 	case math.IsInf(f, -1):

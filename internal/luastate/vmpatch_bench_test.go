@@ -25,13 +25,28 @@ end
 return n
 `
 
+// concatLoop joins numbers to strings, the `..` a marked state does itself.
+const concatLoop = `
+local s
+for i = 1, 20000 do
+	s = "item " .. i .. ": " .. i / 4
+end
+return s
+`
+
 // BenchmarkVMLoop compares the loop on gopher-lua's own handlers with the
 // wrapped ones, on a marked state: the wrappers' type checks are the cost.
-func BenchmarkVMLoop(b *testing.B) {
+func BenchmarkVMLoop(b *testing.B) { benchHandlers(b, vmLoop) }
+
+// BenchmarkConcatNumbers compares gopher-lua's `..` of numbers with Lua
+// 5.1's, as the test formatter writes them.
+func BenchmarkConcatNumbers(b *testing.B) { benchHandlers(b, concatLoop) }
+
+func benchHandlers(b *testing.B, src string) {
 	if err := Lua51VM(); err != nil {
 		b.Skip(err)
 	}
-	proto := compile(b, vmLoop)
+	proto := compile(b, src)
 	for _, c := range []struct {
 		name    string
 		handler func(op int) instFunc
