@@ -15,7 +15,7 @@ var (
 	fuzzValues = []string{`nil`, `1`, `"s"`, `"12"`, `{}`, `print`, `true`, `1/0`, `0.5`,
 		`setmetatable({}, {__index = function() return 7 end})`,
 		`setmetatable({}, {__add = function() return 3 end, __concat = function() return "c" end, __lt = function() return true end})`,
-		`coroutine.create(function() end)`}
+		`coroutine.create(function() end)`, `{x = {}}`, `"abc"`, `string`}
 	fuzzBindings = []struct{ decl, a, b string }{
 		{"local a, b = %s, %s", "a", "b"},
 		{"ga, gb = %s, %s", "ga", "gb"},
@@ -24,8 +24,14 @@ var (
 	}
 	fuzzExprs = []string{`%[1]s.x`, `%[1]s.x.y`, `%[1]s()`, `%[1]s:m()`, `%[1]s + %[2]s`, `%[1]s - 1`,
 		`2 * %[2]s`, `%[1]s .. %[2]s`, `"<" .. %[1]s .. %[2]s .. ">"`, `%[1]s < %[2]s`, `%[1]s <= %[2]s`,
-		`%[1]s > 1`, `#%[1]s`, `-%[1]s`, `%[1]s[%[2]s]`, `%[1]s[1]()`, `%[1]s ^ %[2]s %% 2`}
-	fuzzStatements = []string{"local r = %s", "%s.z = 1", "for i = %s, 2 do break end", "for i = 1, %s do break end"}
+		`%[1]s > 1`, `#%[1]s`, `-%[1]s`, `%[1]s[%[2]s]`, `%[1]s[1]()`, `%[1]s ^ %[2]s %% 2`,
+		`%[1]s(%[2]s)`, `%[1]s.x.m(%[2]s)`, `%[1]s:m(%[2]s)`, `(%[1]s or %[2]s).x`, `%[1]s.x .. %[2]s.y`, `%[1]s == %[2]s`}
+	// A statement's %s is the expression, or for the others the first operand.
+	fuzzStatements = []struct {
+		form    string
+		useExpr bool
+	}{{"local r = %s", true}, {"return %s", true}, {"%s.z = 1", false}, {"%s.x.z = 1", false},
+		{"for i = %s, 2 do break end", false}, {"for i = 1, %s do break end", false}}
 )
 
 // fuzzSnippet builds a small script from four bytes; it prints the result
@@ -34,14 +40,14 @@ func fuzzSnippet(value1, value2, binding, expr, statement byte) string {
 	bd := fuzzBindings[int(binding)%len(fuzzBindings)]
 	x := fmt.Sprintf(fuzzExprs[int(expr)%len(fuzzExprs)], bd.a, bd.b)
 	st := fuzzStatements[int(statement)%len(fuzzStatements)]
-	body := fmt.Sprintf(st, x)
-	if st != "local r = %s" {
-		body = fmt.Sprintf(st, bd.a)
+	body := fmt.Sprintf(st.form, bd.a)
+	if st.useExpr {
+		body = fmt.Sprintf(st.form, x)
 	}
 	decl := fmt.Sprintf(bd.decl, fuzzValues[int(value1)%len(fuzzValues)], fuzzValues[int(value2)%len(fuzzValues)])
 	if bd.a == "ua" {
 		// The operands are upvalues of the function that uses them.
-		return decl + "\nlocal ok, e = pcall(function()\n" + body + "\nlocal _ = get\nend)\nreport(ok and \"ok\" or e)"
+		return decl + "\nlocal ok, e = pcall(function() local _ = get\n" + body + "\nend)\nreport(ok and \"ok\" or e)"
 	}
 	return decl + "\nlocal ok, e = pcall(function()\n" + body + "\nend)\nreport(ok and \"ok\" or e)"
 }
