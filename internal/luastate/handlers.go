@@ -124,13 +124,15 @@ func opCall(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	return 0
 }
 
-// opForIn is TFORLOOP: R(A), the generator, is called.
+// opForIn is TFORLOOP: R(A), the generator, is called. Lua 5.1 calls a
+// copy of it in R(A+3), which no instruction on the way in wrote, so its
+// message names no variable.
 func opForIn(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	fn := register(stateOf(L), argA(inst))
 	if _, ok := fn.(*lua.LFunction); ok || isFunction(metamethod(L, fn, "__call")) || markOf(L) == nil {
 		return original[lua.OP_TFORLOOP](L, inst, bf)
 	}
-	typeError(L, argA(inst), fn, "call")
+	typeError(L, -1, fn, "call")
 	return 0
 }
 

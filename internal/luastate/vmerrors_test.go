@@ -38,6 +38,7 @@ var vmErrorCases = []struct{ src, want string }{
 	{"local f = 1; f()", "t.lua:1: attempt to call local 'f' (a number value)"},
 	{"local function g() return h() end g()", "t.lua:1: attempt to call global 'h' (a nil value)"},
 	{"for k in nil do end", "t.lua:1: attempt to call a nil value"},
+	{"local gen = 5; for k, v in gen do end", "t.lua:1: attempt to call a number value"},
 	{"setmetatable({}, {__call = 1})()", "t.lua:1: attempt to call a table value"},
 	// arithmetic
 	{"local t = {} ; return t + 1", "t.lua:1: attempt to perform arithmetic on local 't' (a table value)"},
