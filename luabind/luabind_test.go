@@ -327,7 +327,7 @@ func TestErrorValuesAndNames(t *testing.T) {
 			"Unhandled error in function <test.lua:3>:", "x", "in function <test.lua:3>", ""},
 		{"global function", `function boom() local t = nil; return t.field end
 reactor.call_later(0, boom)`,
-			"Unhandled error in function 'boom' (test.lua:3):", "test.lua:3: attempt to index a non-table object(nil) with key 'field'", "in function 'boom'", ""},
+			"Unhandled error in function 'boom' (test.lua:3):", "test.lua:3: attempt to index local 't' (a nil value)", "in function 'boom'", ""},
 		{"table error value", `reactor.call_later(0, function() error({}) end)`,
 			"", "(error object is a table value)", "", ""},
 		{"__tostring error value", `reactor.call_later(0, function() error(setmetatable({}, {__tostring = function() return "custom" end})) end)`,

@@ -153,6 +153,7 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 		cfg.Stderr = os.Stderr
 	}
 	rt := &Runtime{L: L, cfg: cfg}
+	luastate.MarkLua51(L, lua51NumberString) // the VM's errors and `..` as Lua 5.1's
 	rt.stdout = rt.limitedWriter(cfg.Stdout, "standard output")
 	if cfg.HandleSignals {
 		rt.signals = reactor.WatchSignals(cfg.Exit)

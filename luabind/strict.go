@@ -7,10 +7,11 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// Strict modules and method tables. gopher-lua words a call of a misspelt
-// function "attempt to call a non-function object", with no name: the
-// commonest mistake of a learner gets the least helpful message. So the
-// module tables luabind makes (reactor, task, the installers) and the method
+// Strict modules and method tables. A call of a misspelt function raises
+// Lua 5.1's "attempt to call field 'call_latr' (a nil value)", which names
+// the wrong name but not the right one, and reading a misspelt field raises
+// nothing at all: the commonest mistake of a learner gets the least helpful
+// message. So the module tables luabind makes (reactor, task, the installers) and the method
 // tables of its objects (DelayedCall, LoopingCall, Clock) raise on a name
 // they lack, naming it and the nearest one they have:
 //

@@ -173,7 +173,7 @@ func TestHostileScripts(t *testing.T) {
 		{"yield across pcall", []string{"-e", `local co = coroutine.create(function() return pcall(coroutine.yield, "y") end) print(coroutine.resume(co)) print(coroutine.resume(co, "r"))`}, 0,
 			[]check{is("true\ty\ntrue\ttrue\tr\n")}, nil},
 		{"channel receive", []string{"-e", `channel.make():receive()`}, 1, nil,
-			[]check{firstLinePrefix("loopscript: (command line):1: attempt to index a non-table object(nil) with key 'make'")}},
+			[]check{firstLinePrefix("loopscript: (command line):1: attempt to index global 'channel' (a nil value)")}},
 		{"error in __tostring of an error", []string{"-e", `local r = require("reactor")
 r.call_later(0, function() error(setmetatable({}, {__tostring = function() error("again") end})) end)
 r.call_later(0.01, r.stop) r.run()`}, 0, nil,

@@ -41,7 +41,7 @@ func TestLogScript(t *testing.T) {
 	if !logStamp.MatchString(r.stdout) {
 		t.Fatalf("no timestamped line in:\n%s", r.stdout)
 	}
-	message := "attempt to index a non-table object(nil) with key 'yyy'"
+	message := "attempt to index global 'xxx' (a nil value)"
 	// The Unhandled Error blocks, whole: the Lua traceback of the error.
 	want := [][]string{
 		{"TIME [-] Log opened."},

@@ -3,7 +3,10 @@
 // what Lua 5.1's own C API does when an error unwinds frames (close their
 // open upvalues, as luaF_close does), nor to tell how a coroutine was
 // resumed; the functions here do it by reading and writing the pinned
-// version's unexported fields, found by reflection once.
+// version's unexported fields, found by reflection once. It also replaces
+// the VM's handlers of the instructions that raise type errors, so that
+// states marked with MarkLua51 raise Lua 5.1's messages and write numbers
+// in `..` as Lua 5.1 does (see vmpatch.go).
 //
 // Every function checks Supported first and does nothing (or reports false)
 // when the layout is not the one this package was written for, so a

@@ -97,8 +97,8 @@ end})
 
 -- call_method is self:name(...) for the callbacks a script overrides,
 -- whose value may be anything: a value that cannot be called raises
--- reference Lua's message, which names the method (gopher-lua's says only
--- "attempt to call a non-function object"), as the Go side's calls do.
+-- reference Lua's message for self:name(...), which names the method (the
+-- call m(self, ...) below would name the local 'm'), as the Go side's calls do.
 local function call_method(self, name, ...)
 	local m = self[name]
 	local mt = getmetatable(m)

@@ -1,0 +1,202 @@
+package luastate
+
+import (
+	"strconv"
+	"strings"
+	"unsafe"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// The instruction handlers. Each looks at its operands first: when they are
+// the common case (a table to index, numbers to add, a function to call) it
+// hands the instruction to gopher-lua's own handler at once, with no
+// allocation. Only where gopher-lua's handler would raise its own message,
+// and the state is marked, does it raise Lua 5.1's instead; the position
+// ("chunk:line:") is the running instruction's, as gopher-lua's own raise
+// gives it, and the error goes through the state's Panic hook the same way.
+
+// opIndexRead is GETTABLE, GETTABLEKS and SELF: R(B) is indexed.
+func opIndexRead(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
+	obj := register(stateOf(L), argB(inst))
+	if _, ok := obj.(*lua.LTable); ok || metamethod(L, obj, "__index") != lua.LNil || markOf(L) == nil {
+		return original[opcodeOf(inst)](L, inst, bf)
+	}
+	typeError(L, argB(inst), obj, "index")
+	return 0
+}
+
+// opIndexWrite is SETTABLE and SETTABLEKS: R(A) is indexed.
+func opIndexWrite(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
+	obj := register(stateOf(L), argA(inst))
+	if _, ok := obj.(*lua.LTable); ok || metamethod(L, obj, "__newindex") != lua.LNil || markOf(L) == nil {
+		return original[opcodeOf(inst)](L, inst, bf)
+	}
+	typeError(L, argA(inst), obj, "index")
+	return 0
+}
+
+var arithEvents = [lua.OP_NOP + 1]string{
+	lua.OP_ADD: "__add", lua.OP_SUB: "__sub", lua.OP_MUL: "__mul",
+	lua.OP_DIV: "__div", lua.OP_MOD: "__mod", lua.OP_POW: "__pow", lua.OP_UNM: "__unm",
+}
+
+// opArith is ADD, SUB, MUL, DIV, MOD and POW on RK(B) and RK(C).
+func opArith(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
+	s := stateOf(L)
+	lhs, rhs := rk(s, argB(inst)), rk(s, argC(inst))
+	if _, ok := lhs.(lua.LNumber); ok {
+		if _, ok := rhs.(lua.LNumber); ok {
+			return original[opcodeOf(inst)](L, inst, bf)
+		}
+	}
+	_, lok := gopherNumber(lhs)
+	_, rok := gopherNumber(rhs)
+	if lok && rok || binaryMetamethod(L, lhs, rhs, arithEvents[opcodeOf(inst)]) || markOf(L) == nil {
+		return original[opcodeOf(inst)](L, inst, bf)
+	}
+	// Lua 5.1 blames the first operand that is not a number.
+	if !lok {
+		typeError(L, rkRegister(argB(inst)), lhs, "perform arithmetic on")
+	} else {
+		typeError(L, rkRegister(argC(inst)), rhs, "perform arithmetic on")
+	}
+	return 0
+}
+
+// opUnm is UNM on R(B).
+func opUnm(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
+	v := rk(stateOf(L), argB(inst))
+	if _, ok := gopherNumber(v); ok || isFunction(metamethod(L, v, "__unm")) || markOf(L) == nil {
+		return original[lua.OP_UNM](L, inst, bf)
+	}
+	typeError(L, rkRegister(argB(inst)), v, "perform arithmetic on")
+	return 0
+}
+
+// opLen is LEN on R(B).
+func opLen(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
+	v := rk(stateOf(L), argB(inst))
+	switch v.(type) {
+	case lua.LString, *lua.LTable:
+		return original[lua.OP_LEN](L, inst, bf)
+	}
+	if isFunction(metamethod(L, v, "__len")) || markOf(L) == nil {
+		return original[lua.OP_LEN](L, inst, bf)
+	}
+	typeError(L, rkRegister(argB(inst)), v, "get length of")
+	return 0
+}
+
+// opOrder is LT and LE on RK(B) and RK(C).
+func opOrder(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
+	s := stateOf(L)
+	lhs, rhs := rk(s, argB(inst)), rk(s, argC(inst))
+	if _, ok := lhs.(lua.LNumber); ok {
+		if _, ok := rhs.(lua.LNumber); ok {
+			return original[opcodeOf(inst)](L, inst, bf)
+		}
+	}
+	lt, rt := lhs.Type(), rhs.Type()
+	comparable := lt == rt && (lt == lua.LTString || sameMetamethod(L, lhs, rhs, "__lt") ||
+		opcodeOf(inst) == lua.OP_LE && sameMetamethod(L, lhs, rhs, "__le"))
+	if comparable || markOf(L) == nil {
+		return original[opcodeOf(inst)](L, inst, bf)
+	}
+	// Lua 5.1 tells "two" types apart by their names' third letters
+	// (ldebug.c, luaG_ordererror), so a string and a thread are "two string
+	// values": kept, as the reference interpreter prints it.
+	if l, r := lt.String(), rt.String(); l[2] == r[2] {
+		L.RaiseError("attempt to compare two %s values", l)
+	} else {
+		L.RaiseError("attempt to compare %s with %s", l, r)
+	}
+	return 0
+}
+
+// opCall is CALL and TAILCALL: R(A) is called.
+func opCall(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
+	fn := register(stateOf(L), argA(inst))
+	if _, ok := fn.(*lua.LFunction); ok || isFunction(metamethod(L, fn, "__call")) || markOf(L) == nil {
+		return original[opcodeOf(inst)](L, inst, bf)
+	}
+	typeError(L, argA(inst), fn, "call")
+	return 0
+}
+
+// opForIn is TFORLOOP: R(A), the generator, is called. Lua 5.1 calls a
+// copy of it in R(A+3), which no instruction on the way in wrote, so its
+// message names no variable.
+func opForIn(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
+	fn := register(stateOf(L), argA(inst))
+	if _, ok := fn.(*lua.LFunction); ok || isFunction(metamethod(L, fn, "__call")) || markOf(L) == nil {
+		return original[lua.OP_TFORLOOP](L, inst, bf)
+	}
+	typeError(L, -1, fn, "call")
+	return 0
+}
+
+// opForPrep is FORPREP: R(A), R(A+1), R(A+2) are the initial value, the
+// limit and the step. Lua 5.1 converts strings that read as numbers and
+// checks all three here, in that order; gopher-lua takes numbers only and
+// checks the limit at the first FORLOOP.
+func opForPrep(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
+	s := stateOf(L)
+	a := argA(inst)
+	_, ok1 := register(s, a).(lua.LNumber)
+	_, ok2 := register(s, a+1).(lua.LNumber)
+	_, ok3 := register(s, a+2).(lua.LNumber)
+	if ok1 && ok2 && ok3 || markOf(L) == nil {
+		return original[lua.OP_FORPREP](L, inst, bf)
+	}
+	for i, what := range [3]string{"initial value", "limit", "step"} {
+		n, ok := gopherNumber(register(s, a+i))
+		if !ok {
+			L.RaiseError("'for' %s must be a number", what)
+			return 0
+		}
+		s.reg.array[s.currentFrame.LocalBase+a+i] = n
+	}
+	return original[lua.OP_FORPREP](L, inst, bf)
+}
+
+func isFunction(v lua.LValue) bool {
+	_, ok := v.(*lua.LFunction)
+	return ok
+}
+
+// binaryMetamethod reports whether gopher-lua finds a function to call for
+// event on lhs and rhs: the first operand's metamethod, else the second's.
+func binaryMetamethod(L *lua.LState, lhs, rhs lua.LValue, event string) bool {
+	mm := metamethod(L, lhs, event)
+	if mm == lua.LNil {
+		mm = metamethod(L, rhs, event)
+	}
+	return isFunction(mm)
+}
+
+// sameMetamethod reports whether lhs and rhs share one function for event,
+// as comparisons require.
+func sameMetamethod(L *lua.LState, lhs, rhs lua.LValue, event string) bool {
+	mm := metamethod(L, lhs, event)
+	return isFunction(mm) && mm == metamethod(L, rhs, event)
+}
+
+// gopherNumber is v as a number where gopher-lua's arithmetic takes it: a
+// number, or a string that reads as a decimal or 0x-hexadecimal number
+// between spaces, tabs and newlines.
+func gopherNumber(v lua.LValue) (lua.LNumber, bool) {
+	switch v := v.(type) {
+	case lua.LNumber:
+		return v, true
+	case lua.LString:
+		text := strings.Trim(string(v), " \t\n")
+		if i, err := strconv.ParseInt(text, 0, 64); err == nil {
+			return lua.LNumber(i), true
+		}
+		if f, err := strconv.ParseFloat(text, 64); err == nil {
+			return lua.LNumber(f), true
+		}
+	}
+	return 0, false
+}
