@@ -276,7 +276,7 @@ const (
 // failure handled).
 func (rt *Runtime) deferAwaitNow(L *lua.LState) int {
 	current, _ := L.Get(1).(*lua.LState)
-	if current == nil || L == L.G.MainThread || L.Parent == nil || rt.visibleThread(L) != current {
+	if current == nil || L == L.G.MainThread || L.Parent == nil || !rt.seenAs(L, current) {
 		L.Push(lua.LNumber(awaitOutside))
 		return 1
 	}
@@ -305,6 +305,21 @@ func (rt *Runtime) deferAwaitNow(L *lua.LState) int {
 	}
 	L.Push(r)
 	return 2
+}
+
+// seenAs reports whether a script running in L sees current as the
+// running coroutine (visibleThread), asking the sub-threads only when L
+// and current are not the pair it last found.
+func (rt *Runtime) seenAs(L, current *lua.LState) bool {
+	s := &rt.deferred
+	if L == s.awaitThread && current == s.awaitCurrent {
+		return true
+	}
+	if rt.visibleThread(L) != current {
+		return false
+	}
+	s.awaitThread, s.awaitCurrent = L, current
+	return true
 }
 
 // rawMetatable is v's metatable as getmetatable sees it when it has no

@@ -30,7 +30,16 @@ type deferState struct {
 	// addCallbackSlow and addCallbackAfter are the Lua side's parts of
 	// d:add_callback (see deferAddCallback).
 	addCallbackSlow, addCallbackAfter *lua.LFunction
+	// awaitThread is the last thread await_now found a script sees as
+	// awaitCurrent (see visibleThread), which costs two map lookups and a
+	// weak pointer to find out. It is forgotten whenever a sub-thread starts
+	// or ends, which changes what a thread is seen as, and when the driver's
+	// resume returns, so as not to keep either thread alive.
+	awaitThread, awaitCurrent *lua.LState
 }
+
+// forgetAwaitThread drops what await_now last found (see awaitThread).
+func (s *deferState) forgetAwaitThread() { s.awaitThread, s.awaitCurrent = nil, nil }
 
 type unhandledFailure struct {
 	seq     int
