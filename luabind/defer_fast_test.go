@@ -280,3 +280,51 @@ func TestFiredPathsAreGoFunctions(t *testing.T) {
 		}
 	}
 }
+
+// TestAwaitRemembersItsThread pins await_now's memory of the thread it found
+// running in the driver's coroutine: an await after the first in the same
+// coroutine finds it there (not asking the sub-threads again, a sixth of
+// await_now's time), and once the driver's resume returns (here with the
+// coroutine waiting on a Deferred not fired yet), nothing is kept: neither
+// thread stays alive for it.
+func TestAwaitRemembersItsThread(t *testing.T) {
+	L, rt, _ := testState(t, Config{})
+	L.SetGlobal("remembered", L.NewFunction(func(L *lua.LState) int {
+		s := &rt.deferred
+		L.Push(lua.LBool(s.awaitThread == L && s.awaitCurrent == rt.visibleThread(L)))
+		return 1
+	}))
+	holds := func() bool { return rt.deferred.awaitThread != nil || rt.deferred.awaitCurrent != nil }
+	if err := L.DoString(`
+		local defer = require("defer")
+		later = defer.Deferred()
+		local d = defer.inline_callbacks(function()
+			local seen = {remembered()}
+			defer.await(defer.succeed(1))
+			seen[2] = remembered()
+			defer.await(defer.succeed(2))
+			seen[3] = remembered()
+			defer.await(later)
+			defer.await(defer.succeed(3))
+			seen[4] = remembered()
+			for i = 1, 4 do seen[i] = tostring(seen[i]) end
+			return table.concat(seen, " ")
+		end)()
+		function result() return d.result end`); err != nil {
+		t.Fatal(err)
+	}
+	if holds() {
+		t.Errorf("with the coroutine waiting, await_now still holds %p and %p", rt.deferred.awaitThread, rt.deferred.awaitCurrent)
+	}
+	if err := L.DoString(`later:callback(0)`); err != nil {
+		t.Fatal(err)
+	}
+	L.Push(L.GetGlobal("result"))
+	L.Call(0, 1)
+	if got := L.Get(-1).String(); got != "false true true true" {
+		t.Errorf("remembered before an await, after one, two and three: %s, want false true true true", got)
+	}
+	if holds() {
+		t.Errorf("after the coroutine ended, await_now still holds %p and %p", rt.deferred.awaitThread, rt.deferred.awaitCurrent)
+	}
+}
