@@ -30,6 +30,14 @@ func BenchmarkDeferredChain(b *testing.B) {
 			local d = defer.succeed(0)
 			for i = 1, N do d:add_callback(inc) end
 			done = d.result`},
+		// A Deferred defer.succeed made per step, given one callback, which
+		// runs at once.
+		{"succeed", `
+			local succeed = require("defer").succeed
+			local function inc(x) return x + 1 end
+			local d
+			for i = 1, N do d = succeed(i - 1):add_callback(inc) end
+			done = d.result`},
 		// A new Deferred per step: made, given one callback, fired.
 		{"fresh", `
 			local defer = require("defer")

@@ -103,7 +103,11 @@ func (rt *Runtime) deferAddCallback(L *lua.LState) int {
 		return rt.deferAddCallbackSlow(L, top)
 	}
 	result := d.RawGetInt(slotResult)
-	d.RawSetInt(slotChainedTo, lua.LNil)
+	// Written only when set: the seven slots succeed makes end before it,
+	// and writing nil past them grew the array.
+	if d.RawGetInt(slotChainedTo) != lua.LNil {
+		d.RawSetInt(slotChainedTo, lua.LNil)
+	}
 	d.RawSetInt(slotRunning, lua.LTrue)
 	// The stack is (d, fn): d's place takes the runner, so that nothing is
 	// cleared and pushed again.
@@ -126,12 +130,12 @@ func (rt *Runtime) deferAddCallback(L *lua.LState) int {
 		return rt.deferAddCallbackAfter(L, d)
 	}
 	d.RawSetInt(slotResult, r)
-	if head, ok := d.RawGetInt(slotHead).(lua.LNumber); !ok || head <= d.RawGetInt(slotTail).(lua.LNumber) {
+	if !chainIsEmpty(d) {
 		L.Push(lua.LNumber(nowContinue))
 		return rt.deferAddCallbackAfter(L, d)
 	}
 	// settle(d, r, false): a failure d held before is handled now.
-	if d.RawGetInt(slotUnhandled) == lua.LTrue {
+	if isTrue(d.RawGetInt(slotUnhandled)) {
 		d.RawSetInt(slotUnhandled, lua.LFalse)
 		delete(rt.deferred.unhandled, d)
 	}
@@ -143,13 +147,35 @@ func (rt *Runtime) deferAddCallback(L *lua.LState) int {
 // and alone: d has its result, which is no Failure, is not paused, runs no
 // callback and has nothing queued; and a protected call may nest once more.
 func (rt *Runtime) runsAtOnce(d *lua.LTable) bool {
-	if len(rt.catches) >= maxCNesting || d.RawGetInt(slotCalled) != lua.LTrue ||
-		d.RawGetInt(slotPaused) != zero || d.RawGetInt(slotRunning) != lua.LFalse {
-		return false
-	}
+	return len(rt.catches) < maxCNesting && isTrue(d.RawGetInt(slotCalled)) &&
+		isZero(d.RawGetInt(slotPaused)) && isFalse(d.RawGetInt(slotRunning)) &&
+		chainIsEmpty(d) && !rt.isClass(d.RawGetInt(slotResult), rt.deferred.failure)
+}
+
+// chainIsEmpty reports whether d's chain holds nothing left to run (its
+// head slot past its tail slot).
+func chainIsEmpty(d *lua.LTable) bool {
 	head, ok1 := d.RawGetInt(slotHead).(lua.LNumber)
 	tail, ok2 := d.RawGetInt(slotTail).(lua.LNumber)
-	return ok1 && ok2 && head > tail && !rt.isClass(d.RawGetInt(slotResult), rt.deferred.failure)
+	return ok1 && ok2 && head > tail
+}
+
+// isTrue, isFalse and isZero test a slot by its dynamic type: comparing
+// two interfaces that hold a boolean or a number is a call into the Go
+// runtime, a fifth of runsAtOnce's time.
+func isTrue(v lua.LValue) bool {
+	b, ok := v.(lua.LBool)
+	return ok && bool(b)
+}
+
+func isFalse(v lua.LValue) bool {
+	b, ok := v.(lua.LBool)
+	return ok && !bool(b)
+}
+
+func isZero(v lua.LValue) bool {
+	n, ok := v.(lua.LNumber)
+	return ok && n == 0
 }
 
 // deferAddCallbackSlow hands d:add_callback's top arguments, checked, to the
@@ -250,7 +276,7 @@ const (
 // failure handled).
 func (rt *Runtime) deferAwaitNow(L *lua.LState) int {
 	current, _ := L.Get(1).(*lua.LState)
-	if current == nil || L == L.G.MainThread || L.Parent == nil || rt.visibleThread(L) != current {
+	if current == nil || L == L.G.MainThread || L.Parent == nil || !rt.seenAs(L, current) {
 		L.Push(lua.LNumber(awaitOutside))
 		return 1
 	}
@@ -261,16 +287,14 @@ func (rt *Runtime) deferAwaitNow(L *lua.LState) int {
 		L.Push(v)
 		return 2
 	}
-	head, ok1 := d.RawGetInt(slotHead).(lua.LNumber)
-	tail, ok2 := d.RawGetInt(slotTail).(lua.LNumber)
-	if d.RawGetInt(slotCalled) != lua.LTrue || d.RawGetInt(slotPaused) != lua.LNumber(0) ||
-		d.RawGetInt(slotRunning) != lua.LFalse || !ok1 || !ok2 || head <= tail {
+	if !isTrue(d.RawGetInt(slotCalled)) || !isZero(d.RawGetInt(slotPaused)) ||
+		!isFalse(d.RawGetInt(slotRunning)) || !chainIsEmpty(d) {
 		L.Push(lua.LNumber(awaitWait))
 		return 1
 	}
 	r := d.RawGetInt(slotResult)
 	d.RawSetInt(slotResult, lua.LNil)
-	if d.RawGetInt(slotUnhandled) == lua.LTrue {
+	if isTrue(d.RawGetInt(slotUnhandled)) {
 		d.RawSetInt(slotUnhandled, lua.LFalse)
 		delete(rt.deferred.unhandled, d)
 	}
@@ -281,6 +305,21 @@ func (rt *Runtime) deferAwaitNow(L *lua.LState) int {
 	}
 	L.Push(r)
 	return 2
+}
+
+// seenAs reports whether a script running in L sees current as the
+// running coroutine (visibleThread), asking the sub-threads only when L
+// and current are not the pair it last found.
+func (rt *Runtime) seenAs(L, current *lua.LState) bool {
+	s := &rt.deferred
+	if L == s.awaitThread && current == s.awaitCurrent {
+		return true
+	}
+	if rt.visibleThread(L) != current {
+		return false
+	}
+	s.awaitThread, s.awaitCurrent = L, current
+	return true
 }
 
 // rawMetatable is v's metatable as getmetatable sees it when it has no

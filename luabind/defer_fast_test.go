@@ -152,15 +152,24 @@ print(d.result)`},
 }
 
 // TestAddCallbackAllocations pins what d:add_callback(inc) allocates: on a
-// fired Deferred with inc's run (a chain step), and on one not fired yet
-// (the chain's growth amortized away). The one left in both is gopher-lua's:
+// fired Deferred with inc's run (a chain step), on one not fired yet (the
+// chain's growth amortized away), and on a Deferred defer.succeed has just
+// made (its table and the table's array, and nothing for the step: clearing
+// the chained_to slot, past the seven slots succeed makes, grew the array
+// once per Deferred). The one left in the first two is gopher-lua's:
 // looking the method up through the Deferred's __index boxes its name. The
 // Lua add_callback that used to wrap the method took one more, for its
 // varargs.
 func TestAddCallbackAllocations(t *testing.T) {
-	for _, tc := range []struct{ name, deferred, result string }{
-		{"a step on a fired Deferred", "defer.succeed(0)", "d.result"},
-		{"queued on one not fired", "defer.Deferred()", "(function() d:callback(0) return d.result end)()"},
+	for _, tc := range []struct {
+		name, deferred, step, result string
+		want                         lua.LNumber // the result at the end
+		max                          float64     // allocations per step
+	}{
+		{"a step on a fired Deferred", "defer.succeed(0)", "d:add_callback(inc)", "d.result", runsPerAllocTest + 1, 1},
+		{"queued on one not fired", "defer.Deferred()", "d:add_callback(inc)",
+			"(function() d:callback(0) return d.result end)()", runsPerAllocTest + 1, 1},
+		{"a step on a new defer.succeed", "nil", "last = defer.succeed(0):add_callback(inc)", "last.result", 1, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			L, _, _ := testState(t, Config{})
@@ -168,27 +177,29 @@ func TestAddCallbackAllocations(t *testing.T) {
 				local defer = require("defer")
 				local d = ` + tc.deferred + `
 				local function inc(v) return v + 1 end
-				function step() d:add_callback(inc) end
+				function step() ` + tc.step + ` end
 				function result() return ` + tc.result + ` end`); err != nil {
 				t.Fatal(err)
 			}
 			step := L.GetGlobal("step")
-			const runs = 5000
-			allocs := testing.AllocsPerRun(runs, func() {
+			allocs := testing.AllocsPerRun(runsPerAllocTest, func() {
 				L.Push(step)
 				L.Call(0, 0)
 			})
-			if allocs > 1 {
-				t.Errorf("add_callback allocates %v times, want at most 1", allocs)
+			if allocs > tc.max {
+				t.Errorf("add_callback allocates %v times, want at most %v", allocs, tc.max)
 			}
 			L.Push(L.GetGlobal("result"))
 			L.Call(0, 1)
-			if got := L.Get(-1); got != lua.LNumber(runs+1) {
-				t.Errorf("the chain ended with %v, want %d", got, runs+1)
+			if got := L.Get(-1); got != tc.want {
+				t.Errorf("the chain ended with %v, want %v", got, tc.want)
 			}
 		})
 	}
 }
+
+// runsPerAllocTest is how many steps an allocation test averages over.
+const runsPerAllocTest = 5000
 
 // TestAwaitAllocations pins what await(succeed(i)) allocates in an inline
 // callbacks function: the Deferred succeed makes (its table and the table's
@@ -267,5 +278,53 @@ func TestFiredPathsAreGoFunctions(t *testing.T) {
 		if !ok || !fn.IsG {
 			t.Errorf("%s is %v, want a Go function", name, L.GetGlobal(name))
 		}
+	}
+}
+
+// TestAwaitRemembersItsThread pins await_now's memory of the thread it found
+// running in the driver's coroutine: an await after the first in the same
+// coroutine finds it there (not asking the sub-threads again, a sixth of
+// await_now's time), and once the driver's resume returns (here with the
+// coroutine waiting on a Deferred not fired yet), nothing is kept: neither
+// thread stays alive for it.
+func TestAwaitRemembersItsThread(t *testing.T) {
+	L, rt, _ := testState(t, Config{})
+	L.SetGlobal("remembered", L.NewFunction(func(L *lua.LState) int {
+		s := &rt.deferred
+		L.Push(lua.LBool(s.awaitThread == L && s.awaitCurrent == rt.visibleThread(L)))
+		return 1
+	}))
+	holds := func() bool { return rt.deferred.awaitThread != nil || rt.deferred.awaitCurrent != nil }
+	if err := L.DoString(`
+		local defer = require("defer")
+		later = defer.Deferred()
+		local d = defer.inline_callbacks(function()
+			local seen = {remembered()}
+			defer.await(defer.succeed(1))
+			seen[2] = remembered()
+			defer.await(defer.succeed(2))
+			seen[3] = remembered()
+			defer.await(later)
+			defer.await(defer.succeed(3))
+			seen[4] = remembered()
+			for i = 1, 4 do seen[i] = tostring(seen[i]) end
+			return table.concat(seen, " ")
+		end)()
+		function result() return d.result end`); err != nil {
+		t.Fatal(err)
+	}
+	if holds() {
+		t.Errorf("with the coroutine waiting, await_now still holds %p and %p", rt.deferred.awaitThread, rt.deferred.awaitCurrent)
+	}
+	if err := L.DoString(`later:callback(0)`); err != nil {
+		t.Fatal(err)
+	}
+	L.Push(L.GetGlobal("result"))
+	L.Call(0, 1)
+	if got := L.Get(-1).String(); got != "false true true true" {
+		t.Errorf("remembered before an await, after one, two and three: %s, want false true true true", got)
+	}
+	if holds() {
+		t.Errorf("after the coroutine ended, await_now still holds %p and %p", rt.deferred.awaitThread, rt.deferred.awaitCurrent)
 	}
 }

@@ -30,7 +30,16 @@ type deferState struct {
 	// addCallbackSlow and addCallbackAfter are the Lua side's parts of
 	// d:add_callback (see deferAddCallback).
 	addCallbackSlow, addCallbackAfter *lua.LFunction
+	// awaitThread is the last thread await_now found a script sees as
+	// awaitCurrent (see visibleThread), which costs two map lookups and a
+	// weak pointer to find out. It is forgotten whenever a sub-thread starts
+	// or ends, which changes what a thread is seen as, and when the driver's
+	// resume returns, so as not to keep either thread alive.
+	awaitThread, awaitCurrent *lua.LState
 }
+
+// forgetAwaitThread drops what await_now last found (see awaitThread).
+func (s *deferState) forgetAwaitThread() { s.awaitThread, s.awaitCurrent = nil, nil }
 
 type unhandledFailure struct {
 	seq     int
@@ -186,17 +195,26 @@ func deferIndex(L *lua.LState) int {
 			slots[lua.LVAsString(k)] = int(n)
 		}
 	})
+	// add_callback, a chain's step, is taken as methods holds it now and
+	// found by comparing the key with its name: the table's lookup cost
+	// three fourths of this function.
+	const hotName = "add_callback"
+	hot := methods.RawGetString(hotName)
 	L.Push(L.NewFunction(func(L *lua.LState) int {
 		key := L.Get(2)
-		if key.Type() == lua.LTNumber {
+		switch k := key.(type) {
+		case lua.LNumber:
 			return 0 // an empty slot: nil, the value it holds
-		}
-		if s, ok := key.(lua.LString); ok {
-			if m := methods.RawGetString(string(s)); m != lua.LNil {
+		case lua.LString:
+			if k == hotName && hot != lua.LNil {
+				L.Push(hot)
+				return 1
+			}
+			if m := methods.RawGetString(string(k)); m != lua.LNil {
 				L.Push(m)
 				return 1
 			}
-			if slot, ok := slots[string(s)]; ok {
+			if slot, ok := slots[string(k)]; ok {
 				if t, ok := L.Get(1).(*lua.LTable); ok {
 					L.Push(t.RawGetInt(slot))
 					return 1

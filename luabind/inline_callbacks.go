@@ -35,7 +35,9 @@ func (rt *Runtime) inlineResume(L *lua.LState) int {
 	if !ok {
 		typeError(L, 1, fname{name: "resume"}, "coroutine")
 	}
-	return rt.resumeNested(L, th, false, rt.coResume)
+	n := rt.resumeNested(L, th, false, rt.coResume)
+	rt.deferred.forgetAwaitThread()
+	return n
 }
 
 // co_yield(...) is coroutine.yield(...), refused as coroutine.yield refuses

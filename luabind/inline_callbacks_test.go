@@ -183,6 +183,15 @@ defer.inline_callbacks(function()
 end)()`, "false\ttest.lua:2: attempt to await outside an inline_callbacks function\n" +
 			"false\ttest.lua:3: attempt to await outside an inline_callbacks function\n" +
 			"false\tattempt to await outside an inline_callbacks function\n4\n"},
+		// The same sub-thread (from the pool) runs both pcalls' functions:
+		// what await_now found for the first must not answer for the second.
+		{"await in a coroutine made inside one raises after an await there", icHeader + `
+defer.inline_callbacks(function()
+	print(pcall(function() return defer.await(defer.succeed(1)) end))
+	local g = coroutine.wrap(function() return pcall(defer.await, defer.succeed(2)) end)
+	print(g())
+	print(pcall(function() return defer.await(defer.succeed(3)) end))
+end)()`, "true\t1\nfalse\tattempt to await outside an inline_callbacks function\ntrue\t3\n"},
 		{"a plain coroutine.yield fails the call with a clear message", icHeader + `
 local r = defer.inline_callbacks(function()
 	coroutine.yield(1)

@@ -83,6 +83,7 @@ func (rt *Runtime) dropCollected() {
 		if p := rt.pendingPCalls[k]; p != nil {
 			delete(rt.pendingPCalls, k)
 			delete(rt.subThreads, p.sub)
+			rt.deferred.forgetAwaitThread()
 			// The sub-thread may be suspended inside a pcall of its own.
 			keys = append(keys, weak.Make(p.sub))
 		}
@@ -206,6 +207,7 @@ func (rt *Runtime) coroutinePCall(L *lua.LState, nargs int, handler lua.LValue) 
 		rt.subThreads = map[*lua.LState]*subThread{}
 	}
 	rt.subThreads[sub] = &subThread{owner: weak.Make(L), handler: handler}
+	rt.deferred.forgetAwaitThread()
 	return rt.afterSubThread(L, sub, rt.resumeSub(L, sub, []lua.LValue{f, packed}))
 }
 
@@ -282,6 +284,7 @@ func (rt *Runtime) resumeSub(L, sub *lua.LState, args []lua.LValue) subResult {
 			r.values = append(r.values, packed.RawGetInt(i))
 		}
 		delete(rt.subThreads, sub)
+		rt.deferred.forgetAwaitThread()
 		if len(rt.subPool) < subThreadPoolSize {
 			rt.subPool = append(rt.subPool, sub)
 		}
@@ -294,6 +297,7 @@ func (rt *Runtime) resumeSub(L, sub *lua.LState, args []lua.LValue) subResult {
 func (rt *Runtime) endSubThread(sub *lua.LState) {
 	luastate.CloseUpvalues(sub, 0)
 	delete(rt.subThreads, sub)
+	rt.deferred.forgetAwaitThread()
 	rt.clearPending(sub)
 }
 
