@@ -142,8 +142,9 @@ func stringNumber(s string) (float64, bool) {
 }
 
 // coerceLibraryArgs puts withLua51Args in front of the gopher-lua functions
-// of the string, os, io and base libraries that take a string argument (the
-// string functions loopscript writes itself read theirs with luaStringArg).
+// of the os, io and base libraries that take a string argument (the string
+// library's functions are loopscript's own, see strlib.go, and read theirs
+// with luaStringArg).
 // Functions a sandbox removed, or that are not gopher-lua's, are left
 // alone.
 func (rt *Runtime) coerceLibraryArgs() {
@@ -154,7 +155,6 @@ func (rt *Runtime) coerceLibraryArgs() {
 		name string
 		args []argKind
 	}{
-		{"string", "gmatch", []argKind{str, str}},
 		{"os", "getenv", []argKind{str}},
 		{"os", "date", []argKind{optStr, optInt}},
 		{"os", "remove", []argKind{str}},
@@ -180,15 +180,11 @@ func (rt *Runtime) coerceLibraryArgs() {
 		if !ok || !fn.IsG {
 			continue
 		}
-		// The same upvalues: gopher-lua's gmatch keeps its iterator in one.
+		// The same upvalues, should a function have some.
 		upvalues := make([]lua.LValue, len(fn.Upvalues))
 		for k, uv := range fn.Upvalues {
 			upvalues[k] = uv.Value()
 		}
-		wrapped := L.NewClosure(withLua51Args(fn.GFunction, fname{name: e.name}, e.args...), upvalues...)
-		tbl.RawSetString(e.name, wrapped)
-		if e.lib == "string" && e.name == "gmatch" && tbl.RawGetString("gfind") == fn {
-			tbl.RawSetString("gfind", wrapped) // Lua 5.0's name for it
-		}
+		tbl.RawSetString(e.name, L.NewClosure(withLua51Args(fn.GFunction, fname{name: e.name}, e.args...), upvalues...))
 	}
 }

@@ -7,17 +7,20 @@ import (
 	"github.com/yuin/gopher-lua/pm"
 )
 
-// string.byte, char, find, len, lower, match, reverse, sub and upper, as Lua
-// 5.1's lstrlib.c has them. gopher-lua's write a number given as the string
-// in Go's form (string.len(1/3) was 18, Lua's 16), refuse numeric strings
-// for positions, lower and upper invalid UTF-8 into U+FFFD, return nothing
-// instead of nil from a failed match, and ignore init for an empty pattern.
+// string.byte, char, find, gmatch, len, lower, match, reverse, sub and
+// upper, as Lua 5.1's lstrlib.c has them. gopher-lua's write a number given
+// as the string in Go's form (string.len(1/3) was 18, Lua's 16), refuse
+// numeric strings for positions, lower and upper invalid UTF-8 into U+FFFD,
+// return nothing instead of nil from a failed match, ignore init for an
+// empty pattern, and make gmatch's iterator need an argument the for loop
+// passes, so calling it by hand failed.
 // Patterns are gopher-lua's matcher, as in string.gsub (strgsub.go).
 
 var (
 	fnByte    = fname{name: "byte"}
 	fnChar    = fname{name: "char"}
 	fnFind    = fname{name: "find"}
+	fnGmatch  = fname{name: "gmatch"}
 	fnLen     = fname{name: "len"}
 	fnLower   = fname{name: "lower"}
 	fnMatch   = fname{name: "match"}
@@ -38,6 +41,7 @@ func (rt *Runtime) installStringFunctions() {
 		"byte":    strByte,
 		"char":    strChar,
 		"find":    strFind,
+		"gmatch":  strGmatch,
 		"len":     strLen,
 		"lower":   strLower,
 		"match":   strMatch,
@@ -45,6 +49,7 @@ func (rt *Runtime) installStringFunctions() {
 		"sub":     strSub,
 		"upper":   strUpper,
 	})
+	str.RawSetString("gfind", str.RawGetString("gmatch")) // Lua 5.0's name, which Lua 5.1 keeps
 }
 
 // stringPosition is lstrlib.c's posrelat: a negative position counts from
@@ -216,19 +221,61 @@ func findOrMatch(L *lua.LState, f fname) int {
 		return 1
 	}
 	m := matches[0]
-	n := 0
-	if find {
-		L.Push(lua.LNumber(m.Capture(0) + 1))
-		L.Push(lua.LNumber(m.Capture(1)))
-		n = 2
+	if !find {
+		return pushCaptures(L, s, m)
 	}
+	L.Push(lua.LNumber(m.Capture(0) + 1))
+	L.Push(lua.LNumber(m.Capture(1)))
 	captures := m.CaptureLength()/2 - 1
-	if captures == 0 && !find {
+	for i := 1; i <= captures; i++ {
+		L.Push(capture(L, s, m, i))
+	}
+	return 2 + captures
+}
+
+// pushCaptures pushes the captures of m, a match in s, or the whole match
+// when the pattern has no captures, and returns how many it pushed.
+func pushCaptures(L *lua.LState, s string, m *pm.MatchData) int {
+	captures := m.CaptureLength()/2 - 1
+	if captures == 0 {
 		L.Push(lua.LString(s[m.Capture(0):m.Capture(1)]))
 		return 1
 	}
 	for i := 1; i <= captures; i++ {
 		L.Push(capture(L, s, m, i))
 	}
-	return n + captures
+	return captures
+}
+
+// string.gmatch(s, pattern): a function that returns the captures of the
+// next match each time it is called, nothing after the last. Matches are
+// found one call at a time, and an empty match moves on one byte. Lua 5.1's
+// gmatch has no anchor: a leading ^ is itself.
+func strGmatch(L *lua.LState) int {
+	s := luaStringArg(L, 1, fnGmatch)
+	pattern := luaStringArg(L, 2, fnGmatch)
+	if strings.HasPrefix(pattern, "^") {
+		pattern = "%" + pattern
+	}
+	src, pos := []byte(s), 0
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		if pos > len(src) {
+			return 0
+		}
+		matches, err := pm.Find(pattern, src, pos, 1)
+		if err != nil {
+			L.RaiseError("%s", err.Error())
+		}
+		if len(matches) == 0 {
+			pos = len(src) + 1
+			return 0
+		}
+		m := matches[0]
+		pos = m.Capture(1)
+		if pos == m.Capture(0) {
+			pos++
+		}
+		return pushCaptures(L, s, m)
+	}))
+	return 1
 }
