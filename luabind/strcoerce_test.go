@@ -272,3 +272,38 @@ func TestStringArgsAllocateNothing(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkStringFunctions times the string functions on string arguments
+// (the path Lua 5.1's number reading must not slow), each called b.N times
+// from a Lua loop.
+func BenchmarkStringFunctions(b *testing.B) {
+	L := lua.NewState()
+	rt := Open(L, Config{Stdout: io.Discard, Stderr: io.Discard})
+	defer func() { rt.Close(); L.Close() }()
+	for _, bc := range []struct{ name, call string }{
+		{"len", `s:len()`},
+		{"sub", `s:sub(2, 5)`},
+		{"byte", `s:byte(3)`},
+		{"upper", `s:upper()`},
+		{"find plain", `s:find("wor", 1, true)`},
+		{"find pattern", `s:find("w%a+")`},
+		{"match", `s:match("(%a+) (%a+)")`},
+		{"gmatch", `for w in s:gmatch("%a+") do end`},
+		{"concat", `table.concat(t, ", ")`},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			fn, err := L.LoadString(`local n = ... local s, t = "hello world", {"a", "b", "c"} for _ = 1, n do local _ = ` + bc.call + ` end`)
+			if strings.HasPrefix(bc.call, "for") {
+				fn, err = L.LoadString(`local n = ... local s = "hello world" for _ = 1, n do ` + bc.call + ` end`)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			if err := L.CallByParam(lua.P{Fn: fn, Protect: true}, lua.LNumber(b.N)); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"strings"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/pm"
@@ -212,7 +213,7 @@ func findOrMatch(L *lua.LState, f fname) int {
 		L.Push(lua.LNumber(start + len(pattern)))
 		return 2
 	}
-	matches, err := pm.Find(pattern, []byte(s), int(init), 1)
+	matches, err := pm.Find(pattern, readOnlyBytes(s), int(init), 1)
 	if err != nil {
 		L.RaiseError("%s", err.Error())
 	}
@@ -247,9 +248,18 @@ func pushCaptures(L *lua.LState, s string, m *pm.MatchData) int {
 	return captures
 }
 
+// readOnlyBytes is s as a byte slice without a copy (find in a long string
+// would otherwise copy it on every call), for gopher-lua's matcher, which
+// only reads its subject. Nothing may write to the slice.
+func readOnlyBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
 // string.gmatch(s, pattern): a function that returns the captures of the
-// next match each time it is called, nothing after the last. Matches are
-// found one call at a time, and an empty match moves on one byte. Lua 5.1's
+// next match each time it is called, nothing after the last; an empty match
+// moves on one byte. The first call finds all the matches (finding them one
+// call at a time parsed the pattern on every call, twice as slow for short
+// subjects), so a malformed pattern raises there, as in Lua 5.1. Lua 5.1's
 // gmatch has no anchor: a leading ^ is itself.
 func strGmatch(L *lua.LState) int {
 	s := luaStringArg(L, 1, fnGmatch)
@@ -257,25 +267,22 @@ func strGmatch(L *lua.LState) int {
 	if strings.HasPrefix(pattern, "^") {
 		pattern = "%" + pattern
 	}
-	src, pos := []byte(s), 0
+	var matches []*pm.MatchData
+	found, next := false, 0
 	L.Push(L.NewFunction(func(L *lua.LState) int {
-		if pos > len(src) {
+		if !found {
+			var err error
+			if matches, err = pm.Find(pattern, readOnlyBytes(s), 0, -1); err != nil {
+				L.RaiseError("%s", err.Error())
+			}
+			found = true
+		}
+		if next >= len(matches) {
+			matches = nil // done: let the matches go
 			return 0
 		}
-		matches, err := pm.Find(pattern, src, pos, 1)
-		if err != nil {
-			L.RaiseError("%s", err.Error())
-		}
-		if len(matches) == 0 {
-			pos = len(src) + 1
-			return 0
-		}
-		m := matches[0]
-		pos = m.Capture(1)
-		if pos == m.Capture(0) {
-			pos++
-		}
-		return pushCaptures(L, s, m)
+		next++
+		return pushCaptures(L, s, matches[next-1])
 	}))
 	return 1
 }
