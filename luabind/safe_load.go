@@ -108,7 +108,7 @@ func luaLoad(L *lua.LState) int {
 	}
 	name := "=(load)"
 	if L.Get(2) != lua.LNil {
-		name = luaStringArg(L, 2, fname{name: "load"})
+		name = checkStringArg(L, 2, fname{name: "load"})
 	}
 	var code strings.Builder
 	for {
@@ -137,7 +137,7 @@ func luaLoadString(L *lua.LState) int {
 	code := checkStringArg(L, 1, fname{name: "loadstring"})
 	name := code
 	if L.Get(2) != lua.LNil {
-		name = luaStringArg(L, 2, fname{name: "loadstring"})
+		name = checkStringArg(L, 2, fname{name: "loadstring"})
 	}
 	fn, err := loadChunk(L, []byte(code), name)
 	return loadResult(L, fn, err)

@@ -28,6 +28,9 @@ import (
 //   - every way of compiling code (load, loadstring, loadfile, dofile,
 //     require) refuses syntax nested deeper than MaxSyntaxDepth, which would
 //     overflow the Go stack in gopher-lua's compiler (see safe_load.go);
+//   - the string library, table.concat, tonumber, load, loadstring and the
+//     os and io functions that take a string read a number given for it as
+//     Lua 5.1 writes it ("%.14g", see strcoerce.go and strlib.go);
 //   - gopher-lua's own "channel" library, which is not standard Lua and whose
 //     receive blocks the loop's thread forever, is removed.
 //

@@ -26,7 +26,6 @@ type argKind uint8
 const (
 	argString     argKind = iota + 1 // luaL_checklstring
 	argOptString                     // luaL_optlstring: nil or absent is the default
-	argInteger                       // luaL_checkinteger
 	argOptInteger                    // luaL_optinteger: nil or absent is the default
 	argAny                           // not read as a string or a number
 )
@@ -63,13 +62,8 @@ func coerceArg(L *lua.LState, n int, f fname, kind argKind) {
 		}
 		typeError(L, n, f, "string")
 	case argOptInteger:
-		if v == lua.LNil {
-			return
-		}
-		fallthrough
-	case argInteger:
 		switch v := v.(type) {
-		case lua.LNumber:
+		case *lua.LNilType, lua.LNumber:
 			return
 		case lua.LString:
 			if num, ok := stringNumber(string(v)); ok {
@@ -81,17 +75,7 @@ func coerceArg(L *lua.LState, n int, f fname, kind argKind) {
 	}
 }
 
-// luaStringArg reads argument n of f as luaL_checklstring does.
-func luaStringArg(L *lua.LState, n int, f fname) string {
-	switch v := L.Get(n).(type) {
-	case lua.LString:
-		return string(v)
-	case lua.LNumber:
-		return lua51NumberString(float64(v))
-	}
-	typeError(L, n, f, "string")
-	return ""
-}
+// checkStringArg (safe_stdlib.go) is luaL_checklstring.
 
 // luaIntegerArg reads argument n of f as luaL_checkinteger does on amd64:
 // a number or a numeric string, cast to a C long (see cLong).
@@ -142,11 +126,9 @@ func stringNumber(s string) (float64, bool) {
 }
 
 // coerceLibraryArgs puts withLua51Args in front of the gopher-lua functions
-// of the os, io and base libraries that take a string argument (the string
-// library's functions are loopscript's own, see strlib.go, and read theirs
-// with luaStringArg).
-// Functions a sandbox removed, or that are not gopher-lua's, are left
-// alone.
+// of the os, io and base libraries that take a string argument. (The string
+// library's functions are loopscript's own, see strlib.go.) Functions a
+// sandbox removed, or that are not gopher-lua's, are left alone.
 func (rt *Runtime) coerceLibraryArgs() {
 	L := rt.L
 	const str, optStr, optInt = argString, argOptString, argOptInteger

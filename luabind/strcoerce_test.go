@@ -259,7 +259,7 @@ func TestStringArgsAllocateNothing(t *testing.T) {
 		name string
 		call func()
 	}{
-		{"luaStringArg", func() { _ = luaStringArg(L, 1, f) }},
+		{"checkStringArg", func() { _ = checkStringArg(L, 1, f) }},
 		{"withLua51Args", func() { noop(L) }},
 	} {
 		L.SetTop(0)

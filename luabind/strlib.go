@@ -67,7 +67,7 @@ func stringPosition(pos int64, length int) int64 {
 
 // string.byte(s [, i [, j]])
 func strByte(L *lua.LState) int {
-	s := luaStringArg(L, 1, fnByte)
+	s := checkStringArg(L, 1, fnByte)
 	first := stringPosition(luaOptIntegerArg(L, 2, fnByte, 1), len(s))
 	last := stringPosition(luaOptIntegerArg(L, 3, fnByte, first), len(s))
 	if first < 1 {
@@ -110,19 +110,19 @@ func strChar(L *lua.LState) int {
 
 // string.len(s)
 func strLen(L *lua.LState) int {
-	L.Push(lua.LNumber(len(luaStringArg(L, 1, fnLen))))
+	L.Push(lua.LNumber(len(checkStringArg(L, 1, fnLen))))
 	return 1
 }
 
 // string.lower(s) and string.upper(s) change ASCII letters only, byte by
 // byte, as C's tolower and toupper in the C locale.
 func strLower(L *lua.LState) int {
-	L.Push(lua.LString(flipASCIICase(luaStringArg(L, 1, fnLower), 'A', 'Z')))
+	L.Push(lua.LString(flipASCIICase(checkStringArg(L, 1, fnLower), 'A', 'Z')))
 	return 1
 }
 
 func strUpper(L *lua.LState) int {
-	L.Push(lua.LString(flipASCIICase(luaStringArg(L, 1, fnUpper), 'a', 'z')))
+	L.Push(lua.LString(flipASCIICase(checkStringArg(L, 1, fnUpper), 'a', 'z')))
 	return 1
 }
 
@@ -147,7 +147,7 @@ func flipASCIICase(s string, lo, hi byte) string {
 
 // string.reverse(s), byte by byte.
 func strReverse(L *lua.LState) int {
-	s := luaStringArg(L, 1, fnReverse)
+	s := checkStringArg(L, 1, fnReverse)
 	b := make([]byte, len(s))
 	for i := range len(s) {
 		b[len(s)-1-i] = s[i]
@@ -158,7 +158,7 @@ func strReverse(L *lua.LState) int {
 
 // string.sub(s, i [, j])
 func strSub(L *lua.LState) int {
-	s := luaStringArg(L, 1, fnSub)
+	s := checkStringArg(L, 1, fnSub)
 	first := stringPosition(luaIntegerArg(L, 2, fnSub), len(s))
 	last := stringPosition(luaOptIntegerArg(L, 3, fnSub, -1), len(s))
 	if first < 1 {
@@ -193,8 +193,8 @@ const patternSpecials = "^$*+?.([%-"
 // the first match and its captures, match the captures (or the whole
 // match); both nil when nothing matches.
 func findOrMatch(L *lua.LState, f fname) int {
-	s := luaStringArg(L, 1, f)
-	pattern := luaStringArg(L, 2, f)
+	s := checkStringArg(L, 1, f)
+	pattern := checkStringArg(L, 2, f)
 	init := stringPosition(luaOptIntegerArg(L, 3, f, 1), len(s)) - 1
 	if init < 0 {
 		init = 0
@@ -262,8 +262,8 @@ func readOnlyBytes(s string) []byte {
 // subjects), so a malformed pattern raises there, as in Lua 5.1. Lua 5.1's
 // gmatch has no anchor: a leading ^ is itself.
 func strGmatch(L *lua.LState) int {
-	s := luaStringArg(L, 1, fnGmatch)
-	pattern := luaStringArg(L, 2, fnGmatch)
+	s := checkStringArg(L, 1, fnGmatch)
+	pattern := checkStringArg(L, 2, fnGmatch)
 	if strings.HasPrefix(pattern, "^") {
 		pattern = "%" + pattern
 	}

@@ -42,7 +42,7 @@ func (rt *Runtime) replaceToNumber() {
 			L.Push(lua.LNil)
 			return 1
 		}
-		s := luaStringArg(L, 1, fnToNumber)
+		s := checkStringArg(L, 1, fnToNumber)
 		if base < 2 || base > 36 {
 			argError(L, 2, fnToNumber, "base out of range")
 		}
