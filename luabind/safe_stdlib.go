@@ -28,9 +28,10 @@ import (
 //   - every way of compiling code (load, loadstring, loadfile, dofile,
 //     require) refuses syntax nested deeper than MaxSyntaxDepth, which would
 //     overflow the Go stack in gopher-lua's compiler (see safe_load.go);
-//   - the string library, table.concat, tonumber, load, loadstring and the
-//     os and io functions that take a string read a number given for it as
-//     Lua 5.1 writes it ("%.14g", see strcoerce.go and strlib.go);
+//   - the string library, table.concat, tonumber, assert, load, loadstring
+//     and the os and io functions that take a string read a number given
+//     for it as Lua 5.1 writes it ("%.14g", see strcoerce.go, strlib.go and
+//     baselib.go);
 //   - gopher-lua's own "channel" library, which is not standard Lua and whose
 //     receive blocks the loop's thread forever, is removed.
 //
@@ -44,7 +45,7 @@ func (rt *Runtime) hardenStdlib() {
 	}
 	rt.installStringFunctions()
 	rt.coerceLibraryArgs()
-	rt.replaceToNumber()
+	rt.replaceBaseFunctions()
 	if tbl, ok := L.GetGlobal("table").(*lua.LTable); ok {
 		tbl.RawSetString("concat", L.NewFunction(rt.tableConcat))
 	}

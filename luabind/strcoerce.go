@@ -18,7 +18,9 @@ import (
 // it checks the arguments, raising Lua 5.1's errors, and rewrites numbers
 // given for strings (and numeric strings given for integers) in place, so
 // the function sees what Lua 5.1 would. A string given for a string costs a
-// type check, nothing more.
+// type check, nothing more. The rewritten arguments are the function's to
+// read, not to return: a function that returns its arguments (assert) is
+// not to be wrapped.
 
 // argKind is how a library function reads one argument.
 type argKind uint8
@@ -27,7 +29,6 @@ const (
 	argString     argKind = iota + 1 // luaL_checklstring
 	argOptString                     // luaL_optlstring: nil or absent is the default
 	argOptInteger                    // luaL_optinteger: nil or absent is the default
-	argAny                           // not read as a string or a number
 )
 
 // withLua51Args returns fn reading its first len(kinds) arguments as kinds
@@ -146,7 +147,6 @@ func (rt *Runtime) coerceLibraryArgs() {
 		{"io", "lines", []argKind{optStr}},
 		{"io", "popen", []argKind{str, optStr}},
 		{"", "require", []argKind{str}},
-		{"", "assert", []argKind{argAny, optStr}},
 	}
 	for _, e := range libs {
 		var tbl *lua.LTable
