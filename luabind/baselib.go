@@ -7,8 +7,8 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// The base library's tonumber and assert, which read a string argument, as
-// Lua 5.1's lbaselib.c has them.
+// The base library's tonumber, assert and select, which read a string
+// argument, as Lua 5.1's lbaselib.c has them.
 //
 // tonumber(e [, base]): in base 10, a number or a numeric string (see
 // stringNumber); in another base, e is read as a string (a number given is
@@ -20,18 +20,25 @@ import (
 // assert(v [, message]) returns all its arguments as they are; only when v
 // is false or nil is message read as a string, so a number there is
 // Lua 5.1's text. gopher-lua's refused a number message.
+//
+// select(n, ...) takes "#" (or any string that starts with it) for the
+// count, else an integer, a numeric string too, as a C int. gopher-lua's
+// refused select("2", ...).
 
 var (
 	fnToNumber = fname{name: "tonumber"}
 	fnAssert   = fname{name: "assert"}
+	fnSelect   = fname{name: "select"}
 )
 
-// replaceBaseFunctions puts Lua 5.1's tonumber and assert in the globals,
-// where the state has them.
+// replaceBaseFunctions puts Lua 5.1's tonumber, assert and select in the
+// globals, where the state has them.
 func (rt *Runtime) replaceBaseFunctions() {
 	L := rt.L
-	if L.GetGlobal("assert") != lua.LNil {
-		L.SetGlobal("assert", L.NewFunction(luaAssert))
+	for name, fn := range map[string]lua.LGFunction{"assert": luaAssert, "select": luaSelect} {
+		if L.GetGlobal(name) != lua.LNil {
+			L.SetGlobal(name, L.NewFunction(fn))
+		}
 	}
 	if L.GetGlobal("tonumber") == lua.LNil {
 		return
@@ -143,4 +150,23 @@ func digitValue(c byte) int {
 		return int(c-'A') + 10
 	}
 	return 36
+}
+
+// select(n, ...)
+func luaSelect(L *lua.LState) int {
+	top := L.GetTop()
+	if s, ok := L.Get(1).(lua.LString); ok && strings.HasPrefix(string(s), "#") {
+		L.Push(lua.LNumber(top - 1))
+		return 1
+	}
+	i := int(int32(luaIntegerArg(L, 1, fnSelect))) // luaL_checkint: a C int
+	if i < 0 {
+		i += top
+	} else if i > top {
+		i = top
+	}
+	if i < 1 {
+		argError(L, 1, fnSelect, "index out of range")
+	}
+	return top - i
 }
