@@ -61,7 +61,7 @@ func TestHugeStrings(t *testing.T) {
 			" 3.14|7  |ff|s|%|\"a\"\t1\n", ""},
 		{"concat works", `print(table.concat({1, 2, "c"}, ","), table.concat({1, 2, 3}, "-", 2), table.concat({}, "x"), table.concat({1, 2, 3}, "", 2, 3))`,
 			"1,2,c\t2-3\t\t23\n", ""},
-		{"concat invalid value", `return table.concat({1, {}, 3})`, "", "invalid value (at index 2) in table for 'concat'"},
+		{"concat invalid value", `return table.concat({1, {}, 3})`, "", "invalid value (table) at index 2 in table for 'concat'"},
 		{"concat a long table", `local t = {} for i = 1, 2e6 do t[i] = "" end print(#table.concat(t))`, "0\n", ""},
 	})
 	// With a lower cap, results built from many pieces are caught too.

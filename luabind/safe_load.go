@@ -107,8 +107,8 @@ func luaLoad(L *lua.LState) int {
 		typeError(L, 1, fname{name: "load"}, "function")
 	}
 	name := "=(load)"
-	if s, ok := L.Get(2).(lua.LString); ok {
-		name = string(s)
+	if L.Get(2) != lua.LNil {
+		name = checkStringArg(L, 2, fname{name: "load"})
 	}
 	var code strings.Builder
 	for {
@@ -136,8 +136,8 @@ func luaLoad(L *lua.LState) int {
 func luaLoadString(L *lua.LState) int {
 	code := checkStringArg(L, 1, fname{name: "loadstring"})
 	name := code
-	if s, ok := L.Get(2).(lua.LString); ok {
-		name = string(s)
+	if L.Get(2) != lua.LNil {
+		name = checkStringArg(L, 2, fname{name: "loadstring"})
 	}
 	fn, err := loadChunk(L, []byte(code), name)
 	return loadResult(L, fn, err)

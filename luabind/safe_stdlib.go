@@ -6,7 +6,6 @@ import (
 	"github.com/loopscript/loopscript/internal/luastate"
 	"math/rand"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -29,6 +28,10 @@ import (
 //   - every way of compiling code (load, loadstring, loadfile, dofile,
 //     require) refuses syntax nested deeper than MaxSyntaxDepth, which would
 //     overflow the Go stack in gopher-lua's compiler (see safe_load.go);
+//   - the string library, table.concat, tonumber, assert, load, loadstring
+//     and the os and io functions that take a string read a number given
+//     for it as Lua 5.1 writes it ("%.14g", see strcoerce.go, strlib.go and
+//     baselib.go);
 //   - gopher-lua's own "channel" library, which is not standard Lua and whose
 //     receive blocks the loop's thread forever, is removed.
 //
@@ -40,6 +43,9 @@ func (rt *Runtime) hardenStdlib() {
 		str.RawSetString("format", L.NewFunction(rt.strFormat))
 		str.RawSetString("gsub", L.NewFunction(rt.strGsub))
 	}
+	rt.installStringFunctions()
+	rt.coerceLibraryArgs()
+	rt.replaceBaseFunctions()
 	if tbl, ok := L.GetGlobal("table").(*lua.LTable); ok {
 		tbl.RawSetString("concat", L.NewFunction(rt.tableConcat))
 	}
@@ -71,7 +77,7 @@ const errTooLarge = "resulting string too large"
 func checkInteger(L *lua.LState, n int, f fname) int64 {
 	v := L.Get(n)
 	if s, ok := v.(lua.LString); ok {
-		if num, err := strconv.ParseFloat(strings.TrimSpace(string(s)), 64); err == nil {
+		if num, ok := stringNumber(string(s)); ok {
 			v = lua.LNumber(num)
 		}
 	}
@@ -131,7 +137,9 @@ func (rt *Runtime) strRep(L *lua.LState) int {
 
 // table.concat(t, sep, i, j), as in Lua 5.1, building the result directly
 // rather than on the Lua stack (gopher-lua's pushes every element, so a long
-// table overflowed the stack) and refusing results over the string cap.
+// table overflowed the stack), writing numbers as Lua 5.1 does ("%.14g",
+// gopher-lua's are Go's shortest form) and refusing results over the
+// string cap.
 func (rt *Runtime) tableConcat(L *lua.LState) int {
 	t, ok := L.Get(1).(*lua.LTable)
 	if !ok {
@@ -156,9 +164,9 @@ func (rt *Runtime) tableConcat(L *lua.LState) int {
 		case lua.LString:
 			size += len(v)
 		case lua.LNumber:
-			size += len(v.String())
+			size += len(lua51NumberString(float64(v)))
 		default:
-			L.RaiseError("invalid value (at index %d) in table for 'concat'", k)
+			L.RaiseError("invalid value (%s) at index %d in table for 'concat'", v.Type().String(), k)
 		}
 		if k < j {
 			size += len(sep)
@@ -173,7 +181,7 @@ func (rt *Runtime) tableConcat(L *lua.LState) int {
 	var b strings.Builder
 	b.Grow(size)
 	for k := i; k <= j; k++ {
-		b.WriteString(lua.LVAsString(t.RawGetInt(int(k))))
+		b.WriteString(valueText(t.RawGetInt(int(k))))
 		if k == j || k == math.MaxInt64 {
 			break
 		}
