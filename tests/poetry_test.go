@@ -59,10 +59,13 @@ func readPoem(t *testing.T, path string) []byte {
 var servingLine = regexp.MustCompile(`^Serving .* on (?:IPv4Address\(type='TCP', host='127\.0\.0\.1', port=(\d+)\)|port (\d+))\.\n`)
 
 // waitForPort waits for a server's first line and returns the port in it.
+// The wait is long because a Twisted server on a loaded machine (the whole
+// suite at once on two cores) can take tens of seconds to import Twisted;
+// it only lasts that long when something is wrong.
 func waitForPort(t *testing.T, p *proc) int {
 	t.Helper()
 	var port int
-	p.waitFor("the line naming the port", 20*time.Second, func() bool {
+	p.waitFor("the line naming the port", 60*time.Second, func() bool {
 		m := servingLine.FindStringSubmatch(p.stdout.String())
 		if m == nil {
 			return false

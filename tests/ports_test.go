@@ -542,7 +542,7 @@ var proxyingLine = regexp.MustCompile(`^Proxying \('127\.0\.0\.1', (\d+)\) on IP
 func startProxy(t *testing.T, p *proc, upstream int) (*proc, int) {
 	t.Helper()
 	var port int
-	p.waitFor("the Proxying line", 20*time.Second, func() bool {
+	p.waitFor("the Proxying line", 60*time.Second, func() bool {
 		m := proxyingLine.FindStringSubmatch(p.stdout.String())
 		if m == nil {
 			return false
