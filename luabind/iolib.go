@@ -79,6 +79,7 @@ func (rt *Runtime) replaceIO() {
 		"type":   lib.ioType,
 	})
 	rt.io = lib
+	namePointers(L)
 	if rt.cfg.Stdin != nil {
 		rt.replaceInput(mod, rt.cfg.Stdin)
 	}
@@ -368,4 +369,30 @@ func (rt *Runtime) flushFile(file lua.LValue) error {
 		return fmt.Errorf("%s", lua.LVAsString(L.Get(-1)))
 	}
 	return nil
+}
+
+// namePointers makes tostring of an open gopher-lua file "file (0x...)",
+// as Lua 5.1 names a file: gopher-lua's says "file", which tells two files
+// apart no better than it tells them from a closed one ("file (closed)").
+func namePointers(L *lua.LState) {
+	meta, ok := L.GetTypeMetatable("FILE*").(*lua.LTable)
+	if !ok {
+		return
+	}
+	orig := meta.RawGetString("__tostring")
+	if orig == lua.LNil {
+		return
+	}
+	meta.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+		ud := L.Get(1)
+		L.Push(orig)
+		L.Push(ud)
+		L.Call(1, 1)
+		if L.Get(-1) == lua.LString("file") {
+			if p, ok := ud.(*lua.LUserData); ok {
+				L.Replace(-1, lua.LString(fmt.Sprintf("file (%p)", p)))
+			}
+		}
+		return 1
+	}))
 }

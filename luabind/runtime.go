@@ -113,6 +113,9 @@ type Runtime struct {
 	// input is io.stdin over Config.Stdin and the default input (see
 	// iolib_input.go); nil without Config.Stdin.
 	input *inputLib
+	// gcPause and gcStepMul are what collectgarbage("setpause") and
+	// ("setstepmul") last set, Lua's 200 at first.
+	gcPause, gcStepMul int
 	// exit is set once the script calls os.exit (see exit.go); loopDepth
 	// is len(catches) where the running reactor.run() was called.
 	exit      *ExitError
@@ -152,7 +155,7 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 	if cfg.Stderr == nil {
 		cfg.Stderr = os.Stderr
 	}
-	rt := &Runtime{L: L, cfg: cfg}
+	rt := &Runtime{L: L, cfg: cfg, gcPause: 200, gcStepMul: 200}
 	luastate.MarkLua51(L, lua51NumberString) // the VM's errors and `..` as Lua 5.1's
 	rt.stdout = rt.limitedWriter(cfg.Stdout, "standard output")
 	if cfg.HandleSignals {

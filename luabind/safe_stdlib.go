@@ -32,6 +32,10 @@ import (
 //     and the os and io functions that take a string read a number given
 //     for it as Lua 5.1 writes it ("%.14g", see strcoerce.go, strlib.go and
 //     baselib.go);
+//   - io.open, io.lines, os.remove and os.rename fail with Lua 5.1's
+//     "NAME: strerror" and errno (see oserror.go);
+//   - collectgarbage takes Lua 5.1's options and "count" returns the
+//     memory in use (see gclib.go);
 //   - gopher-lua's own "channel" library, which is not standard Lua and whose
 //     receive blocks the loop's thread forever, is removed.
 //
@@ -45,7 +49,11 @@ func (rt *Runtime) hardenStdlib() {
 	}
 	rt.installStringFunctions()
 	rt.coerceLibraryArgs()
+	rt.replaceOSErrors()
 	rt.replaceBaseFunctions()
+	if L.GetGlobal("collectgarbage") != lua.LNil {
+		L.SetGlobal("collectgarbage", L.NewFunction(rt.collectGarbage))
+	}
 	if tbl, ok := L.GetGlobal("table").(*lua.LTable); ok {
 		tbl.RawSetString("concat", L.NewFunction(rt.tableConcat))
 	}

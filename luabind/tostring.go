@@ -7,9 +7,9 @@ import (
 // Lua 5.1 writes numbers with "%.14g" (LUAI_NUMFFORMAT): 1/3 is
 // 0.33333333333333 and 1e15 is 1e+15. gopher-lua writes the shortest text
 // that reads back (0.3333333333333333, 1000000000000000). tostring, print,
-// io.write, file:write and string.format's %s are Lua 5.1's here; the ..
-// operator is inside gopher-lua's VM and keeps gopher-lua's form (see the
-// README's differences from Lua 5.1).
+// io.write, file:write and string.format's %s are Lua 5.1's here, and so
+// are the library functions given a number for a string (strcoerce.go) and
+// the VM's `..` (internal/luastate).
 
 // ToString is Lua 5.1's tostring(v): through __tostring when v has one,
 // numbers with "%.14g", everything else as gopher-lua names it.
