@@ -49,7 +49,7 @@ func TestHugeStrings(t *testing.T) {
 		{"rep as method", `return ("abc"):rep(2^40)`, "", "resulting string too large"},
 		{"rep count inf", `return ("abc"):rep(1/0)`, "", "resulting string too large"},
 		{"rep still works", `print(("ab"):rep(3), ("x"):rep(0), ("x"):rep(-1), ("x"):rep("2"), ("x"):rep(2.9))`, "ababab\t\t\txx\txx\n", ""},
-		{"rep bad count", `return ("x"):rep("many")`, "", "bad argument #2 to 'rep' (number expected, got string)"},
+		{"rep bad count", `return ("x"):rep("many")`, "", "bad argument #1 to 'rep' (number expected, got string)"},
 		{"format width", `return string.format("%99999999d", 1)`, "", "invalid format (width or precision too long)"},
 		{"format precision", `return string.format("%.100f", 1)`, "", "invalid format (width or precision too long)"},
 		{"format flags", `return string.format("%------d", 1)`, "", "invalid format (repeated flags)"},

@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/loopscript/loopscript/internal/luastate"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -22,8 +23,14 @@ type fname struct {
 // argError raises a Lua error for the argument at stack index n of f. The
 // self of a method is checked by checkSelf, never here.
 func argError(L *lua.LState, n int, f fname, msg string) {
-	if f.method {
+	// Called with a colon, self is not counted, as in Lua 5.1; but a module
+	// function called on its module (reactor:call_later) keeps its numbers
+	// and the hint typeError gave: the colon itself is the mistake.
+	if f.method || luastate.CalledAsMethod(L) && moduleHint(L.Get(1), f.name) == "" {
 		n--
+		if n == 0 {
+			L.RaiseError("calling '%s' on bad self (%s)", f.name, msg)
+		}
 	}
 	L.RaiseError("bad argument #%d to '%s' (%s)", n, f.name, msg)
 }
