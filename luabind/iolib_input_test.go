@@ -1,9 +1,7 @@
 package luabind
 
 import (
-	"bytes"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -72,19 +70,11 @@ func TestStdin(t *testing.T) {
 // TestStdinAgainstLua51 runs the cases through lua5.1 and wants what
 // TestStdin wants.
 func TestStdinAgainstLua51(t *testing.T) {
-	lua51, err := exec.LookPath("lua5.1")
-	if err != nil {
-		t.Skip("lua5.1 is not installed")
-	}
+	lua51 := referenceLua(t, "lua5.1")
 	for _, tc := range stdinCases {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.Command(lua51, "-e", tc.code)
-			cmd.Stdin = strings.NewReader(tc.input)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
-			if err != nil || string(out) != tc.want {
-				t.Errorf("lua5.1 printed %q (%v %s), the test wants %q", out, err, stderr.String(), tc.want)
+			if out := runReference(t, lua51, tc.code, tc.input); out != tc.want {
+				t.Errorf("lua5.1 printed %q, the test wants %q", out, tc.want)
 			}
 		})
 	}

@@ -1,7 +1,6 @@
 package luabind
 
 import (
-	"os/exec"
 	"testing"
 )
 
@@ -47,15 +46,11 @@ func TestMethodArguments(t *testing.T) {
 // TestMethodArgumentsAgainstLua51 runs the cases through lua5.1 and wants
 // what TestMethodArguments wants.
 func TestMethodArgumentsAgainstLua51(t *testing.T) {
-	lua51, err := exec.LookPath("lua5.1")
-	if err != nil {
-		t.Skip("lua5.1 is not installed")
-	}
+	lua51 := referenceLua(t, "lua5.1")
 	for _, tc := range methodArgCases {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := exec.Command(lua51, "-e", methodArgCode(tc.call)).CombinedOutput()
-			if err != nil || string(out) != tc.want+"\n" {
-				t.Errorf("lua5.1 printed %q (%v), the test wants %q", out, err, tc.want+"\n")
+			if out := runReference(t, lua51, methodArgCode(tc.call), ""); out != tc.want+"\n" {
+				t.Errorf("lua5.1 printed %q, the test wants %q", out, tc.want+"\n")
 			}
 		})
 	}

@@ -1,7 +1,6 @@
 package luabind
 
 import (
-	"os/exec"
 	"testing"
 )
 
@@ -57,15 +56,11 @@ func TestOSErrors(t *testing.T) {
 // TestOSErrorsAgainstLua51 runs the cases through lua5.1 and wants what
 // TestOSErrors wants.
 func TestOSErrorsAgainstLua51(t *testing.T) {
-	lua51, err := exec.LookPath("lua5.1")
-	if err != nil {
-		t.Skip("lua5.1 is not installed")
-	}
+	lua51 := referenceLua(t, "lua5.1")
 	for _, tc := range osErrorCases {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := exec.Command(lua51, "-e", tc.code).CombinedOutput()
-			if err != nil || string(out) != tc.want {
-				t.Errorf("lua5.1 printed %q (%v), the test wants %q", out, err, tc.want)
+			if out := runReference(t, lua51, tc.code, ""); out != tc.want {
+				t.Errorf("lua5.1 printed %q, the test wants %q", out, tc.want)
 			}
 		})
 	}

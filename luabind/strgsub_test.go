@@ -1,9 +1,6 @@
 package luabind
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -58,21 +55,10 @@ func stripPositions(s string) string {
 }
 
 func TestGsubLikeLua51(t *testing.T) {
-	lua51, err := exec.LookPath("lua5.1")
-	if err != nil {
-		t.Skip("lua5.1 is not installed (Debian package lua5.1)")
-	}
+	lua51 := referenceLua(t, "lua5.1")
 	for _, tc := range gsubCases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "case.lua")
-			if err := os.WriteFile(path, []byte(tc.code), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			out, err := exec.Command(lua51, path).CombinedOutput()
-			if err != nil {
-				t.Fatalf("lua5.1: %v\n%s", err, out)
-			}
-			if got := stripPositions(string(out)); got != tc.want {
+			if got := stripPositions(runReference(t, lua51, tc.code, "")); got != tc.want {
 				t.Errorf("lua5.1 printed %q, the case wants %q", got, tc.want)
 			}
 		})

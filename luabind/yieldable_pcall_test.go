@@ -1,9 +1,6 @@
 package luabind
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -137,21 +134,10 @@ func TestYieldablePCall(t *testing.T) {
 // TestYieldablePCallLikeLua54 checks yieldCases' expectations against the
 // reference interpreter of a Lua whose pcall yields.
 func TestYieldablePCallLikeLua54(t *testing.T) {
-	lua54, err := exec.LookPath("lua5.4")
-	if err != nil {
-		t.Skip("lua5.4 is not installed (Debian package lua5.4)")
-	}
+	lua54 := referenceLua(t, "lua5.4")
 	for _, tc := range yieldCases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "case.lua")
-			if err := os.WriteFile(path, []byte(tc.code), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			out, err := exec.Command(lua54, path).CombinedOutput()
-			if err != nil {
-				t.Fatalf("lua5.4: %v\n%s", err, out)
-			}
-			if string(out) != tc.want {
+			if out := runReference(t, lua54, tc.code, ""); out != tc.want {
 				t.Errorf("lua5.4 printed:\n%s\nthe case wants:\n%s", out, tc.want)
 			}
 		})

@@ -1,0 +1,38 @@
+package luabind
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// referenceLua returns the path of a reference interpreter ("lua5.1",
+// "lua5.4"), or skips the test when it is not installed.
+func referenceLua(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s is not installed (Debian package %s)", name, name)
+	}
+	return path
+}
+
+// runReference runs code as a file under the reference interpreter at
+// interp, with stdin as its standard input, and returns what it wrote to
+// standard output and error; an interpreter that fails fails the test.
+func runReference(t *testing.T, interp, code, stdin string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "case.lua")
+	if err := os.WriteFile(path, []byte(code), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(interp, path)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", filepath.Base(interp), err, out)
+	}
+	return string(out)
+}
