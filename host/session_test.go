@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -101,6 +102,52 @@ reactor.run()`)
 			}
 			if out.String() != c.wantOut {
 				t.Errorf("stdout %q, want %q", out.String(), c.wantOut)
+			}
+		})
+	}
+}
+
+// TestStartFileTimeLimit: the script of a session runs under
+// MaxCallbackTime as a main chunk does, before its reactor.run() and after
+// it. Before, it ran without any limit.
+func TestStartFileTimeLimit(t *testing.T) {
+	for _, tc := range []struct{ name, code string }{
+		{"before run", `while true do end`},
+		{"after run", `local reactor = require("reactor")
+reactor.call_later(0, reactor.stop)
+reactor.run()
+while true do end`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "spin.lua")
+			if err := os.WriteFile(path, []byte(tc.code), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			h, err := New(Options{Stdout: &strings.Builder{}, MaxCallbackTime: 50 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			ended := make(chan error, 1)
+			done, err := h.StartFile(path, func(err error) { ended <- err })
+			if !done {
+				// The session's loop: it stops once the script has ended.
+				h.LState().SetGlobal("ended", h.LState().NewFunction(func(L *lua.LState) int {
+					L.Push(lua.LBool(len(ended) > 0))
+					return 1
+				}))
+				if err := h.RunString("session", `local reactor = require("reactor")
+local function check()
+	if ended() then reactor.stop() else reactor.call_later(0.001, check) end
+end
+reactor.call_later(0, check)
+reactor.run()`); err != nil {
+					t.Fatal(err)
+				}
+				err = <-ended
+			}
+			if err == nil || !strings.Contains(err.Error(), "exceeded the time limit") {
+				t.Fatalf("error %v, want the time limit's", err)
 			}
 		})
 	}

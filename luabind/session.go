@@ -82,8 +82,15 @@ func (rt *Runtime) StartScript(fn *lua.LFunction, args []lua.LValue, ended func(
 	return false, nil
 }
 
-// resume runs the script until it ends or waits in reactor.run().
+// resume runs the script until it ends or waits in reactor.run(). Its
+// code runs under the main chunk's limits, as RunChunk's does: the time
+// limit per stretch of Lua code, and Interrupt.
 func (rt *Runtime) resume(s *sessionScript, args ...lua.LValue) error {
+	if rt.underWatch() {
+		g := rt.enterStretch("main chunk")
+		defer rt.leaveStretch(g)
+		prepareResume(rt.L, s.th) // the coroutine gets the stretch's context
+	}
 	_, err, _ := rt.L.Resume(s.th, s.fn, args...)
 	if rt.exit != nil {
 		return rt.exit // os.exit: the session ends with its status
