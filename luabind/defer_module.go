@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/loopscript/loopscript/internal/luastate"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -200,36 +201,47 @@ func deferIndex(L *lua.LState) int {
 	// three fourths of this function.
 	const hotName = "add_callback"
 	hot := methods.RawGetString(hotName)
-	L.Push(L.NewFunction(func(L *lua.LState) int {
-		key := L.Get(2)
-		switch k := key.(type) {
+	// field is d[key], or nil when a Deferred has no such field.
+	field := func(_ *lua.LState, d *lua.LTable, key string) lua.LValue {
+		if key == hotName && hot != lua.LNil {
+			return hot
+		}
+		if m := methods.RawGetString(key); m != lua.LNil {
+			return m
+		}
+		if slot, ok := slots[key]; ok && d != nil {
+			return d.RawGetInt(slot)
+		}
+		return nil
+	}
+	index := L.NewFunction(func(L *lua.LState) int {
+		switch k := L.Get(2).(type) {
 		case lua.LNumber:
 			return 0 // an empty slot: nil, the value it holds
 		case lua.LString:
-			if k == hotName && hot != lua.LNil {
-				L.Push(hot)
+			d, _ := L.Get(1).(*lua.LTable)
+			if v := field(L, d, string(k)); v != nil {
+				L.Push(v)
 				return 1
 			}
-			if m := methods.RawGetString(string(k)); m != lua.LNil {
-				L.Push(m)
-				return 1
-			}
-			if slot, ok := slots[string(k)]; ok {
-				if t, ok := L.Get(1).(*lua.LTable); ok {
-					L.Push(t.RawGetInt(slot))
-					return 1
-				}
-			}
 		}
-		names := tableNames(methods)
-		for name := range slots {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		raiseNoField(L, typeName, key, names)
+		raiseNoField(L, typeName, L.Get(2), fieldNames(methods, slots))
 		return 0
-	}))
+	})
+	// d:add_callback(f) and d.called find their field without a call.
+	luastate.SetFastIndex(L, index, field)
+	L.Push(index)
 	return 1
+}
+
+// fieldNames lists what a Deferred has, sorted, for a did-you-mean hint.
+func fieldNames(methods *lua.LTable, slots map[string]int) []string {
+	names := tableNames(methods)
+	for name := range slots {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // report_error(what, err, traceback) reports an error nothing can catch

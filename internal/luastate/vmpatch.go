@@ -42,8 +42,8 @@ func installHandlers() error {
 	}
 	handlers := map[int]instFunc{
 		lua.OP_GETTABLE:   opIndexRead,
-		lua.OP_GETTABLEKS: opIndexRead,
-		lua.OP_SELF:       opIndexRead,
+		lua.OP_GETTABLEKS: opIndexString,
+		lua.OP_SELF:       opIndexString,
 		lua.OP_SETTABLE:   opIndexWrite,
 		lua.OP_SETTABLEKS: opIndexWrite,
 		lua.OP_ADD:        opArith,
@@ -81,6 +81,9 @@ func Lua51VM() error { return patchErr }
 // lua51 is what a state marked by MarkLua51 asks of the VM.
 type lua51 struct {
 	numberString func(float64) string // a number as `..` writes it
+	// fastIndex holds what SetFastIndex registered: the work of __index
+	// Go functions the VM does without calling them.
+	fastIndex map[*lua.LFunction]FastIndex
 }
 
 // markKey is the registry key of the mark; the registry is out of a

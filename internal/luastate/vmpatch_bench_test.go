@@ -34,6 +34,25 @@ end
 return s
 `
 
+// methodLoop is object-oriented Lua: methods found through a metatable's
+// __index table, fields in the object, the lookups the fast index path
+// (fastindex.go) must not slow down.
+const methodLoop = `
+local Point = {}
+Point.__index = Point
+function Point:get() return self.x end
+local p = setmetatable({x = 1}, Point)
+local n = 0
+for i = 1, 20000 do
+	n = n + p:get() + p.x
+end
+return n
+`
+
+// BenchmarkMethodLoop compares method calls and fields of objects with a
+// metatable on gopher-lua's handlers and the wrapped ones.
+func BenchmarkMethodLoop(b *testing.B) { benchHandlers(b, methodLoop) }
+
 // BenchmarkVMLoop compares the loop on gopher-lua's own handlers with the
 // wrapped ones, on a marked state: the wrappers' type checks are the cost.
 func BenchmarkVMLoop(b *testing.B) { benchHandlers(b, vmLoop) }

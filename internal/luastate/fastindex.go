@@ -1,0 +1,107 @@
+package luastate
+
+import (
+	"unsafe"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// FastIndex does the work of an __index Go function for a string key when
+// it can: it returns obj[key] as the function would find it, or Go's nil
+// when it has no answer, and then the VM calls the function. It must not
+// raise: an error raised by the function itself, from its own call frame,
+// reads and is traced back as it always was. It runs on the state's own
+// goroutine.
+type FastIndex func(L *lua.LState, obj *lua.LTable, key string) lua.LValue
+
+// SetFastIndex makes the marked states of L's Global run impl in place of a
+// call of fn when `t.name` or `t:name(...)` (a constant string key) misses
+// in a table t whose metatable's __index is fn. The VM then boxes no key and
+// pushes no call frame for the lookup. Other lookups (a key in a variable,
+// Go code's L.GetField, an unmarked state) still call fn, and so does one
+// impl has no answer for. It does nothing on a state MarkLua51 did not mark.
+func SetFastIndex(L *lua.LState, fn *lua.LFunction, impl FastIndex) {
+	m := markOf(L)
+	if m == nil {
+		return
+	}
+	if m.fastIndex == nil {
+		m.fastIndex = map[*lua.LFunction]FastIndex{}
+	}
+	m.fastIndex[fn] = impl
+}
+
+// opIndexString is GETTABLEKS and SELF: R(B) is indexed with RK(C), a
+// string. A table with no metatable costs two type checks more than
+// gopher-lua's handler.
+func opIndexString(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
+	s := stateOf(L)
+	obj := register(s, argB(inst))
+	t, ok := obj.(*lua.LTable)
+	if !ok {
+		return opIndexRead(L, inst, bf)
+	}
+	if mt, ok := t.Metatable.(*lua.LTable); ok && argC(inst)&rkConstant != 0 {
+		if key, ok := s.currentFrame.Fn.Proto.Constants[argC(inst)&^rkConstant].(lua.LString); ok {
+			if indexedInPlace(L, s, inst, t, mt, string(key)) {
+				return 0
+			}
+		}
+	}
+	return original[opcodeOf(inst)](L, inst, bf)
+}
+
+// indexedInPlace does the lookup of t[key] when gopher-lua would find it
+// without a metamethod, in the table that is t's __index (an object's
+// class), or by calling a function SetFastIndex registered whose impl has
+// the answer. Then it writes the registers as gopher-lua's handler does and
+// reports true; else it reports false, having written nothing, for
+// gopher-lua's handler to do it all.
+func indexedInPlace(L *lua.LState, s *vmState, inst uint32, t, mt *lua.LTable, key string) bool {
+	a := s.currentFrame.LocalBase + argA(inst)
+	last := a // the last register written: SELF writes R(A+1) too
+	if opcodeOf(inst) == lua.OP_SELF {
+		last++
+	}
+	// A frame's registers are within the stack gopher-lua sized for it;
+	// growing it is gopher-lua's business.
+	if last >= len(s.reg.array) {
+		return false
+	}
+	v := t.RawGetString(key)
+	if v == lua.LNil {
+		switch index := mt.RawGetString("__index").(type) {
+		case *lua.LTable:
+			// A class: gopher-lua's next step is a raw get in it, and the
+			// lookup goes on past it only when that misses.
+			if v = index.RawGetString(key); v == lua.LNil {
+				return false
+			}
+		case *lua.LFunction:
+			if !index.IsG {
+				return false
+			}
+			m := markOf(L)
+			if m == nil {
+				return false
+			}
+			impl := m.fastIndex[index]
+			if impl == nil {
+				return false
+			}
+			if v = impl(L, t, key); v == nil {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	s.reg.array[a] = v
+	if last > a {
+		s.reg.array[last] = t
+	}
+	if last >= s.reg.top {
+		s.reg.top = last + 1
+	}
+	return true
+}

@@ -1,0 +1,250 @@
+package luastate
+
+import (
+	"strings"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// indexer is an __index Go function and its FastIndex: obj.name is "field",
+// obj.self a method returning its self, obj.missing raises from the
+// function. It counts which of the two did each lookup.
+type indexer struct {
+	fn              *lua.LFunction
+	calls, inPlaces int
+}
+
+func (ix *indexer) lookup(L *lua.LState, obj *lua.LTable, key string) lua.LValue {
+	switch key {
+	case "name":
+		return lua.LString("field")
+	case "self":
+		return L.GetGlobal("return_self")
+	case "arg":
+		if obj == nil {
+			return nil
+		}
+		return obj.RawGetInt(1)
+	}
+	return nil
+}
+
+func newIndexer(L *lua.LState) *indexer {
+	ix := &indexer{}
+	ix.fn = L.NewFunction(func(L *lua.LState) int {
+		ix.calls++
+		obj, _ := L.Get(1).(*lua.LTable)
+		if v := ix.lookup(L, obj, L.CheckString(2)); v != nil {
+			L.Push(v)
+			return 1
+		}
+		L.RaiseError("no field '%s'", L.CheckString(2))
+		return 0
+	})
+	return ix
+}
+
+// fastIndexSetup makes obj, a table with integer slot 1 = "slot" and a
+// field "raw", whose metatable's __index is ix.fn.
+const fastIndexSetup = `
+return_self = function(self) return self end
+local obj = setmetatable({"slot", raw = "raw"}, meta)
+`
+
+func TestFastIndex(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      string // the chunk's result, or its error's first line
+		inPlace   bool   // found without calling the function
+	}{
+		{"a field", "return obj.name", "field", true},
+		{"a method", "return obj:self() == obj and 'same' or 'other'", "same", true},
+		{"a method's self argument", "local x = obj:self() return x[1]", "slot", true},
+		{"a live slot", "return obj.arg", "slot", true},
+		{"a raw hit", "return obj.raw", "raw", false},
+		{"a key in a variable", "local k = 'name' return obj[k]", "field", false},
+		{"an error", "\nreturn obj.missing", "t.lua:5: no field 'missing'", false},
+		{"a method's error", "\n\nreturn obj:missing()", "t.lua:6: no field 'missing'", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, registered := range []bool{false, true} {
+				L := newMarkedState(t)
+				defer L.Close()
+				ix := newIndexer(L)
+				if registered {
+					SetFastIndex(L, ix.fn, func(L *lua.LState, obj *lua.LTable, key string) lua.LValue {
+						ix.inPlaces++
+						return ix.lookup(L, obj, key)
+					})
+				}
+				meta := L.NewTable()
+				meta.RawSetString("__index", ix.fn)
+				L.SetGlobal("meta", meta)
+				msg, result := run(L, fastIndexSetup+tc.src)
+				got := lua.LVAsString(result)
+				if msg != "" {
+					got = msg
+				}
+				if got != tc.want {
+					t.Errorf("registered %v: got %q, want %q", registered, got, tc.want)
+				}
+				wantCalls := 1
+				if registered && tc.inPlace {
+					wantCalls = 0
+				}
+				if tc.name == "a raw hit" {
+					wantCalls = 0
+				}
+				if ix.calls != wantCalls {
+					t.Errorf("registered %v: the __index function ran %d times, want %d", registered, ix.calls, wantCalls)
+				}
+				if !registered && ix.inPlaces != 0 || registered && tc.inPlace && ix.inPlaces != 1 {
+					t.Errorf("registered %v: the FastIndex ran %d times", registered, ix.inPlaces)
+				}
+			}
+		})
+	}
+}
+
+// TestFastIndexIsPerState: a function registered on one state is called as
+// gopher-lua calls it on another, marked or not.
+func TestFastIndexIsPerState(t *testing.T) {
+	marked := newMarkedState(t)
+	defer marked.Close()
+	ix := newIndexer(marked)
+	inPlaces := 0
+	SetFastIndex(marked, ix.fn, func(L *lua.LState, obj *lua.LTable, key string) lua.LValue {
+		inPlaces++
+		return ix.lookup(L, obj, key)
+	})
+	for _, c := range []struct {
+		name  string
+		state func() *lua.LState
+	}{
+		{"unmarked", func() *lua.LState { return lua.NewState() }},
+		{"marked", func() *lua.LState { return newMarkedState(t) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			L := c.state()
+			defer L.Close()
+			SetFastIndex(L, L.NewFunction(func(*lua.LState) int { return 0 }), func(*lua.LState, *lua.LTable, string) lua.LValue {
+				t.Error("a FastIndex of another function ran")
+				return nil
+			})
+			meta := L.NewTable()
+			meta.RawSetString("__index", ix.fn)
+			L.SetGlobal("meta", meta)
+			ix.calls, inPlaces = 0, 0
+			msg, result := run(L, fastIndexSetup+"return obj.name .. obj:self()[1]")
+			if msg != "" || lua.LVAsString(result) != "fieldslot" {
+				t.Fatalf("got %q, %v", msg, result)
+			}
+			if ix.calls != 2 || inPlaces != 0 {
+				t.Errorf("the function ran %d times, its FastIndex %d, want 2 and 0", ix.calls, inPlaces)
+			}
+		})
+	}
+}
+
+// TestFastIndexTraceback: an error the function raises when the FastIndex
+// has no answer is traced back as when nothing is registered, with the
+// function's own frame.
+func TestFastIndexTraceback(t *testing.T) {
+	const src = `
+local function get() return obj.missing end
+local ok, trace = xpcall(get, debug.traceback)
+return trace`
+	var traces []string
+	for _, registered := range []bool{false, true} {
+		L := newMarkedState(t)
+		ix := newIndexer(L)
+		if registered {
+			SetFastIndex(L, ix.fn, func(L *lua.LState, obj *lua.LTable, key string) lua.LValue { return ix.lookup(L, obj, key) })
+		}
+		meta := L.NewTable()
+		meta.RawSetString("__index", ix.fn)
+		L.SetGlobal("meta", meta)
+		msg, result := run(L, fastIndexSetup+src)
+		L.Close()
+		if msg != "" {
+			t.Fatal(msg)
+		}
+		traces = append(traces, lua.LVAsString(result))
+	}
+	if traces[0] != traces[1] {
+		t.Errorf("registered, the traceback is\n%s\nnot\n%s", traces[1], traces[0])
+	}
+	if !strings.Contains(traces[0], "[G]") || !strings.Contains(traces[0], "t.lua:5: in function") {
+		t.Errorf("the traceback has no frame of the function, or no line of the script:\n%s", traces[0])
+	}
+}
+
+// TestFastIndexAllocations: a method found in place boxes no key.
+func TestFastIndexAllocations(t *testing.T) {
+	L := newMarkedState(t)
+	defer L.Close()
+	ix := newIndexer(L)
+	SetFastIndex(L, ix.fn, func(L *lua.LState, obj *lua.LTable, key string) lua.LValue { return ix.lookup(L, obj, key) })
+	meta := L.NewTable()
+	meta.RawSetString("__index", ix.fn)
+	L.SetGlobal("meta", meta)
+	if msg, _ := run(L, fastIndexSetup+"function step() return obj:self().name end"); msg != "" {
+		t.Fatal(msg)
+	}
+	step := L.GetGlobal("step")
+	allocs := testing.AllocsPerRun(1000, func() {
+		L.Push(step)
+		L.Call(0, 0)
+	})
+	if allocs != 0 {
+		t.Errorf("a lookup in place allocates %v times, want 0", allocs)
+	}
+	if ix.calls != 0 {
+		t.Errorf("the __index function ran %d times", ix.calls)
+	}
+}
+
+// TestClassLookups: objects whose metatable's __index is a table (a
+// class), found in place one level down and by gopher-lua's handler
+// further, read as gopher-lua reads them, marked or not.
+func TestClassLookups(t *testing.T) {
+	const classes = `
+local Base = {}
+Base.__index = Base
+function Base:kind() return "base " .. self.name end
+Base.shared = "from base"
+local Class = setmetatable({}, Base)
+Class.__index = Class
+function Class:who() return self.name end
+local obj = setmetatable({name = "obj"}, Class)
+`
+	for _, tc := range []struct{ name, src, want string }{
+		{"a field of the object", "return obj.name", "obj"},
+		{"a method of its class", "return obj:who()", "obj"},
+		{"a method of the base class", "return obj:kind()", "base obj"},
+		{"a field of the base class", "return obj.shared", "from base"},
+		{"no such field", "return tostring(obj.nothing)", "nil"},
+		{"a method set later", "function Class:late() return 'late ' .. self.name end return obj:late()", "late obj"},
+		{"no such method", "\nreturn obj:nothing()", "t.lua:11: attempt to call method 'nothing' (a nil value)"},
+	} {
+		for _, marked := range []bool{false, true} {
+			L := lua.NewState()
+			if marked {
+				MarkLua51(L, lua51Number)
+			}
+			msg, result := run(L, classes+tc.src)
+			L.Close()
+			got := lua.LVAsString(result)
+			if msg != "" {
+				got = msg
+			}
+			if !marked && tc.name == "no such method" {
+				continue // gopher-lua's own message
+			}
+			if got != tc.want {
+				t.Errorf("%s (marked %v): got %q, want %q", tc.name, marked, got, tc.want)
+			}
+		}
+	}
+}
