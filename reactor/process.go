@@ -425,7 +425,7 @@ func (pr *pipeReader) Fd() int { return pr.fd }
 
 func (pr *pipeReader) DoRead() error {
 	buf := processReadBufs.Get().(*[readBufferSize]byte)
-	n, err := unix.Read(pr.fd, buf[:])
+	n, err := readNonblock(pr.fd, buf[:])
 	switch {
 	case err == unix.EAGAIN || err == unix.EINTR:
 		err = nil
@@ -564,7 +564,7 @@ func (pw *pipeWriter) DoWrite() error {
 	return pw.p.r.watchInstead(pw, false)
 }
 
-func (pw *pipeWriter) writeFd(pieces [][]byte) (int, error) { return writeFd(pw.fd, pieces) }
+func (pw *pipeWriter) writeFd(pieces [][]byte) (int, error) { return writeNonblockFd(pw.fd, pieces) }
 
 func (pw *pipeWriter) ConnectionLost(error) {
 	if pw.gone {

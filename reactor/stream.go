@@ -403,7 +403,7 @@ func (t *StreamTransport) DoRead() error {
 		buf = t.r.readBuffer()
 	}
 	for {
-		n, err := unix.Read(t.fd, buf)
+		n, err := readNonblock(t.fd, buf)
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -464,7 +464,7 @@ func (t *StreamTransport) DoWrite() error {
 }
 
 // writeIovecs is the send function of the queue's flush.
-func (t *StreamTransport) writeIovecs(iov [][]byte) (int, error) { return writeFd(t.fd, iov) }
+func (t *StreamTransport) writeIovecs(iov [][]byte) (int, error) { return writeNonblockFd(t.fd, iov) }
 
 // shutdownWrite shuts the flushed write side down and tells the protocol.
 func (t *StreamTransport) shutdownWrite() error {

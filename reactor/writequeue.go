@@ -123,6 +123,15 @@ func writeFd(fd int, pieces [][]byte) (int, error) {
 	return writePieces(fd, pieces)
 }
 
+// writeNonblockFd is writeFd for a descriptor in non-blocking mode (a
+// socket or a pipe of ours), past the scheduler where the system allows.
+func writeNonblockFd(fd int, pieces [][]byte) (int, error) {
+	if len(pieces) == 1 {
+		return writeNonblock(fd, pieces[0])
+	}
+	return writePiecesNonblock(fd, pieces)
+}
+
 // consume drops the first n queued bytes, which were sent.
 func (q *writeQueue) consume(n int) {
 	q.size -= n
