@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/pm"
 )
 
 // string.gsub(s, pattern, repl [, n]), as Lua 5.1's. gopher-lua's copies the
@@ -13,7 +12,8 @@ import (
 // seconds), keeps "%x" as "%x" where Lua writes "x", turns a table or
 // function result that is not a string into "" instead of raising, and
 // refuses a number as repl. This one builds the result in one pass, with
-// gopher-lua's pattern matcher.
+// Lua 5.1's pattern matcher (pattern.go), calling repl after each match as
+// Lua 5.1 does.
 
 var fnGsub = fname{name: "gsub"}
 
@@ -38,61 +38,74 @@ func (rt *Runtime) strGsub(L *lua.LState) int {
 	if limit > int64(len(src)+1) {
 		limit = int64(len(src) + 1)
 	}
-	matches, err := pm.Find(pat, []byte(src), 0, int(limit))
-	if err != nil {
-		L.RaiseError("%s", err.Error())
-	}
-	if len(matches) == 0 {
-		L.Push(lua.LString(src))
-		L.Push(lua.LNumber(0))
-		return 2
-	}
+	m := patternMatcher{src: src, pat: pat}
+	anchor := strings.HasPrefix(pat, "^")
 	var b strings.Builder
-	b.Grow(len(src))
-	last := 0
+	// from is where the next search starts, copied how much of src the
+	// result holds.
+	n, from, copied := int64(0), 0, 0
 	max := rt.maxString()
-	for _, m := range matches {
-		start, end := m.Capture(0), m.Capture(1)
-		b.WriteString(src[last:start])
+	for n < limit {
+		start, end, err := m.find(from)
+		if err != nil {
+			L.RaiseError("%s", err.Error())
+		}
+		if start < 0 {
+			break
+		}
+		if n == 0 {
+			b.Grow(len(src))
+		}
+		n++
+		b.WriteString(src[copied:start])
 		switch r := repl.(type) {
 		case lua.LString:
-			addReplacement(L, &b, string(r), src, m)
+			addReplacement(L, &b, string(r), &m, start, end)
 		case lua.LNumber:
-			addReplacement(L, &b, lua51NumberString(float64(r)), src, m)
+			addReplacement(L, &b, lua51NumberString(float64(r)), &m, start, end)
 		default:
-			b.WriteString(rt.replacementValue(L, r, src, m))
+			b.WriteString(rt.replacementValue(L, r, &m, start, end))
 		}
 		if b.Len() > max {
 			L.RaiseError(errTooLarge)
 		}
-		last = end
+		copied, from = end, end
+		if end == start { // an empty match: keep the next byte, go on after it
+			if start == len(src) {
+				break
+			}
+			b.WriteByte(src[start])
+			copied, from = start+1, start+1
+		}
+		if anchor {
+			break
+		}
 	}
-	b.WriteString(src[last:])
+	if n == 0 {
+		L.Push(lua.LString(src))
+		L.Push(lua.LNumber(0))
+		return 2
+	}
+	b.WriteString(src[copied:])
 	L.Push(lua.LString(b.String()))
-	L.Push(lua.LNumber(len(matches)))
+	L.Push(lua.LNumber(n))
 	return 2
 }
 
-// capture is capture i (1-based) of m: a string, or a position; with no
-// captures, capture 1 is the whole match, as Lua 5.1's get_onecapture.
-func capture(L *lua.LState, src string, m *pm.MatchData, i int) lua.LValue {
-	n := m.CaptureLength()/2 - 1 // pairs beyond the whole match
-	if i > n {
-		if i == 1 && n == 0 {
-			return lua.LString(src[m.Capture(0):m.Capture(1)])
-		}
-		L.RaiseError("invalid capture index")
+// capture is capture i (1-based) of m's match from start to end: a string,
+// or a position; with no captures, capture 1 is the whole match, as Lua
+// 5.1's push_onecapture. A bad index or an unfinished capture raises.
+func capture(L *lua.LState, m *patternMatcher, start, end, i int) lua.LValue {
+	v, err := m.captureValue(i-1, start, end)
+	if err != nil {
+		L.RaiseError("%s", err.Error())
 	}
-	idx := 2 * i
-	if m.IsPosCapture(idx) {
-		return lua.LNumber(m.Capture(idx))
-	}
-	return lua.LString(src[m.Capture(idx):m.Capture(idx+1)])
+	return v
 }
 
 // addReplacement appends repl with "%0" (the match), "%1"-"%9" (its
 // captures) and "%c" (c itself, for any other c) expanded.
-func addReplacement(L *lua.LState, b *strings.Builder, repl, src string, m *pm.MatchData) {
+func addReplacement(L *lua.LState, b *strings.Builder, repl string, m *patternMatcher, start, end int) {
 	for i := 0; i < len(repl); i++ {
 		c := repl[i]
 		if c != '%' {
@@ -106,9 +119,9 @@ func addReplacement(L *lua.LState, b *strings.Builder, repl, src string, m *pm.M
 		}
 		switch d := repl[i]; {
 		case d == '0':
-			b.WriteString(src[m.Capture(0):m.Capture(1)])
+			b.WriteString(m.src[start:end])
 		case d >= '1' && d <= '9':
-			switch v := capture(L, src, m, int(d-'0')).(type) {
+			switch v := capture(L, m, start, end, int(d-'0')).(type) {
 			case lua.LNumber:
 				b.WriteString(strconv.Itoa(int(v)))
 			case lua.LString:
@@ -123,22 +136,15 @@ func addReplacement(L *lua.LState, b *strings.Builder, repl, src string, m *pm.M
 // replacementValue is what a table or function repl gives for the match:
 // the match itself for false or nil, a string or number as text, and an
 // error for anything else.
-func (rt *Runtime) replacementValue(L *lua.LState, repl lua.LValue, src string, m *pm.MatchData) string {
+func (rt *Runtime) replacementValue(L *lua.LState, repl lua.LValue, m *patternMatcher, start, end int) string {
+	whole := m.src[start:end]
 	var v lua.LValue
 	switch r := repl.(type) {
 	case *lua.LTable:
-		v = L.GetTable(r, capture(L, src, m, 1))
+		v = L.GetTable(r, capture(L, m, start, end, 1))
 	case *lua.LFunction:
-		n := m.CaptureLength()/2 - 1
 		L.Push(r)
-		if n == 0 {
-			L.Push(lua.LString(src[m.Capture(0):m.Capture(1)]))
-			n = 1
-		} else {
-			for i := 1; i <= n; i++ {
-				L.Push(capture(L, src, m, i))
-			}
-		}
+		n := pushCaptures(L, m, start, end, true)
 		L.Call(n, 1)
 		v = L.Get(-1)
 		L.Pop(1)
@@ -149,10 +155,10 @@ func (rt *Runtime) replacementValue(L *lua.LState, repl lua.LValue, src string, 
 	case lua.LNumber:
 		return lua51NumberString(float64(v))
 	case *lua.LNilType:
-		return src[m.Capture(0):m.Capture(1)]
+		return whole
 	case lua.LBool:
 		if !bool(v) {
-			return src[m.Capture(0):m.Capture(1)]
+			return whole
 		}
 	}
 	L.RaiseError("invalid replacement value (a %s)", v.Type().String())

@@ -2,10 +2,8 @@ package luabind
 
 import (
 	"strings"
-	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/pm"
 )
 
 // string.byte, char, find, gmatch, len, lower, match, reverse, sub and
@@ -15,7 +13,7 @@ import (
 // return nothing instead of nil from a failed match, ignore init for an
 // empty pattern, and make gmatch's iterator need an argument the for loop
 // passes, so calling it by hand failed.
-// Patterns are gopher-lua's matcher, as in string.gsub (strgsub.go).
+// Patterns are Lua 5.1's (pattern.go), as in string.gsub (strgsub.go).
 
 var (
 	fnByte    = fname{name: "byte"}
@@ -202,7 +200,7 @@ func findOrMatch(L *lua.LState, f fname) int {
 		init = int64(len(s))
 	}
 	find := f == fnFind
-	if find && (lua.LVAsBool(L.Get(4)) || !strings.ContainsAny(pattern, patternSpecials)) {
+	if find && (lua.LVAsBool(L.Get(4)) || !strings.ContainsAny(patternText(pattern), patternSpecials)) {
 		at := strings.Index(s[init:], pattern)
 		if at < 0 {
 			L.Push(lua.LNil)
@@ -213,76 +211,69 @@ func findOrMatch(L *lua.LState, f fname) int {
 		L.Push(lua.LNumber(start + len(pattern)))
 		return 2
 	}
-	matches, err := pm.Find(pattern, readOnlyBytes(s), int(init), 1)
+	m := patternMatcher{src: s, pat: pattern}
+	start, end, err := m.find(int(init))
 	if err != nil {
 		L.RaiseError("%s", err.Error())
 	}
-	if len(matches) == 0 {
+	if start < 0 {
 		L.Push(lua.LNil)
 		return 1
 	}
-	m := matches[0]
 	if !find {
-		return pushCaptures(L, s, m)
+		return pushCaptures(L, &m, start, end, true)
 	}
-	L.Push(lua.LNumber(m.Capture(0) + 1))
-	L.Push(lua.LNumber(m.Capture(1)))
-	captures := m.CaptureLength()/2 - 1
-	for i := 1; i <= captures; i++ {
-		L.Push(capture(L, s, m, i))
-	}
-	return 2 + captures
+	L.Push(lua.LNumber(start + 1))
+	L.Push(lua.LNumber(end))
+	return 2 + pushCaptures(L, &m, start, end, false)
 }
 
-// pushCaptures pushes the captures of m, a match in s, or the whole match
-// when the pattern has no captures, and returns how many it pushed.
-func pushCaptures(L *lua.LState, s string, m *pm.MatchData) int {
-	captures := m.CaptureLength()/2 - 1
-	if captures == 0 {
-		L.Push(lua.LString(s[m.Capture(0):m.Capture(1)]))
-		return 1
+// patternText is the part of a pattern C reads: up to its first NUL byte.
+func patternText(pattern string) string {
+	if i := strings.IndexByte(pattern, 0); i >= 0 {
+		return pattern[:i]
 	}
-	for i := 1; i <= captures; i++ {
-		L.Push(capture(L, s, m, i))
-	}
-	return captures
+	return pattern
 }
 
-// readOnlyBytes is s as a byte slice without a copy (find in a long string
-// would otherwise copy it on every call), for gopher-lua's matcher, which
-// only reads its subject. Nothing may write to the slice.
-func readOnlyBytes(s string) []byte {
-	return unsafe.Slice(unsafe.StringData(s), len(s))
+// pushCaptures pushes the captures of m's match from start to end (or the
+// whole match when the pattern has none and wholeMatch is set) and returns
+// how many it pushed, as lstrlib.c's push_captures.
+func pushCaptures(L *lua.LState, m *patternMatcher, start, end int, wholeMatch bool) int {
+	n := m.captureCount(wholeMatch)
+	for i := 1; i <= n; i++ {
+		L.Push(capture(L, m, start, end, i))
+	}
+	return n
 }
 
 // string.gmatch(s, pattern): a function that returns the captures of the
 // next match each time it is called, nothing after the last; an empty match
-// moves on one byte. The first call finds all the matches (finding them one
-// call at a time parsed the pattern on every call, twice as slow for short
-// subjects), so a malformed pattern raises there, as in Lua 5.1. Lua 5.1's
-// gmatch has no anchor: a leading ^ is itself.
+// moves on one byte. Each call searches on from the last match, so an error
+// in the pattern raises in the call that reaches it, as in Lua 5.1. Lua
+// 5.1's gmatch has no anchor: a leading ^ is itself.
 func strGmatch(L *lua.LState) int {
 	s := checkStringArg(L, 1, fnGmatch)
 	pattern := checkStringArg(L, 2, fnGmatch)
-	if strings.HasPrefix(pattern, "^") {
-		pattern = "%" + pattern
-	}
-	var matches []*pm.MatchData
-	found, next := false, 0
+	m := &patternMatcher{src: s, pat: pattern}
+	next := 0
 	L.Push(L.NewFunction(func(L *lua.LState) int {
-		if !found {
-			var err error
-			if matches, err = pm.Find(pattern, readOnlyBytes(s), 0, -1); err != nil {
-				L.RaiseError("%s", err.Error())
-			}
-			found = true
-		}
-		if next >= len(matches) {
-			matches = nil // done: let the matches go
+		if next > len(s) {
 			return 0
 		}
-		next++
-		return pushCaptures(L, s, matches[next-1])
+		start, end, err := m.search(next, 0, false)
+		if err != nil {
+			L.RaiseError("%s", err.Error())
+		}
+		if start < 0 {
+			next = len(s) + 1 // no match is left
+			return 0
+		}
+		next = end
+		if end == start {
+			next++
+		}
+		return pushCaptures(L, m, start, end, true)
 	}))
 	return 1
 }
