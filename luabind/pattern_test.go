@@ -1,9 +1,6 @@
 package luabind
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -108,21 +105,11 @@ func TestPatterns(t *testing.T) {
 // TestPatternsAgainstLua51 runs patternCases through lua5.1 and wants what
 // the cases want.
 func TestPatternsAgainstLua51(t *testing.T) {
-	lua51, err := exec.LookPath("lua5.1")
-	if err != nil {
-		t.Skip("lua5.1 is not installed")
-	}
-	dir := t.TempDir()
+	lua51 := referenceLua(t, "lua5.1")
 	for _, tc := range patternCases {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := os.WriteFile(filepath.Join(dir, "test.lua"), []byte(tc.code), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(lua51, "test.lua")
-			cmd.Dir = dir
-			out, err := cmd.CombinedOutput()
-			if err != nil || string(out) != tc.want {
-				t.Errorf("lua5.1 printed %q (%v), the test wants %q", out, err, tc.want)
+			if out := runReference(t, lua51, tc.code, ""); out != tc.want {
+				t.Errorf("lua5.1 printed %q, the test wants %q", out, tc.want)
 			}
 		})
 	}

@@ -19,16 +19,18 @@ func referenceLua(t *testing.T, name string) string {
 	return path
 }
 
-// runReference runs code as a file under the reference interpreter at
-// interp, with stdin as its standard input, and returns what it wrote to
-// standard output and error; an interpreter that fails fails the test.
+// runReference runs code as the file test.lua (the chunk name messages
+// show, as runLua's) under the reference interpreter at interp, with stdin
+// as its standard input, and returns what it wrote to standard output and
+// error; an interpreter that fails fails the test.
 func runReference(t *testing.T, interp, code, stdin string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "case.lua")
-	if err := os.WriteFile(path, []byte(code), 0o644); err != nil {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "test.lua"), []byte(code), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(interp, path)
+	cmd := exec.Command(interp, "test.lua")
+	cmd.Dir = dir
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
