@@ -170,6 +170,9 @@ func TestAddCallbackAllocations(t *testing.T) {
 		{"queued on one not fired", "defer.Deferred()", "d:add_callback(inc)",
 			"(function() d:callback(0) return d.result end)()", runsPerAllocTest + 1, 0},
 		{"a step on a new defer.succeed", "nil", "last = defer.succeed(0):add_callback(inc)", "last.result", 1, 2},
+		// d.called, d.result and d.paused are read in place too (gopher-lua
+		// boxed each name when the lookup called __index).
+		{"reading the live slots", "defer.succeed(0)", "assert(d.called) local r = d.result local p = d.paused", "d.result", 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			L, _, _ := testState(t, Config{})
