@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"strings"
+	"sync"
 	"syscall"
 
 	lua "github.com/yuin/gopher-lua"
@@ -63,11 +64,14 @@ func (rt *Runtime) replaceOSErrors() {
 				return n
 			}
 			// gopher-lua returns nothing when it cannot open the file.
+			// Its errno is found by opening the file again; should that open
+			// succeed now, the file is closed and ENOENT is reported.
 			msg := name + ": " + cStrerror(syscall.ENOENT)
-			if _, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0); err != nil {
-				if errno, ok := err.(syscall.Errno); ok {
-					msg = name + ": " + cStrerror(errno)
-				}
+			fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+			if errno, ok := err.(syscall.Errno); ok {
+				msg = name + ": " + cStrerror(errno)
+			} else if err == nil {
+				syscall.Close(fd)
 			}
 			argError(L, 1, fnIoLines, msg)
 			return 0
@@ -112,22 +116,19 @@ func fopenMode(mode string) (string, bool) {
 	return mode[:1], true
 }
 
-var errnoTexts map[string]syscall.Errno
-
-// errnoByText maps Go's text of each errno to it, made on first use.
-func errnoByText() map[string]syscall.Errno {
-	if errnoTexts == nil {
-		errnoTexts = map[string]syscall.Errno{}
-		for e := syscall.Errno(1); e < 256; e++ {
-			if text := e.Error(); !strings.HasPrefix(text, "errno ") {
-				if _, dup := errnoTexts[text]; !dup {
-					errnoTexts[text] = e
-				}
+// errnoByText maps Go's text of each errno to it. It is made once, for
+// every runtime of the process, which may run on several goroutines.
+var errnoByText = sync.OnceValue(func() map[string]syscall.Errno {
+	texts := map[string]syscall.Errno{}
+	for e := syscall.Errno(1); e < 256; e++ {
+		if text := e.Error(); !strings.HasPrefix(text, "errno ") {
+			if _, dup := texts[text]; !dup {
+				texts[text] = e
 			}
 		}
 	}
-	return errnoTexts
-}
+	return texts
+})
 
 // cStrerror is C's strerror text of e: Go's, which is glibc's with its
 // first letter made small, with that letter capital again.
