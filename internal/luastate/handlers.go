@@ -45,8 +45,12 @@ var arithEvents = [lua.OP_NOP + 1]string{
 func opArith(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	s := stateOf(L)
 	lhs, rhs := rk(s, argB(inst)), rk(s, argC(inst))
-	if _, ok := lhs.(lua.LNumber); ok {
-		if _, ok := rhs.(lua.LNumber); ok {
+	if a, ok := lhs.(lua.LNumber); ok {
+		if b, ok := rhs.(lua.LNumber); ok {
+			if opcodeOf(inst) == lua.OP_MOD && markOf(L) != nil {
+				setNumber(s, argA(inst), lua51Mod(float64(a), float64(b)))
+				return 0
+			}
 			return original[opcodeOf(inst)](L, inst, bf)
 		}
 	}

@@ -233,6 +233,14 @@ func TestUnmarkedStatesKeepGopherLua(t *testing.T) {
 	if _, got := run(marked, `return "" .. 1/3`); got.String() != "0.33333333333333" {
 		t.Errorf(`marked "" .. 1/3 = %q, want 0.33333333333333`, got)
 	}
+	// 1e17 % 7 is 5 exactly (math.Mod), 0 by Lua 5.1's a - floor(a/b)*b.
+	const mod = `local a, b = 1e17, 7 return a % b`
+	if _, got := run(L, mod); got.String() != "5" {
+		t.Errorf("unmarked 1e17 %% 7 = %s, want gopher-lua's 5", got)
+	}
+	if _, got := run(marked, mod); got.String() != "0" {
+		t.Errorf("marked 1e17 %% 7 = %s, want Lua 5.1's 0", got)
+	}
 }
 
 // TestCoroutinesShareTheMark: a coroutine has its parent's Global.

@@ -45,10 +45,14 @@ type vmFrame struct {
 	TailCall   int
 }
 
-// vmRegistry mirrors the prefix of gopher-lua's registry: the value stack.
+// vmRegistry mirrors the prefix of gopher-lua's registry: the value stack
+// and the allocator that boxes the numbers put on it.
 type vmRegistry struct {
-	array []lua.LValue
-	top   int
+	array   []lua.LValue
+	top     int
+	growBy  int
+	maxSize int
+	alloc   unsafe.Pointer
 }
 
 // vmGlobal mirrors the prefix of lua.Global up to the metatables of the

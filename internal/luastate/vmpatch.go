@@ -86,26 +86,30 @@ type lua51 struct {
 	fastIndex map[*lua.LFunction]FastIndex
 }
 
-// markKey is the registry key of the mark; the registry is out of a
-// script's reach (gopher-lua has no debug.getregistry).
-const markKey = "loopscript/luastate.lua51"
+// The mark lives in the metatable slot of the Global's registry table, a
+// field nothing else uses: the registry is out of a script's reach
+// (gopher-lua has no debug.getregistry), and gopher-lua looks metamethods
+// up only in a metatable that is a table, which the mark's userdata is not.
+// The handlers read the mark at every instruction that can raise and at
+// every %, so it is reached by two loads and a type check, not a lookup by
+// name.
 
 // MarkLua51 makes the states of L's Global (L, its coroutines) raise Lua
-// 5.1's runtime errors from the VM and write numbers in `..` with
-// numberString. Other states keep gopher-lua's behaviour. It does nothing
-// when Lua51VM reports an error.
+// 5.1's runtime errors from the VM, compute % as Lua 5.1 does and write
+// numbers in `..` with numberString. Other states keep gopher-lua's
+// behaviour. It does nothing when Lua51VM reports an error.
 func MarkLua51(L *lua.LState, numberString func(float64) string) {
 	if patchErr != nil {
 		return
 	}
 	ud := L.NewUserData()
 	ud.Value = &lua51{numberString: numberString}
-	L.G.Registry.RawSetString(markKey, ud)
+	L.G.Registry.Metatable = ud
 }
 
 // markOf is L's mark, or nil when L was not marked.
 func markOf(L *lua.LState) *lua51 {
-	ud, ok := L.G.Registry.RawGetString(markKey).(*lua.LUserData)
+	ud, ok := L.G.Registry.Metatable.(*lua.LUserData)
 	if !ok {
 		return nil
 	}
