@@ -34,6 +34,8 @@ import (
 //     baselib.go);
 //   - io.open, io.lines, os.remove and os.rename fail with Lua 5.1's
 //     "NAME: strerror" and errno (see oserror.go);
+//   - the math library is Lua 5.1's over C's functions, math.huge is
+//     infinity (see mathlib.go);
 //   - collectgarbage takes Lua 5.1's options and "count" returns the
 //     memory in use (see gclib.go);
 //   - gopher-lua's own "channel" library, which is not standard Lua and whose
@@ -48,6 +50,7 @@ func (rt *Runtime) hardenStdlib() {
 		str.RawSetString("gsub", L.NewFunction(rt.strGsub))
 	}
 	rt.installStringFunctions()
+	rt.installMathFunctions()
 	rt.coerceLibraryArgs()
 	rt.replaceOSErrors()
 	rt.replaceBaseFunctions()
