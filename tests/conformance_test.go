@@ -70,7 +70,14 @@ var conformanceFiles = []struct {
 			// The VM's errors name the value, as Lua 5.1's do.
 			{old: `"attempt to call a non-function object"`, new: `"attempt to call field 'notfound' (a nil value)"`},
 		}},
-	{dir: "_glua-tests", file: "math.lua", sandbox: true},
+	{dir: "_glua-tests", file: "math.lua", sandbox: true,
+		fails: "loopscript: math.lua:7: assertion failed!",
+		patches: []patch{
+			// gopher-lua's max and min count their arguments; Lua 5.1's
+			// check the first as a number.
+			{old: `"wrong number of arguments"`, new: `"bad argument #1 to 'max' (number expected, got no value)", 1, true`},
+			{old: `"wrong number of arguments"`, new: `"bad argument #1 to 'min' (number expected, got no value)", 1, true`},
+		}},
 	{dir: "_glua-tests", file: "os.lua"}, // os.getenv
 	{dir: "_glua-tests", file: "strings.lua", sandbox: true,
 		fails: "loopscript: strings.lua:7: assertion failed!",
