@@ -34,6 +34,8 @@ import (
 //     baselib.go);
 //   - io.open, io.lines, os.remove and os.rename fail with Lua 5.1's
 //     "NAME: strerror" and errno (see oserror.go);
+//   - the table library is Lua 5.1's: its sort, insert, remove, foreach,
+//     foreachi, maxn, getn and setn (see tablelib.go);
 //   - the math library is Lua 5.1's over C's functions, math.huge is
 //     infinity (see mathlib.go);
 //   - collectgarbage takes Lua 5.1's options and "count" returns the
@@ -57,6 +59,7 @@ func (rt *Runtime) hardenStdlib() {
 	if L.GetGlobal("collectgarbage") != lua.LNil {
 		L.SetGlobal("collectgarbage", L.NewFunction(rt.collectGarbage))
 	}
+	rt.installTableFunctions()
 	if tbl, ok := L.GetGlobal("table").(*lua.LTable); ok {
 		tbl.RawSetString("concat", L.NewFunction(rt.tableConcat))
 	}
