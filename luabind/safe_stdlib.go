@@ -34,6 +34,8 @@ import (
 //     baselib.go);
 //   - io.open, io.lines, os.remove and os.rename fail with Lua 5.1's
 //     "NAME: strerror" and errno (see oserror.go);
+//   - the base functions kept from gopher-lua check their arguments as
+//     Lua 5.1's, and setmetatable takes only a table (see baselib_args.go);
 //   - the table library is Lua 5.1's: its sort, insert, remove, foreach,
 //     foreachi, maxn, getn and setn (see tablelib.go);
 //   - the math library is Lua 5.1's over C's functions, math.huge is
@@ -46,6 +48,7 @@ import (
 // Libraries a sandbox left out are skipped.
 func (rt *Runtime) hardenStdlib() {
 	L := rt.L
+	rt.checkBaseArgs() // first: only gopher-lua's own functions are wrapped
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("rep", L.NewFunction(rt.strRep))
 		str.RawSetString("format", L.NewFunction(rt.strFormat))

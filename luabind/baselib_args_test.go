@@ -1,0 +1,80 @@
+package luabind
+
+import "testing"
+
+// baseArgCases are the argument errors of the base functions kept from
+// gopher-lua, against Lua 5.1 (TestBaseArgsLikeLua51). Each call is made
+// inside a Lua function: see the README on a function called straight from
+// pcall.
+var baseArgCases = []struct{ name, code, want string }{
+	{"value expected",
+		`print(pcall(function() return rawequal(1) end)) print(pcall(function() return type() end))
+		print(pcall(function() return tostring() end)) print(pcall(function() return getmetatable() end))`,
+		"false\ttest.lua:1: bad argument #2 to 'rawequal' (value expected)\n" +
+			"false\ttest.lua:1: bad argument #1 to 'type' (value expected)\n" +
+			"false\ttest.lua:2: bad argument #1 to 'tostring' (value expected)\n" +
+			"false\ttest.lua:2: bad argument #1 to 'getmetatable' (value expected)\n"},
+	{"the iterators still iterate",
+		`local t = {10, 20, x = 1} local n = 0
+		for i, v in ipairs(t) do n = n + i * v end for k in pairs(t) do n = n + 1 end
+		print(n, next({}), next({5}), select("#", unpack({1, nil, 3}, 1, 3)))`,
+		"53\tnil\t1\t3\n"},
+	{"nil is a value",
+		`print(type(nil), tostring(nil), rawequal(nil, nil), getmetatable(nil))`,
+		"nil\tnil\ttrue\tnil\n"},
+	{"table expected",
+		`print(pcall(function() return ipairs() end)) print(pcall(function() return pairs(1) end))
+		print(pcall(function() return next("x") end)) print(pcall(function() return rawget(1, 2) end))
+		print(pcall(function() return unpack(nil) end)) print(pcall(function() return rawset({}) end))`,
+		"false\ttest.lua:1: bad argument #1 to 'ipairs' (table expected, got no value)\n" +
+			"false\ttest.lua:1: bad argument #1 to 'pairs' (table expected, got number)\n" +
+			"false\ttest.lua:2: bad argument #1 to 'next' (table expected, got string)\n" +
+			"false\ttest.lua:2: bad argument #1 to 'rawget' (table expected, got number)\n" +
+			"false\ttest.lua:3: bad argument #1 to 'unpack' (table expected, got nil)\n" +
+			"false\ttest.lua:3: bad argument #2 to 'rawset' (value expected)\n"},
+	{"setmetatable takes only tables",
+		`print(pcall(function() return setmetatable(1, {}) end)) print(pcall(function() return setmetatable("s", {}) end))
+		print(pcall(function() return setmetatable({}, 1) end)) print(pcall(function() return setmetatable({}) end))
+		print(pcall(function() return (3).x end), ("x"):rep(2), getmetatable(setmetatable({}, nil)))`,
+		"false\ttest.lua:1: bad argument #1 to 'setmetatable' (table expected, got number)\n" +
+			"false\ttest.lua:1: bad argument #1 to 'setmetatable' (table expected, got string)\n" +
+			"false\ttest.lua:2: bad argument #2 to 'setmetatable' (nil or table expected)\n" +
+			"false\ttest.lua:2: bad argument #2 to 'setmetatable' (nil or table expected)\n" +
+			"false\txx\tnil\n"},
+	{"integers as numeric strings",
+		`print(unpack({1, 2, 3}, "2")) print(unpack({1, 2, 3}, 1, " 2 ")) print(pcall(function() return unpack({}, "x") end))
+		print(pcall(function() error("lvl", "1") end)) print(pcall(function() error("lvl", {}) end))`,
+		"2\t3\n1\t2\nfalse\ttest.lua:1: bad argument #2 to 'unpack' (number expected, got string)\n" +
+			"false\ttest.lua:2: lvl\nfalse\ttest.lua:2: bad argument #2 to 'error' (number expected, got table)\n"},
+	{"pcall needs a value",
+		`print(pcall(function() return pcall() end))`,
+		"false\ttest.lua:1: bad argument #1 to 'pcall' (value expected)\n"},
+	{"gcinfo",
+		`print(type(gcinfo()), gcinfo() == math.floor(gcinfo()), gcinfo() > 0)`,
+		"number\ttrue\ttrue\n"},
+}
+
+func TestBaseArgs(t *testing.T) {
+	for _, tc := range baseArgCases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runLua(t, tc.code)
+			if res.err != nil {
+				t.Fatal(res.err)
+			}
+			if res.out != tc.want {
+				t.Errorf("got  %q\nwant %q", res.out, tc.want)
+			}
+		})
+	}
+}
+
+func TestBaseArgsLikeLua51(t *testing.T) {
+	lua51 := referenceLua(t, "lua5.1")
+	for _, tc := range baseArgCases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := runReference(t, lua51, tc.code, ""); got != tc.want {
+				t.Errorf("lua5.1 printed %q, the case wants %q", got, tc.want)
+			}
+		})
+	}
+}
