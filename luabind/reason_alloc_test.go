@@ -43,3 +43,25 @@ func TestReasonAllocations(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkReason is the cost of building the reasons TestReasonAllocations
+// counts, in CPU and allocations.
+func BenchmarkReason(b *testing.B) {
+	_, rt, _ := testState(b, Config{})
+	rt.reason(reactor.ErrConnectionDone) // loads the errors module
+	for _, bc := range []struct {
+		name string
+		err  error
+	}{
+		{"ProcessDone", &reactor.ProcessDone{}},
+		{"ProcessTerminated", &reactor.ProcessTerminated{ExitCode: 3, Status: 3 << 8}},
+		{"ConnectionLost", &reactor.ConnectionLostError{Err: syscall.ECONNRESET}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				rt.reason(bc.err)
+			}
+		})
+	}
+}

@@ -49,10 +49,11 @@ func messageValue(message string) lua.LValue {
 
 // boxedNumbers hold 0 to 255 (exit codes, signals, errnos) and the wait
 // statuses of the exit codes (code << 8).
-var boxedNumbers = sync.OnceValue(func() (t struct{ small, statuses [256]lua.LValue }) {
-	for i := range t.small {
-		t.small[i] = lua.LNumber(i)
-		t.statuses[i] = lua.LNumber(i << 8)
+var boxedNumbers = sync.OnceValue(func() *[2][256]lua.LValue {
+	t := new([2][256]lua.LValue)
+	for i := range t[0] {
+		t[0][i] = lua.LNumber(i)
+		t[1][i] = lua.LNumber(i << 8)
 	}
 	return t
 })
@@ -60,17 +61,19 @@ var boxedNumbers = sync.OnceValue(func() (t struct{ small, statuses [256]lua.LVa
 // numberValue is n as a Lua number, boxed once if it is small or the wait
 // status of an exit code.
 func numberValue(n int) lua.LValue {
-	switch t := boxedNumbers(); {
-	case n >= 0 && n < len(t.small):
-		return t.small[n]
-	case n >= 0 && n&0xff == 0 && n>>8 < len(t.statuses):
-		return t.statuses[n>>8]
+	small, statuses := &boxedNumbers()[0], &boxedNumbers()[1]
+	switch {
+	case n >= 0 && n < len(small):
+		return small[n]
+	case n >= 0 && n&0xff == 0 && n>>8 < len(statuses):
+		return statuses[n>>8]
 	}
 	return lua.LNumber(n)
 }
 
 // errnoTexts are os_error's texts of the errnos below 256.
-var errnoTexts = sync.OnceValue(func() (t [256]lua.LValue) {
+var errnoTexts = sync.OnceValue(func() *[256]lua.LValue {
+	t := new([256]lua.LValue)
 	for i := range t {
 		t[i] = lua.LString(capitalized(syscall.Errno(i).Error()))
 	}
