@@ -36,8 +36,9 @@ ended = started`
 // protocol instance and its fields, the transport and the arguments. It
 // was 83 when the default process_exited and the three *_connection_lost
 // were called (process_exited with a reason of its own), 63 before the
-// reactor kept a spawn's parts in its Process (49 after), and 49 when the
-// default make_connection ran in Lua.
+// reactor kept a spawn's parts in its Process (49 after), 49 when the
+// default make_connection ran in Lua, and 45 before the reason's message
+// was boxed once and the transport's userdata lived in luaProcess.
 func TestSpawnAllocations(t *testing.T) {
 	if _, err := os.Stat("/bin/true"); err != nil {
 		t.Skip("no /bin/true:", err)
@@ -61,10 +62,11 @@ func TestSpawnAllocations(t *testing.T) {
 		return after.Mallocs - before.Mallocs
 	}
 	const few, many = 50, 250
+	mallocs(1) // what is made once per process (the boxed reason values) is left out
 	perSpawn := float64(mallocs(many)-mallocs(few)) / (many - few)
 	t.Logf("%.1f allocations per spawn", perSpawn)
-	const limit = 46
+	const limit = 43.5 // half an allocation of room for what the runtime makes meanwhile
 	if perSpawn > limit {
-		t.Errorf("a spawn allocates %.1f times, want at most %d", perSpawn, limit)
+		t.Errorf("a spawn allocates %.1f times, want at most %v", perSpawn, limit)
 	}
 }

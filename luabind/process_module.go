@@ -43,13 +43,15 @@ func (rt *Runtime) processFunctions() map[string]lua.LGFunction {
 }
 
 // luaProcess is one child: the reactor's Process, the Lua protocol it
-// reports to and the transport userdata the script holds.
+// reports to and the transport userdata the script holds, which lives in
+// it (one allocation per spawn fewer).
 type luaProcess struct {
 	rt    *Runtime
 	obj   lua.LValue
-	ud    *lua.LUserData
+	ud    *lua.LUserData // &udata
 	p     *reactor.Process
 	pipes [3]reactor.FileDescriptor // stdin, stdout, stderr, as get_readers sees them
+	udata lua.LUserData
 }
 
 var _ reactor.ProcessProtocol = (*luaProcess)(nil)
@@ -65,9 +67,9 @@ func (rt *Runtime) spawnProcess(L *lua.LState, meta *lua.LTable) int {
 	rt.allowIO(L, "spawn_process", IOProcess, executable)
 	r := rt.checkReactor(L)
 
-	lp := &luaProcess{rt: rt, obj: pp, ud: L.NewUserData()}
-	lp.ud.Value = lp
-	lp.ud.Metatable = meta
+	lp := &luaProcess{rt: rt, obj: pp}
+	lp.udata = lua.LUserData{Value: lp, Env: L.Env, Metatable: meta}
+	lp.ud = &lp.udata
 	if _, err := r.SpawnProcess(lp, executable, args, opts); err != nil {
 		L.RaiseError("spawn_process: cannot run '%s': %s", executable, errnoText(err))
 	}

@@ -79,7 +79,7 @@ func (rt *Runtime) errorClass(name string) *lua.LTable {
 // that many more fields.
 func (rt *Runtime) newErrorInstance(cls *lua.LTable, message string, fields int) *lua.LTable {
 	e := rt.L.CreateTable(0, 1+fields)
-	e.RawSetString("message", lua.LString(message))
+	e.RawSetString("message", messageValue(message))
 	rt.L.SetMetatable(e, cls)
 	return e
 }
@@ -149,7 +149,7 @@ func reasonClass(m errorMatcher) (class, message string, fields errorFields) {
 		// Twisted drops the errno from the message (its CONNECTION_LOST
 		// has no arguments) and says "Connection lost." at shutdown only;
 		// the errno stays readable as a field.
-		message = "Connection to the other side was lost in a non-clean fashion."
+		message = lostMessage
 		if m.is(reactor.ErrLostAtShutdown) {
 			message = err.Error()
 		}
@@ -184,16 +184,16 @@ func reasonClass(m errorMatcher) (class, message string, fields errorFields) {
 		return class, err.Error(), fields
 	}
 	if done, ok := errorAs[*reactor.ProcessDone](m); ok {
-		fields.add("exit_code", lua.LNumber(0))
-		fields.add("status", lua.LNumber(int(done.Status)))
+		fields.add("exit_code", numberValue(0))
+		fields.add("status", numberValue(int(done.Status)))
 		return "ProcessDone", err.Error(), fields
 	}
 	if term, ok := errorAs[*reactor.ProcessTerminated](m); ok {
-		fields.add("status", lua.LNumber(int(term.Status)))
+		fields.add("status", numberValue(int(term.Status)))
 		if term.Signal != 0 {
-			fields.add("signal", lua.LNumber(int(term.Signal)))
+			fields.add("signal", numberValue(int(term.Signal)))
 		} else {
-			fields.add("exit_code", lua.LNumber(term.ExitCode))
+			fields.add("exit_code", numberValue(term.ExitCode))
 		}
 		return "ProcessTerminated", err.Error(), fields
 	}
@@ -236,8 +236,8 @@ func (f *errorFields) add(name string, v lua.LValue) {
 func (f *errorFields) addErrno(err error) {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
-		f.add("errno", lua.LNumber(int(errno)))
-		f.add("os_error", lua.LString(capitalized(errno.Error())))
+		f.add("errno", numberValue(int(errno)))
+		f.add("os_error", errnoTextValue(errno))
 	}
 }
 

@@ -179,11 +179,15 @@ func (r *Reactor) SpawnProcess(proto ProcessProtocol, executable string, args []
 		}
 	}
 	for i := range fds {
-		parentEnd := 0 // the parent reads the child's stdout and stderr
+		// The parent reads the child's stdout and stderr from non-blocking
+		// ends. Its end of stdin stays blocking until the first write
+		// (pipeWriter.write), which most children never get: that saves a
+		// system call per spawn.
+		newPipe := func(p []int) error { return childPipe(p, 0) }
 		if i == 0 {
-			parentEnd = 1 // and writes its stdin
+			newPipe = pipeCloexec
 		}
-		if err := childPipe(fds[i][:], parentEnd); err != nil {
+		if err := newPipe(fds[i][:]); err != nil {
 			closeAll()
 			return nil, fmt.Errorf("reactor: spawn %s: pipe: %w", executable, err)
 		}
@@ -487,6 +491,10 @@ type pipeWriter struct {
 	q       writeQueue
 	closing bool
 	gone    bool
+	// nonblocking is set once the pipe is made non-blocking, before the
+	// first write: until then nothing is written to it, and the read
+	// hack's error condition needs no O_NONBLOCK.
+	nonblocking bool
 }
 
 func (pw *pipeWriter) Fd() int { return pw.fd }
@@ -494,6 +502,15 @@ func (pw *pipeWriter) Fd() int { return pw.fd }
 func (pw *pipeWriter) write(data []byte) {
 	if pw.closing || pw.gone || len(data) == 0 {
 		return
+	}
+	if !pw.nonblocking {
+		// F_SETFL ignores the access mode, and a fresh pipe has no other
+		// status flag, so this sets O_NONBLOCK and nothing else.
+		if _, err := unix.FcntlInt(uintptr(pw.fd), unix.F_SETFL, unix.O_NONBLOCK); err != nil {
+			pw.p.r.CallLater(0, func() { pw.ConnectionLost(err) })
+			return
+		}
+		pw.nonblocking = true
 	}
 	pw.q.add(data)
 	pw.startWriting()

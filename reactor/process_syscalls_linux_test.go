@@ -97,21 +97,28 @@ func TestSpawnEpollRegistrations(t *testing.T) {
 	}
 }
 
-// The pipes are made non-blocking in the same pipe2 call: the parent's
-// ends must stay so, and the child's stdio must be blocking, as every
-// program expects (a non-blocking stdin makes cat fail with EAGAIN).
+// The parent's ends of stdout and stderr are made non-blocking in the
+// same pipe2 call, and its end of stdin at the first write, which most
+// children never get (one fcntl per spawn saved: two in all, where there
+// were three); the child's stdio must be blocking, as every program
+// expects (a non-blocking stdin makes cat fail with EAGAIN).
 func TestSpawnPipeBlockingModes(t *testing.T) {
 	r, log := newTestReactor(t, Config{})
 	pr := &procRecorder{r: r}
-	var parentFlags [3]int
-	pr.onMade = func(p *Process) {
+	var made, written [3]int // the parent's ends' flags at ConnectionMade, and after a write
+	flagsOf := func(p *Process, into *[3]int) {
 		for i, fd := range []int{p.stdin.fd, p.stdout.fd, p.stderr.fd} {
 			flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
 			if err != nil {
 				t.Errorf("F_GETFL on the parent's end %d: %v", i, err)
 			}
-			parentFlags[i] = flags
+			into[i] = flags
 		}
+	}
+	pr.onMade = func(p *Process) {
+		flagsOf(p, &made)
+		p.Write([]byte("unread\n"))
+		flagsOf(p, &written)
 	}
 	script := "for fd in 0 1 2; do grep '^flags:' /proc/self/fdinfo/$fd; done"
 	if _, err := r.SpawnProcess(pr, "/bin/sh", []string{"sh", "-c", script}, ProcessOptions{}); err != nil {
@@ -121,9 +128,19 @@ func TestSpawnPipeBlockingModes(t *testing.T) {
 	for _, err := range log.list() {
 		t.Errorf("callback error: %v", err)
 	}
-	for i, flags := range parentFlags {
-		if flags&unix.O_NONBLOCK == 0 {
-			t.Errorf("the parent's end of pipe %d is blocking (flags %#o)", i, flags)
+	tests := []struct {
+		what        string
+		flags       int
+		nonblocking bool
+	}{
+		{"stdin before a write", made[0], false},
+		{"stdin after a write", written[0], true},
+		{"stdout", made[1], true},
+		{"stderr", made[2], true},
+	}
+	for _, tt := range tests {
+		if got := tt.flags&unix.O_NONBLOCK != 0; got != tt.nonblocking {
+			t.Errorf("the parent's end of %s: non-blocking %v, want %v (flags %#o)", tt.what, got, tt.nonblocking, tt.flags)
 		}
 	}
 	lines := strings.Fields(strings.ReplaceAll(pr.out.String(), "flags:", ""))
