@@ -18,13 +18,19 @@ import (
 // reactor turns into the connection's close (and, for a client, into
 // client_connection_failed's reason).
 func (rt *Runtime) buildProtocol(factory lua.LValue, addr net.Addr) reactor.Protocol {
-	v, err := rt.callMethodResult(factory, "build_protocol", rt.addressValue(addr))
-	switch err.(type) {
-	case nil:
-	case *CallbackError:
-		panic(err)
-	default: // os.exit: the reactor is halting, nobody is left to serve
-		return nil
+	var v lua.LValue
+	if p, ok := rt.builtWithoutLua(factory); ok {
+		v = p
+	} else {
+		var err error
+		v, err = rt.callMethodResult(factory, "build_protocol", rt.addressValue(addr))
+		switch err.(type) {
+		case nil:
+		case *CallbackError:
+			panic(err)
+		default: // os.exit: the reactor is halting, nobody is left to serve
+			return nil
+		}
 	}
 	if v == lua.LNil {
 		return nil

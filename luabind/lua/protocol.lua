@@ -147,6 +147,9 @@ function Factory:build_protocol(addr)
 	p.factory = self
 	return p
 end
+-- Go builds a protocol itself, without the address, when a factory keeps
+-- this build_protocol and its class keeps Class's call and new.
+core.stream_defaults(Factory.build_protocol, Class.new, getmetatable(Protocol).__call)
 
 function Factory:start_factory() end
 function Factory:stop_factory() end
