@@ -54,10 +54,8 @@ func (rt *Runtime) builtWithoutLua(factory lua.LValue) (p *lua.LTable, ok bool) 
 	if call, isFn := mt.RawGetString("__call").(*lua.LFunction); !isFn || call.Proto != d.classCall {
 		return nil, false
 	}
-	if m, known := rawLookup(cls, "new"); !known || m != d.classNew {
-		return nil, false
-	}
-	if init, known := rawLookup(cls, "init"); !known || init != lua.LNil {
+	var found [2]lua.LValue
+	if !rawLookups(cls, classMethodNames[:], found[:]) || found[0] != d.classNew || found[1] != lua.LNil {
 		return nil, false
 	}
 	p = rt.L.CreateTable(0, instanceFields)
@@ -65,6 +63,8 @@ func (rt *Runtime) builtWithoutLua(factory lua.LValue) (p *lua.LTable, ok bool) 
 	p.RawSetString("factory", factory)
 	return p, true
 }
+
+var classMethodNames = [...]string{"new", "init"}
 
 // rawLookup is obj[name] as Lua would find it, when that takes no Lua: a
 // table, then the __index tables of its metatables. known is false when an
@@ -89,4 +89,39 @@ func rawLookup(obj lua.LValue, name string) (v lua.LValue, known bool) {
 		}
 	}
 	return lua.LNil, false
+}
+
+// rawLookups is rawLookup of several names in one walk, which stops once
+// each is found: when known is true, vs[i] is obj[names[i]].
+func rawLookups(obj lua.LValue, names []string, vs []lua.LValue) (known bool) {
+	missing := len(names)
+	for i := range vs {
+		vs[i] = lua.LNil
+	}
+	for range 100 { // lookupMethod's bound: a longer chain is an error it reports
+		t, isTable := obj.(*lua.LTable)
+		if !isTable {
+			return false
+		}
+		for i, name := range names {
+			if vs[i] == lua.LNil {
+				if v := t.RawGetString(name); v != lua.LNil {
+					vs[i] = v
+					missing--
+				}
+			}
+		}
+		if missing == 0 {
+			return true
+		}
+		mt, isTable := t.Metatable.(*lua.LTable)
+		if !isTable {
+			return true
+		}
+		obj = mt.RawGetString("__index")
+		if obj == lua.LNil {
+			return true
+		}
+	}
+	return false
 }

@@ -107,3 +107,44 @@ print(table.concat(keys, ","))`); err != nil {
 		})
 	}
 }
+
+// TestHalfCloseableFound: buildProtocol's one walk up the classes finds
+// read_connection_lost or write_connection_lost wherever the class chain
+// has them, as the lookups one by one did (and still do past an __index
+// function).
+func TestHalfCloseableFound(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		lua  string // defines P, the protocol class
+		half bool
+	}{
+		{"neither", `P = protocol.Protocol:extend()`, false},
+		{"read in the class", `P = protocol.Protocol:extend()
+function P:read_connection_lost() end`, true},
+		{"write in the class", `P = protocol.Protocol:extend()
+function P:write_connection_lost() end`, true},
+		{"read inherited", `local B = protocol.Protocol:extend()
+function B:read_connection_lost() end
+P = B:extend()`, true},
+		{"behind an __index function", `P = protocol.Protocol:extend()
+setmetatable(P, {__call = getmetatable(P).__call, __index = function(t, k)
+  if k == "write_connection_lost" then return function() end end
+  return protocol.Protocol[k]
+end})`, true},
+		{"an __index function that has neither", `P = protocol.Protocol:extend()
+setmetatable(P, {__call = getmetatable(P).__call, __index = function(t, k) return protocol.Protocol[k] end})`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			L, rt, _ := testState(t, Config{})
+			if err := L.DoString(`protocol = require("protocol")
+` + tc.lua + `
+factory = protocol.ServerFactory:extend{protocol = P}()`); err != nil {
+				t.Fatal(err)
+			}
+			p := rt.buildProtocol(L.GetGlobal("factory"), &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1})
+			if _, half := p.(luaHalfCloseable); half != tc.half {
+				t.Errorf("half-closeable: %v, want %v", half, tc.half)
+			}
+		})
+	}
+}

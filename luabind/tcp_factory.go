@@ -35,6 +35,12 @@ func (rt *Runtime) buildProtocol(factory lua.LValue, addr net.Addr) reactor.Prot
 	if v == lua.LNil {
 		return nil
 	}
+	// One walk up the classes finds what the two checks below would look
+	// up one by one, when it takes no Lua.
+	var found [len(protocolMethodNames)]lua.LValue
+	if rawLookups(v, protocolMethodNames[:], found[:]) && found[0] != lua.LNil {
+		return rt.luaStreamProtocol(v, found[1] != lua.LNil || found[2] != lua.LNil)
+	}
 	if msg := notAProtocol(rt, v); msg != "" {
 		cbErr := &CallbackError{Message: msg, value: lua.LString(msg)}
 		if m, _ := rt.lookupMethod(factory, "build_protocol"); m != nil && m != lua.LNil {
@@ -47,6 +53,10 @@ func (rt *Runtime) buildProtocol(factory lua.LValue, addr net.Addr) reactor.Prot
 	}
 	return rt.newLuaStream(v)
 }
+
+// protocolMethodNames are the methods buildProtocol looks for: the one a
+// protocol must have, and the two that make it half-closeable.
+var protocolMethodNames = [...]string{"make_connection", "read_connection_lost", "write_connection_lost"}
 
 // notAProtocol says what is wrong with v as the result of build_protocol,
 // "" when it can be a connection's protocol: a table or userdata with a

@@ -99,10 +99,10 @@ end})
 -- whose value may be anything: a value that cannot be called raises
 -- reference Lua's message for self:name(...), which names the method (the
 -- call m(self, ...) below would name the local 'm'), as the Go side's calls do.
-local function call_method(self, name, ...)
+local function callable_object(m) local mt = getmetatable(m) return type(mt) == "table" and type(rawget(mt, "__call")) == "function" end
+local function call_method(self, name, ...) -- a function, the common case, costs no getmetatable
 	local m = self[name]
-	local mt = getmetatable(m)
-	if type(m) ~= "function" and not (type(mt) == "table" and type(rawget(mt, "__call")) == "function") then
+	if type(m) ~= "function" and not callable_object(m) then
 		error("attempt to call method '" .. name .. "' (a " .. type(m) .. " value)", 2)
 	end
 	return m(self, ...)
