@@ -47,11 +47,13 @@ func acceptPeer(fd int) (int, net.Addr, error) {
 	return nfd, sockaddrToAddr(streamSockaddr(&raw, size)), nil
 }
 
-// accept4 is accept4(2), retried on EINTR, the peer's address into raw.
+// accept4 is accept4(2), retried on EINTR, the peer's address into raw:
+// past the scheduler (RawSyscall), as the listening socket is non-blocking
+// and the call never waits (see socket_raw_linux.go).
 func accept4(fd int, raw *unix.RawSockaddrAny) (nfd int, size uint32, err error) {
 	size = uint32(unix.SizeofSockaddrAny)
 	for {
-		r, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd),
+		r, _, errno := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(fd),
 			uintptr(unsafe.Pointer(raw)), uintptr(unsafe.Pointer(&size)),
 			unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
 		if errno == unix.EINTR {

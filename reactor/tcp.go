@@ -542,7 +542,7 @@ func (t *StreamTransport) setTCPOption(level, opt int, on bool) error {
 	if on {
 		v = 1
 	}
-	return unix.SetsockoptInt(t.fd, level, opt, v)
+	return setsockoptInt(t.fd, level, opt, v)
 }
 
 func (t *StreamTransport) tcpOption(level, opt int) (bool, error) {
