@@ -57,6 +57,7 @@ func (rt *Runtime) embeddedCore(name string) *lua.LTable {
 		core := rt.L.NewTable()
 		core.RawSetString("new_instance", rt.L.NewFunction(newInstance))
 		core.RawSetString("process_defaults", rt.L.NewFunction(rt.keepProcessDefaults))
+		core.RawSetString("stream_defaults", rt.L.NewFunction(rt.keepStreamDefaults))
 		return core
 	}
 	return nil

@@ -108,6 +108,7 @@ type Runtime struct {
 	// processMakeConnection is ProcessProtocol's own make_connection (see
 	// madeWithoutLua).
 	processMakeConnection *lua.LFunction
+	streamDefaults        streamDefaults // see protocol_defaults.go
 
 	io *ioLib // the io library's streams (see iolib.go); nil without io
 	// input is io.stdin over Config.Stdin and the default input (see

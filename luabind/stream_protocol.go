@@ -39,11 +39,19 @@ var (
 // newLuaStream makes the reactor.Protocol of obj, half-closeable when obj
 // has a read_connection_lost or write_connection_lost method.
 func (rt *Runtime) newLuaStream(obj lua.LValue) reactor.Protocol {
-	s := &luaStream{rt: rt, obj: obj}
-	for _, name := range []string{"read_connection_lost", "write_connection_lost"} {
+	for _, name := range protocolMethodNames[1:] {
 		if m, err := rt.lookupMethod(obj, name); err == nil && m != lua.LNil {
-			return luaHalfCloseable{s}
+			return rt.luaStreamProtocol(obj, true)
 		}
+	}
+	return rt.luaStreamProtocol(obj, false)
+}
+
+// luaStreamProtocol makes the reactor.Protocol of obj, half-closeable or not.
+func (rt *Runtime) luaStreamProtocol(obj lua.LValue, halfCloseable bool) reactor.Protocol {
+	s := &luaStream{rt: rt, obj: obj}
+	if halfCloseable {
+		return luaHalfCloseable{s}
 	}
 	return s
 }

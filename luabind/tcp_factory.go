@@ -18,16 +18,28 @@ import (
 // reactor turns into the connection's close (and, for a client, into
 // client_connection_failed's reason).
 func (rt *Runtime) buildProtocol(factory lua.LValue, addr net.Addr) reactor.Protocol {
-	v, err := rt.callMethodResult(factory, "build_protocol", rt.addressValue(addr))
-	switch err.(type) {
-	case nil:
-	case *CallbackError:
-		panic(err)
-	default: // os.exit: the reactor is halting, nobody is left to serve
-		return nil
+	var v lua.LValue
+	if p, ok := rt.builtWithoutLua(factory); ok {
+		v = p
+	} else {
+		var err error
+		v, err = rt.callMethodResult(factory, "build_protocol", rt.addressValue(addr))
+		switch err.(type) {
+		case nil:
+		case *CallbackError:
+			panic(err)
+		default: // os.exit: the reactor is halting, nobody is left to serve
+			return nil
+		}
 	}
 	if v == lua.LNil {
 		return nil
+	}
+	// One walk up the classes finds what the two checks below would look
+	// up one by one, when it takes no Lua.
+	var found [len(protocolMethodNames)]lua.LValue
+	if rawLookups(v, protocolMethodNames[:], found[:]) && found[0] != lua.LNil {
+		return rt.luaStreamProtocol(v, found[1] != lua.LNil || found[2] != lua.LNil)
 	}
 	if msg := notAProtocol(rt, v); msg != "" {
 		cbErr := &CallbackError{Message: msg, value: lua.LString(msg)}
@@ -41,6 +53,10 @@ func (rt *Runtime) buildProtocol(factory lua.LValue, addr net.Addr) reactor.Prot
 	}
 	return rt.newLuaStream(v)
 }
+
+// protocolMethodNames are the methods buildProtocol looks for: the one a
+// protocol must have, and the two that make it half-closeable.
+var protocolMethodNames = [...]string{"make_connection", "read_connection_lost", "write_connection_lost"}
 
 // notAProtocol says what is wrong with v as the result of build_protocol,
 // "" when it can be a connection's protocol: a table or userdata with a

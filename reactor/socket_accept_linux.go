@@ -3,6 +3,7 @@
 package reactor
 
 import (
+	"net"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -17,18 +18,51 @@ import (
 // acceptConn accepts one connection as a non-blocking, close-on-exec socket.
 func acceptConn(fd int) (int, unix.Sockaddr, error) {
 	var raw unix.RawSockaddrAny
-	size := uint32(unix.SizeofSockaddrAny)
+	nfd, size, err := accept4(fd, &raw)
+	if err != nil {
+		return -1, nil, err
+	}
+	return nfd, streamSockaddr(&raw, size), nil
+}
+
+// acceptPeer is acceptConn with the peer's address as Go's: an IPv4 or
+// IPv6 peer is read from the kernel's bytes into one allocation, with no
+// unix.Sockaddr made on the way.
+func acceptPeer(fd int) (int, net.Addr, error) {
+	var raw unix.RawSockaddrAny
+	nfd, size, err := accept4(fd, &raw)
+	if err != nil {
+		return -1, nil, err
+	}
+	switch raw.Addr.Family {
+	case unix.AF_INET:
+		in := (*unix.RawSockaddrInet4)(unsafe.Pointer(&raw))
+		port := (*[2]byte)(unsafe.Pointer(&in.Port))
+		return nfd, newTCPAddr4(in.Addr, int(port[0])<<8|int(port[1])), nil
+	case unix.AF_INET6:
+		in := (*unix.RawSockaddrInet6)(unsafe.Pointer(&raw))
+		port := (*[2]byte)(unsafe.Pointer(&in.Port))
+		return nfd, newTCPAddr(in.Addr, int(port[0])<<8|int(port[1]), zoneName(in.Scope_id)), nil
+	}
+	return nfd, sockaddrToAddr(streamSockaddr(&raw, size)), nil
+}
+
+// accept4 is accept4(2), retried on EINTR, the peer's address into raw:
+// past the scheduler (RawSyscall), as the listening socket is non-blocking
+// and the call never waits (see socket_raw_linux.go).
+func accept4(fd int, raw *unix.RawSockaddrAny) (nfd int, size uint32, err error) {
+	size = uint32(unix.SizeofSockaddrAny)
 	for {
-		nfd, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd),
-			uintptr(unsafe.Pointer(&raw)), uintptr(unsafe.Pointer(&size)),
+		r, _, errno := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(fd),
+			uintptr(unsafe.Pointer(raw)), uintptr(unsafe.Pointer(&size)),
 			unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
 		if errno == unix.EINTR {
 			continue
 		}
 		if errno != 0 {
-			return -1, nil, errno
+			return -1, 0, errno
 		}
-		return int(nfd), streamSockaddr(&raw, size), nil
+		return int(r), size, nil
 	}
 }
 

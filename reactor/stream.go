@@ -526,7 +526,7 @@ func (t *StreamTransport) closeNow() {
 	t.out.drop()
 	if t.fd >= 0 {
 		// close(2) frees the descriptor even when it reports an error.
-		_ = unix.Close(t.fd)
+		_ = closeSocket(t.fd)
 		t.fd = -1
 	}
 }

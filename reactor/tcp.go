@@ -245,11 +245,11 @@ func (p *Port) DoRead() error {
 		if p.fd < 0 {
 			return nil // a protocol stopped the port from ConnectionMade
 		}
-		fd, sa, err := acceptConn(p.fd)
+		fd, peer, err := acceptPeer(p.fd)
 		switch err {
 		case nil:
 			p.backoff = 0
-			p.serve(fd, sa)
+			p.serve(fd, peer)
 			continue
 		case unix.EINTR, unix.ECONNABORTED, unix.EPERM:
 			// The connection went away before it was accepted, or a
@@ -274,7 +274,7 @@ func (p *Port) DoRead() error {
 // serve builds the protocol of an accepted connection and starts it. A
 // connection the poller cannot watch (select, past FD_SETSIZE) is closed
 // at once, before any protocol exists: it could never be read.
-func (p *Port) serve(fd int, sa unix.Sockaddr) {
+func (p *Port) serve(fd int, peer net.Addr) {
 	if err := p.r.canWatch(fd); err != nil {
 		_ = unix.Close(fd)
 		if !p.refusedUnwatchable {
@@ -283,7 +283,6 @@ func (p *Port) serve(fd int, sa unix.Sockaddr) {
 		}
 		return
 	}
-	peer := sockaddrToAddr(sa)
 	if !p.isTCP {
 		// An unbound UNIX client has no name; Twisted reports "".
 		peer = &net.UnixAddr{Net: "unix"}
@@ -447,13 +446,49 @@ func ipSockaddr(ip net.IP, port int) (unix.Sockaddr, int) {
 
 // sockaddrToAddr converts a socket address to Go's net types.
 func sockaddrToAddr(sa unix.Sockaddr) net.Addr {
-	if a, ok := sa.(*unix.SockaddrUnix); ok {
+	switch a := sa.(type) {
+	case *unix.SockaddrUnix:
 		return &net.UnixAddr{Name: a.Name, Net: "unix"}
-	}
-	if ip, port, zone, ok := sockaddrIP(sa); ok {
-		return &net.TCPAddr{IP: ip, Port: port, Zone: zone}
+	case *unix.SockaddrInet4:
+		return newTCPAddr4(a.Addr, a.Port)
+	case *unix.SockaddrInet6:
+		return newTCPAddr(a.Addr, a.Port, zoneName(a.ZoneId))
 	}
 	return nil
+}
+
+// tcpAddrWithIP is a TCP address and the bytes of its IP, allocated
+// together: an accepted connection's peer costs one allocation, not two.
+type tcpAddrWithIP struct {
+	addr net.TCPAddr
+	ip   [net.IPv6len]byte
+}
+
+// newTCPAddr is ip:port%zone, its IP in its own 16 bytes.
+func newTCPAddr(ip [net.IPv6len]byte, port int, zone string) *net.TCPAddr {
+	a := &tcpAddrWithIP{ip: ip}
+	a.addr = net.TCPAddr{IP: a.ip[:], Port: port, Zone: zone}
+	return &a.addr
+}
+
+// newTCPAddr4 is ip:port with the IPv4 address in the 16-byte form
+// net.IPv4 gives it.
+func newTCPAddr4(ip4 [net.IPv4len]byte, port int) *net.TCPAddr {
+	ip := [net.IPv6len]byte{10: 0xff, 11: 0xff}
+	copy(ip[12:], ip4[:])
+	return newTCPAddr(ip, port, "")
+}
+
+// zoneName is the name of the interface an IPv6 scope id stands for, ""
+// for none (or one that cannot be found).
+func zoneName(id uint32) string {
+	if id == 0 {
+		return ""
+	}
+	if ifi, err := net.InterfaceByIndex(int(id)); err == nil {
+		return ifi.Name
+	}
+	return ""
 }
 
 // sockaddrIP takes an IPv4 or IPv6 socket address apart; ok is false for
@@ -465,12 +500,7 @@ func sockaddrIP(sa unix.Sockaddr) (ip net.IP, port int, zone string, ok bool) {
 	case *unix.SockaddrInet6:
 		ip := make(net.IP, net.IPv6len)
 		copy(ip, a.Addr[:])
-		if a.ZoneId != 0 {
-			if ifi, err := net.InterfaceByIndex(int(a.ZoneId)); err == nil {
-				zone = ifi.Name
-			}
-		}
-		return ip, a.Port, zone, true
+		return ip, a.Port, zoneName(a.ZoneId), true
 	}
 	return nil, 0, "", false
 }
@@ -512,7 +542,7 @@ func (t *StreamTransport) setTCPOption(level, opt int, on bool) error {
 	if on {
 		v = 1
 	}
-	return unix.SetsockoptInt(t.fd, level, opt, v)
+	return setsockoptInt(t.fd, level, opt, v)
 }
 
 func (t *StreamTransport) tcpOption(level, opt int) (bool, error) {

@@ -99,10 +99,10 @@ end})
 -- whose value may be anything: a value that cannot be called raises
 -- reference Lua's message for self:name(...), which names the method (the
 -- call m(self, ...) below would name the local 'm'), as the Go side's calls do.
-local function call_method(self, name, ...)
+local function callable_object(m) local mt = getmetatable(m) return type(mt) == "table" and type(rawget(mt, "__call")) == "function" end
+local function call_method(self, name, ...) -- a function, the common case, costs no getmetatable
 	local m = self[name]
-	local mt = getmetatable(m)
-	if type(m) ~= "function" and not (type(mt) == "table" and type(rawget(mt, "__call")) == "function") then
+	if type(m) ~= "function" and not callable_object(m) then
 		error("attempt to call method '" .. name .. "' (a " .. type(m) .. " value)", 2)
 	end
 	return m(self, ...)
@@ -147,6 +147,9 @@ function Factory:build_protocol(addr)
 	p.factory = self
 	return p
 end
+-- Go builds a protocol itself, without the address, when a factory keeps
+-- this build_protocol and its class keeps Class's call and new.
+core.stream_defaults(Factory.build_protocol, Class.new, getmetatable(Protocol).__call)
 
 function Factory:start_factory() end
 function Factory:stop_factory() end
