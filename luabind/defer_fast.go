@@ -3,6 +3,8 @@ package luabind
 import (
 	"strings"
 
+	"github.com/loopscript/loopscript/internal/luastate"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -54,20 +56,44 @@ func (rt *Runtime) deferSucceed(L *lua.LState) int {
 		rt.deferArgError(L, "succeed", "a Deferred cannot be a result")
 	}
 	failed := rawMetatable(v) == lua.LValue(rt.deferred.failure)
-	d := L.CreateTable(slotUnhandled, 0)
-	d.RawSetInt(slotCalled, lua.LTrue)
-	d.RawSetInt(slotResult, v)
-	d.RawSetInt(slotPaused, zero)
-	d.RawSetInt(slotHead, rt.deferred.head)
-	d.RawSetInt(slotTail, rt.deferred.tail)
-	d.RawSetInt(slotRunning, lua.LFalse)
-	d.RawSetInt(slotUnhandled, lua.LBool(failed))
-	d.Metatable = rt.deferred.meta
+	d := rt.newFiredDeferred(L, v, failed)
 	if failed {
 		rt.deferred.record(d, v)
 	}
 	L.Push(d)
 	return 1
+}
+
+// firedDeferred is a Deferred as succeed makes it: the table and the array
+// of its first slots in one allocation, where gopher-lua would make two.
+type firedDeferred struct {
+	table lua.LTable
+	slots [slotUnhandled]lua.LValue
+}
+
+// newFiredDeferred makes the table of a Deferred fired with v, a Failure
+// when failed is set, its chain empty.
+func (rt *Runtime) newFiredDeferred(L *lua.LState, v lua.LValue, failed bool) *lua.LTable {
+	s := &rt.deferred
+	b := &firedDeferred{slots: [slotUnhandled]lua.LValue{
+		slotCalled - 1:    lua.LTrue,
+		slotResult - 1:    v,
+		slotPaused - 1:    zero,
+		slotHead - 1:      s.head,
+		slotTail - 1:      s.tail,
+		slotRunning - 1:   lua.LFalse,
+		slotUnhandled - 1: lua.LBool(failed),
+	}}
+	b.table.Metatable = s.meta
+	if luastate.SetArray(&b.table, b.slots[:]) {
+		return &b.table
+	}
+	d := L.CreateTable(slotUnhandled, 0)
+	for i, v := range b.slots {
+		d.RawSetInt(i+1, v)
+	}
+	d.Metatable = s.meta
+	return d
 }
 
 // add_callback(slow, after) makes d:add_callback, a Go function, once per
