@@ -55,7 +55,7 @@ func (rt *Runtime) deferSucceed(L *lua.LState) int {
 	if rt.isClass(v, rt.deferred.meta) {
 		rt.deferArgError(L, "succeed", "a Deferred cannot be a result")
 	}
-	failed := rawMetatable(v) == lua.LValue(rt.deferred.failure)
+	failed := metatableIs(v, rt.deferred.failure)
 	d := rt.newFiredDeferred(L, v, failed)
 	if failed {
 		rt.deferred.record(d, v)
@@ -116,7 +116,7 @@ func (rt *Runtime) deferAddCallbackMaker(L *lua.LState) int {
 // it, is what makes a step cost one Lua call (fn's) and one Go call.
 func (rt *Runtime) deferAddCallback(L *lua.LState) int {
 	d, ok := L.Get(1).(*lua.LTable)
-	if !ok || rt.deferred.meta == nil || d.Metatable != lua.LValue(rt.deferred.meta) {
+	if !ok || !metatableIs(d, rt.deferred.meta) {
 		rt.deferArgError(L, "add_callback", "Deferred expected, got "+L.Get(1).Type().String()+
 			"; use d:add_callback, not d.add_callback")
 	}
@@ -131,7 +131,7 @@ func (rt *Runtime) deferAddCallback(L *lua.LState) int {
 	result := d.RawGetInt(slotResult)
 	// Written only when set: the seven slots succeed makes end before it,
 	// and writing nil past them grew the array.
-	if d.RawGetInt(slotChainedTo) != lua.LNil {
+	if !isNil(d.RawGetInt(slotChainedTo)) {
 		d.RawSetInt(slotChainedTo, lua.LNil)
 	}
 	d.RawSetInt(slotRunning, lua.LTrue)
@@ -283,7 +283,7 @@ var zero lua.LValue = lua.LNumber(0)
 // isClass reports whether v is a table whose metatable is class.
 func (rt *Runtime) isClass(v lua.LValue, class *lua.LTable) bool {
 	t, ok := v.(*lua.LTable)
-	return ok && class != nil && t.Metatable == lua.LValue(class)
+	return ok && metatableIs(t, class)
 }
 
 // What await_now returns first.
@@ -308,7 +308,7 @@ func (rt *Runtime) deferAwaitNow(L *lua.LState) int {
 	}
 	v := L.Get(2)
 	d, ok := v.(*lua.LTable)
-	if !ok || d.Metatable != lua.LValue(rt.deferred.meta) || rt.deferred.meta == nil {
+	if !ok || !metatableIs(d, rt.deferred.meta) {
 		L.Push(lua.LNumber(awaitValue))
 		L.Push(v)
 		return 2
@@ -324,7 +324,7 @@ func (rt *Runtime) deferAwaitNow(L *lua.LState) int {
 		d.RawSetInt(slotUnhandled, lua.LFalse)
 		delete(rt.deferred.unhandled, d)
 	}
-	if rawMetatable(r) == lua.LValue(rt.deferred.failure) {
+	if metatableIs(r, rt.deferred.failure) {
 		L.Push(lua.LNumber(awaitRaise))
 	} else {
 		L.Push(lua.LNumber(awaitValue))
@@ -348,14 +348,26 @@ func (rt *Runtime) seenAs(L, current *lua.LState) bool {
 	return true
 }
 
-// rawMetatable is v's metatable as getmetatable sees it when it has no
-// __metatable field, for the values that can have one of their own.
-func rawMetatable(v lua.LValue) lua.LValue {
+// metatableIs reports whether v, a table or a userdata, has class as its
+// metatable as getmetatable sees it when it has no __metatable field; never
+// for a nil class. By dynamic type, as isTrue: comparing two interfaces is a
+// call into the Go runtime.
+func metatableIs(v lua.LValue, class *lua.LTable) bool {
+	var mt lua.LValue
 	switch v := v.(type) {
 	case *lua.LTable:
-		return v.Metatable
+		mt = v.Metatable
 	case *lua.LUserData:
-		return v.Metatable
+		mt = v.Metatable
+	default:
+		return false
 	}
-	return lua.LNil
+	t, ok := mt.(*lua.LTable)
+	return ok && t == class && class != nil
+}
+
+// isNil reports whether v is Lua's nil, by its dynamic type.
+func isNil(v lua.LValue) bool {
+	_, ok := v.(*lua.LNilType)
+	return ok
 }

@@ -103,12 +103,12 @@ func indexedInPlace(L *lua.LState, s *vmState, inst uint32, t, mt *lua.LTable, k
 		return false
 	}
 	v := t.RawGetString(key)
-	if v == lua.LNil {
+	if isNilValue(v) {
 		switch index := mt.RawGetString("__index").(type) {
 		case *lua.LTable:
 			// A class: gopher-lua's next step is a raw get in it, and the
 			// lookup goes on past it only when that misses.
-			if v = index.RawGetString(key); v == lua.LNil {
+			if v = index.RawGetString(key); isNilValue(v) {
 				return false
 			}
 		case *lua.LFunction:
@@ -148,4 +148,11 @@ func fastIndexImpl(L *lua.LState, fn *lua.LFunction) FastIndex {
 		return nil
 	}
 	return m.fastIndex[fn]
+}
+
+// isNilValue reports whether v is Lua's nil by its dynamic type: comparing
+// v with lua.LNil, two interfaces, is a call into the Go runtime.
+func isNilValue(v lua.LValue) bool {
+	_, ok := v.(*lua.LNilType)
+	return ok
 }
