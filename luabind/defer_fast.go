@@ -66,6 +66,9 @@ func (rt *Runtime) deferSucceed(L *lua.LState) int {
 
 // firedDeferred is a Deferred as succeed makes it: the table and the array
 // of its first slots in one allocation, where gopher-lua would make two.
+// When a chain queued on it outgrows slots, the table moves to an array of
+// its own, and slots keeps what it held then (the first result, at most one
+// value more) until the Deferred is collected.
 type firedDeferred struct {
 	table lua.LTable
 	slots [slotUnhandled]lua.LValue
