@@ -138,11 +138,7 @@ func (rt *Runtime) deferAddCallback(L *lua.LState) int {
 		d.RawSetInt(slotChainedTo, lua.LNil)
 	}
 	d.RawSetInt(slotRunning, lua.LTrue)
-	// The stack is (d, fn): d's place takes the runner, so that nothing is
-	// cleared and pushed again.
-	L.Replace(1, rt.runner)
-	L.Push(result)
-	apiErr := rt.protectRunner(L, 1, 0, nil)
+	apiErr := rt.callAtOnce(L, result)
 	d.RawSetInt(slotRunning, lua.LFalse)
 	if apiErr != nil {
 		rt.pushCallbackError(L, lua.LNumber(nowRaised), apiErr)
@@ -170,6 +166,31 @@ func (rt *Runtime) deferAddCallback(L *lua.LState) int {
 	}
 	L.Push(d)
 	return 1
+}
+
+// callAtOnce calls fn(result), the stack being (d, fn), in protected mode
+// as the runner does (raiseHook catches an error where it is raised), and
+// leaves fn's result in rt.lastResult. luastate.ProtectedCall makes it one
+// Go call and one Lua call; when it cannot, d's place takes the runner.
+func (rt *Runtime) callAtOnce(L *lua.LState, result lua.LValue) *lua.ApiError {
+	L.Remove(1)
+	base := luastate.Top(L) - 1 // fn's slot: what the call ends is above
+	L.Push(result)
+	depth := len(rt.catches)
+	rt.catches = append(rt.catches, catchPoint{L: L, base: base})
+	apiErr, ok := luastate.ProtectedCall(L, 1, 1, rt.raiseHook)
+	rt.catches = rt.catches[:depth]
+	if !ok {
+		L.Insert(rt.runner, 1)
+		return rt.protectRunner(L, 1, 0, nil)
+	}
+	if apiErr != nil {
+		luastate.CloseUpvalues(L, base) // a Go panic passed no hook
+		return apiErr
+	}
+	rt.lastResult = L.Get(-1)
+	L.Pop(1)
+	return nil
 }
 
 // runsAtOnce reports whether a callback added to d now would run at once
