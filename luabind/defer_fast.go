@@ -3,6 +3,8 @@ package luabind
 import (
 	"strings"
 
+	"github.com/loopscript/loopscript/internal/luastate"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -53,21 +55,48 @@ func (rt *Runtime) deferSucceed(L *lua.LState) int {
 	if rt.isClass(v, rt.deferred.meta) {
 		rt.deferArgError(L, "succeed", "a Deferred cannot be a result")
 	}
-	failed := rawMetatable(v) == lua.LValue(rt.deferred.failure)
-	d := L.CreateTable(slotUnhandled, 0)
-	d.RawSetInt(slotCalled, lua.LTrue)
-	d.RawSetInt(slotResult, v)
-	d.RawSetInt(slotPaused, zero)
-	d.RawSetInt(slotHead, rt.deferred.head)
-	d.RawSetInt(slotTail, rt.deferred.tail)
-	d.RawSetInt(slotRunning, lua.LFalse)
-	d.RawSetInt(slotUnhandled, lua.LBool(failed))
-	d.Metatable = rt.deferred.meta
+	failed := metatableIs(v, rt.deferred.failure)
+	d := rt.newFiredDeferred(L, v, failed)
 	if failed {
 		rt.deferred.record(d, v)
 	}
 	L.Push(d)
 	return 1
+}
+
+// firedDeferred is a Deferred as succeed makes it: the table and the array
+// of its first slots in one allocation, where gopher-lua would make two.
+// When a chain queued on it outgrows slots, the table moves to an array of
+// its own, and slots keeps what it held then (the first result, at most one
+// value more) until the Deferred is collected.
+type firedDeferred struct {
+	table lua.LTable
+	slots [slotUnhandled]lua.LValue
+}
+
+// newFiredDeferred makes the table of a Deferred fired with v, a Failure
+// when failed is set, its chain empty.
+func (rt *Runtime) newFiredDeferred(L *lua.LState, v lua.LValue, failed bool) *lua.LTable {
+	s := &rt.deferred
+	b := &firedDeferred{slots: [slotUnhandled]lua.LValue{
+		slotCalled - 1:    lua.LTrue,
+		slotResult - 1:    v,
+		slotPaused - 1:    zero,
+		slotHead - 1:      s.head,
+		slotTail - 1:      s.tail,
+		slotRunning - 1:   lua.LFalse,
+		slotUnhandled - 1: lua.LBool(failed),
+	}}
+	b.table.Metatable = s.meta
+	if luastate.SetArray(&b.table, b.slots[:]) {
+		return &b.table
+	}
+	d := L.CreateTable(slotUnhandled, 0)
+	for i, v := range b.slots {
+		d.RawSetInt(i+1, v)
+	}
+	d.Metatable = s.meta
+	return d
 }
 
 // add_callback(slow, after) makes d:add_callback, a Go function, once per
@@ -90,7 +119,7 @@ func (rt *Runtime) deferAddCallbackMaker(L *lua.LState) int {
 // it, is what makes a step cost one Lua call (fn's) and one Go call.
 func (rt *Runtime) deferAddCallback(L *lua.LState) int {
 	d, ok := L.Get(1).(*lua.LTable)
-	if !ok || rt.deferred.meta == nil || d.Metatable != lua.LValue(rt.deferred.meta) {
+	if !ok || !metatableIs(d, rt.deferred.meta) {
 		rt.deferArgError(L, "add_callback", "Deferred expected, got "+L.Get(1).Type().String()+
 			"; use d:add_callback, not d.add_callback")
 	}
@@ -105,15 +134,11 @@ func (rt *Runtime) deferAddCallback(L *lua.LState) int {
 	result := d.RawGetInt(slotResult)
 	// Written only when set: the seven slots succeed makes end before it,
 	// and writing nil past them grew the array.
-	if d.RawGetInt(slotChainedTo) != lua.LNil {
+	if !isNil(d.RawGetInt(slotChainedTo)) {
 		d.RawSetInt(slotChainedTo, lua.LNil)
 	}
 	d.RawSetInt(slotRunning, lua.LTrue)
-	// The stack is (d, fn): d's place takes the runner, so that nothing is
-	// cleared and pushed again.
-	L.Replace(1, rt.runner)
-	L.Push(result)
-	apiErr := rt.protectRunner(L, 1, 0, nil)
+	apiErr := rt.callAtOnce(L, result)
 	d.RawSetInt(slotRunning, lua.LFalse)
 	if apiErr != nil {
 		rt.pushCallbackError(L, lua.LNumber(nowRaised), apiErr)
@@ -141,6 +166,31 @@ func (rt *Runtime) deferAddCallback(L *lua.LState) int {
 	}
 	L.Push(d)
 	return 1
+}
+
+// callAtOnce calls fn(result), the stack being (d, fn), in protected mode
+// as the runner does (raiseHook catches an error where it is raised), and
+// leaves fn's result in rt.lastResult. luastate.ProtectedCall makes it one
+// Go call and one Lua call; when it cannot, d's place takes the runner.
+func (rt *Runtime) callAtOnce(L *lua.LState, result lua.LValue) *lua.ApiError {
+	L.Remove(1)
+	base := luastate.Top(L) - 1 // fn's slot: what the call ends is above
+	L.Push(result)
+	depth := len(rt.catches)
+	rt.catches = append(rt.catches, catchPoint{L: L, base: base})
+	apiErr, ok := luastate.ProtectedCall(L, 1, 1, rt.raiseHook)
+	rt.catches = rt.catches[:depth]
+	if !ok {
+		L.Insert(rt.runner, 1)
+		return rt.protectRunner(L, 1, 0, nil)
+	}
+	if apiErr != nil {
+		luastate.CloseUpvalues(L, base) // a Go panic passed no hook
+		return apiErr
+	}
+	rt.lastResult = L.Get(-1)
+	L.Pop(1)
+	return nil
 }
 
 // runsAtOnce reports whether a callback added to d now would run at once
@@ -257,7 +307,7 @@ var zero lua.LValue = lua.LNumber(0)
 // isClass reports whether v is a table whose metatable is class.
 func (rt *Runtime) isClass(v lua.LValue, class *lua.LTable) bool {
 	t, ok := v.(*lua.LTable)
-	return ok && class != nil && t.Metatable == lua.LValue(class)
+	return ok && metatableIs(t, class)
 }
 
 // What await_now returns first.
@@ -282,7 +332,7 @@ func (rt *Runtime) deferAwaitNow(L *lua.LState) int {
 	}
 	v := L.Get(2)
 	d, ok := v.(*lua.LTable)
-	if !ok || d.Metatable != lua.LValue(rt.deferred.meta) || rt.deferred.meta == nil {
+	if !ok || !metatableIs(d, rt.deferred.meta) {
 		L.Push(lua.LNumber(awaitValue))
 		L.Push(v)
 		return 2
@@ -298,7 +348,7 @@ func (rt *Runtime) deferAwaitNow(L *lua.LState) int {
 		d.RawSetInt(slotUnhandled, lua.LFalse)
 		delete(rt.deferred.unhandled, d)
 	}
-	if rawMetatable(r) == lua.LValue(rt.deferred.failure) {
+	if metatableIs(r, rt.deferred.failure) {
 		L.Push(lua.LNumber(awaitRaise))
 	} else {
 		L.Push(lua.LNumber(awaitValue))
@@ -322,14 +372,26 @@ func (rt *Runtime) seenAs(L, current *lua.LState) bool {
 	return true
 }
 
-// rawMetatable is v's metatable as getmetatable sees it when it has no
-// __metatable field, for the values that can have one of their own.
-func rawMetatable(v lua.LValue) lua.LValue {
+// metatableIs reports whether v, a table or a userdata, has class as its
+// metatable as getmetatable sees it when it has no __metatable field; never
+// for a nil class. By dynamic type, as isTrue: comparing two interfaces is a
+// call into the Go runtime.
+func metatableIs(v lua.LValue, class *lua.LTable) bool {
+	var mt lua.LValue
 	switch v := v.(type) {
 	case *lua.LTable:
-		return v.Metatable
+		mt = v.Metatable
 	case *lua.LUserData:
-		return v.Metatable
+		mt = v.Metatable
+	default:
+		return false
 	}
-	return lua.LNil
+	t, ok := mt.(*lua.LTable)
+	return ok && t == class && class != nil
+}
+
+// isNil reports whether v is Lua's nil, by its dynamic type.
+func isNil(v lua.LValue) bool {
+	_, ok := v.(*lua.LNilType)
+	return ok
 }

@@ -516,6 +516,17 @@ local d = defer.Deferred(function(d) d:callback("from canceller") end)
 d:add_timeout(1, clock)
 clock:advance(1)
 print(d.result)`, "from canceller\n"},
+		// Found by FuzzDefer: the report named the timer's function in
+		// lua/defer.lua and showed its frames. As in Twisted, a canceller
+		// that raises leaves d unfired.
+		{"a canceller's error at the timeout is reported as a canceller's", header + `
+local clock = require("task").clock()
+local d = defer.Deferred(function() error("cannot cancel") end)
+d:add_timeout(1, clock)
+d:add_errback(function(f) print(f.type) end)
+clock:advance(1)
+print(d.called)`, "false\n",
+			"Unhandled error in canceller:\ntest.lua:4: cannot cancel\nstack traceback:\n\t[C]: in function 'error'\n\ttest.lua:4: in function 'canceller'\n\t[C]: in function 'advance'\n\ttest.lua:7: in main chunk"},
 		{"on the reactor by default", header + `
 local reactor = require("reactor")
 local d = defer.Deferred()

@@ -248,3 +248,54 @@ local obj = setmetatable({name = "obj"}, Class)
 		}
 	}
 }
+
+// TestFastIndexFoundOnTheFunction: the VM finds a registered FastIndex on
+// the function itself, with no lookup in the state's registry and map (the
+// map emptied here still leaves it found), for the states of the Global it
+// was registered on only.
+func TestFastIndexFoundOnTheFunction(t *testing.T) {
+	L := newMarkedState(t)
+	defer L.Close()
+	other := newMarkedState(t)
+	defer other.Close()
+	ran := 0
+	impl := func(*lua.LState, *lua.LTable, string) lua.LValue { ran++; return lua.LTrue }
+	for _, tc := range []struct {
+		name       string
+		fn         *lua.LFunction
+		registerOn *lua.LState
+		lookupOn   *lua.LState
+		found      bool
+	}{
+		{"a Go function, its own Global", L.NewFunction(func(*lua.LState) int { return 0 }), L, L, true},
+		{"a Go closure keeps its upvalues", L.NewClosure(func(L *lua.LState) int {
+			L.Push(L.Get(lua.UpvalueIndex(1)))
+			return 1
+		}, lua.LString("own")), L, L, true},
+		{"another Global", L.NewFunction(func(*lua.LState) int { return 0 }), L, other, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			upvalues := len(tc.fn.Upvalues)
+			SetFastIndex(tc.registerOn, tc.fn, impl)
+			SetFastIndex(tc.registerOn, tc.fn, impl) // again: one mark, not two
+			if got := len(tc.fn.Upvalues); got != upvalues+1 {
+				t.Errorf("the function has %d upvalues, want %d", got, upvalues+1)
+			}
+			markOf(tc.registerOn).fastIndex = nil
+			ran = 0
+			if got := fastIndexImpl(tc.lookupOn, tc.fn); (got != nil) != tc.found {
+				t.Fatalf("found %v, want %v", got != nil, tc.found)
+			} else if got != nil && (got(nil, nil, "") != lua.LTrue || ran != 1) {
+				t.Error("the FastIndex found is not the one registered")
+			}
+			if upvalues > 0 {
+				L.Push(tc.fn)
+				L.Call(0, 1)
+				if got := L.Get(-1); got != lua.LString("own") {
+					t.Errorf("the closure's upvalue 1 reads %v", got)
+				}
+				L.Pop(1)
+			}
+		})
+	}
+}

@@ -613,7 +613,12 @@ function Deferred:add_timeout(seconds, clock)
 	local timed_out = false
 	local dc = call_later(clock, seconds, function()
 		timed_out = true
-		self:cancel()
+		-- A canceller's error is reported as the canceller's, as a
+		-- DeferredList's member's is, not as this timer's.
+		local ok, err, traceback = try(cancel_member, self)
+		if not ok then
+			core.report_error("canceller", err, traceback)
+		end
 	end)
 	local function convert_cancelled(v)
 		if timed_out and is_failure(v) then

@@ -1,0 +1,108 @@
+package luastate
+
+import (
+	"fmt"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// frameStack is what ProtectedCall asks of gopher-lua's call stack. The
+// mirror's field is typed for its size only: its methods are reached by a
+// type assertion, which finds them through the dynamic type.
+type frameStack interface {
+	Sp() int
+	SetSp(int)
+}
+
+// ProtectedCall calls the function below the nargs values on top of L's
+// stack, leaving nret results, as L.PCall(nargs, nret, nil) does, without
+// PCall's own Panic hook: hook is L's Panic hook during the call, and L's
+// error-function flag is set (gopher-lua closes no upvalues on a raise);
+// both are restored after. An error the call raises reaches hook with the
+// failing frames live; whatever hook panics with comes back as err when it
+// is an *lua.ApiError, and any other Go panic comes back as PCall words it
+// (ApiErrorPanic, with gopher-lua's traceback of the failing frames). On an
+// error L's call stack and value stack are cut back to where they were
+// below the function, as PCall leaves them. ok is false, and nothing is
+// called, when the linked gopher-lua's layout is not the one mirrored here:
+// the caller then makes its call through PCall.
+func ProtectedCall(L *lua.LState, nargs, nret int, hook func(*lua.LState)) (err *lua.ApiError, ok bool) {
+	if vmLayoutErr != nil {
+		return nil, false
+	}
+	s := stateOf(L)
+	stack, isStack := s.stack.(frameStack)
+	if !isStack {
+		return nil, false
+	}
+	sp, frame := stack.Sp(), s.currentFrame
+	base := s.reg.top - nargs - 1
+	savedHook, savedFlag := L.Panic, ErrorFuncActive(L)
+	L.Panic = hook
+	SetErrorFuncActive(L, true)
+	defer func() {
+		rcv := recover()
+		if rcv != nil {
+			apiErr, isAPI := rcv.(*lua.ApiError)
+			if !isAPI {
+				apiErr = gopherPanicError(L, rcv)
+			}
+			err = apiErr
+			stack.SetSp(sp)
+			s.currentFrame = frame
+			cutTop(s.reg, base)
+		}
+		L.Panic = savedHook
+		SetErrorFuncActive(L, savedFlag)
+	}()
+	ok = true // from here on the call is made, whether or not it raises
+	L.Call(nargs, nret)
+	return nil, true
+}
+
+// gopherPanicError is the error gopher-lua's PCall makes of a Go panic
+// (rcv) that is not a raised Lua error: it is taken by PCall itself, panicking
+// with rcv again from a Go function called while the frames that panicked
+// are still on L's stack, so its message and traceback read as PCall's
+// always did, less the line of that Go function.
+func gopherPanicError(L *lua.LState, rcv any) *lua.ApiError {
+	L.Panic = func(*lua.LState) {} // not reached: the function raises no Lua error
+	L.Push(L.NewFunction(func(*lua.LState) int { panic(rcv) }))
+	perr := L.PCall(0, 0, nil)
+	apiErr, isAPI := perr.(*lua.ApiError)
+	if !isAPI {
+		return &lua.ApiError{Type: lua.ApiErrorPanic, Object: lua.LString(fmt.Sprint(rcv))}
+	}
+	apiErr.StackTrace = withoutFirstFrame(apiErr.StackTrace)
+	return apiErr
+}
+
+// withoutFirstFrame drops the first line after "stack traceback:" in a
+// gopher-lua traceback when it is a Go function's: the frame of
+// gopherPanicError's function.
+func withoutFirstFrame(tb string) string {
+	const header = "stack traceback:\n"
+	i := strings.Index(tb, header)
+	if i < 0 {
+		return tb
+	}
+	rest := tb[i+len(header):]
+	if !strings.HasPrefix(rest, "\t[G]:") {
+		return tb // the function's frame could not be pushed (a full stack)
+	}
+	j := strings.Index(rest, "\n")
+	if j < 0 {
+		return tb[:i+len(header)-1]
+	}
+	return tb[:i+len(header)] + rest[j+1:]
+}
+
+// cutTop sets the value stack's top to top, clearing the slots above it as
+// gopher-lua's registry does (Go's nil: they need not hold Lua values).
+func cutTop(reg *vmRegistry, top int) {
+	for i := top; i < reg.top && i < len(reg.array); i++ {
+		reg.array[i] = nil
+	}
+	reg.top = top
+}
