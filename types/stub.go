@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Stub is one stub file as data: the module it declares and its classes
@@ -122,13 +123,21 @@ func Stubs() ([]*Stub, error) {
 	return all, nil
 }
 
-var (
-	identPattern = `[A-Za-z_][A-Za-z0-9_]*`
-	functionLine = regexp.MustCompile(`^function\s+(` + identPattern + `)([.:])(` + identPattern + `)\s*\(([^()]*)\)\s*end\s*$`)
-	localLine    = regexp.MustCompile(`^local\s+(` + identPattern + `)\s*=\s*\{\s*\}\s*$`)
-	returnLine   = regexp.MustCompile(`^return\s+(` + identPattern + `)\s*$`)
-	identOnly    = regexp.MustCompile(`^` + identPattern + `$`)
-)
+// stubLines are the patterns of a stub's code lines, compiled on first use:
+// a loopscript run that writes no stub does not pay for them.
+var stubLines = sync.OnceValue(func() *stubPatterns {
+	const ident = `[A-Za-z_][A-Za-z0-9_]*`
+	return &stubPatterns{
+		function:  regexp.MustCompile(`^function\s+(` + ident + `)([.:])(` + ident + `)\s*\(([^()]*)\)\s*end\s*$`),
+		local:     regexp.MustCompile(`^local\s+(` + ident + `)\s*=\s*\{\s*\}\s*$`),
+		ret:       regexp.MustCompile(`^return\s+(` + ident + `)\s*$`),
+		identOnly: regexp.MustCompile(`^` + ident + `$`),
+	}
+})
+
+type stubPatterns struct {
+	function, local, ret, identOnly *regexp.Regexp
+}
 
 // stubParser holds what ParseStub has read of the annotation block it is in:
 // the doc text not yet attached, the class the block declares, and the
@@ -191,7 +200,7 @@ func ParseStub(file string, src []byte) (*Stub, error) {
 func (p *stubParser) meta(line string) error {
 	name, ok := strings.CutPrefix(line, "---@meta ")
 	name = strings.TrimSpace(name)
-	if !ok || !identOnly.MatchString(name) {
+	if !ok || !stubLines().identOnly.MatchString(name) {
 		return fmt.Errorf("the first line must be ---@meta MODULE, not %q", line)
 	}
 	p.stub.Module = name
@@ -252,7 +261,7 @@ func (p *stubParser) classTag(rest string) error {
 	}
 	name, parent, hasParent := strings.Cut(rest, ":")
 	name, parent = strings.TrimSpace(name), strings.TrimSpace(parent)
-	if !identOnly.MatchString(name) || (hasParent && !identOnly.MatchString(parent)) {
+	if !stubLines().identOnly.MatchString(name) || (hasParent && !stubLines().identOnly.MatchString(parent)) {
 		return fmt.Errorf("---@class takes NAME or NAME: PARENT, not %q", rest)
 	}
 	if p.names[name] {
@@ -394,7 +403,7 @@ func (p *stubParser) returnTag(rest string) error {
 // code handles a line that is not a doc comment: it ends the annotation
 // block above it, which only a function declaration may take.
 func (p *stubParser) code(line string) error {
-	if m := functionLine.FindStringSubmatch(line); m != nil {
+	if m := stubLines().function.FindStringSubmatch(line); m != nil {
 		return p.function(m[1], m[2] == ":", m[3], m[4])
 	}
 	if err := p.endBlock(); err != nil {
@@ -403,14 +412,14 @@ func (p *stubParser) code(line string) error {
 	switch {
 	case line == "" || strings.HasPrefix(line, "--"):
 		return nil
-	case localLine.MatchString(line):
-		name := localLine.FindStringSubmatch(line)[1]
+	case stubLines().local.MatchString(line):
+		name := stubLines().local.FindStringSubmatch(line)[1]
 		if p.classes[name] == nil {
 			return fmt.Errorf("local %s = {} names no class declared above it", name)
 		}
 		return nil
-	case returnLine.MatchString(line):
-		if name := returnLine.FindStringSubmatch(line)[1]; name != p.stub.Module {
+	case stubLines().ret.MatchString(line):
+		if name := stubLines().ret.FindStringSubmatch(line)[1]; name != p.stub.Module {
 			return fmt.Errorf("return %s: a stub returns its module, %s", name, p.stub.Module)
 		}
 		return nil
@@ -462,7 +471,7 @@ func (p *stubParser) function(class string, method bool, name, paramList string)
 		for i, d := range declared {
 			d = strings.TrimSpace(d)
 			switch {
-			case d != "..." && !identOnly.MatchString(d):
+			case d != "..." && !stubLines().identOnly.MatchString(d):
 				return fmt.Errorf("%s: %q is not a parameter name", fn.FullName(), d)
 			case seen[d]:
 				return fmt.Errorf("%s: parameter %s is declared twice", fn.FullName(), d)
