@@ -6,7 +6,7 @@ import "testing"
 // gopher-lua, against Lua 5.1 (TestBaseArgsLikeLua51). Each call is made
 // inside a Lua function: see the README on a function called straight from
 // pcall.
-var baseArgCases = []struct{ name, code, want string }{
+var baseArgCases = []luaCase{
 	{"value expected",
 		`print(pcall(function() return rawequal(1) end)) print(pcall(function() return type() end))
 		print(pcall(function() return tostring() end)) print(pcall(function() return getmetatable() end))`,
@@ -54,27 +54,5 @@ var baseArgCases = []struct{ name, code, want string }{
 		"number\ttrue\ttrue\n"},
 }
 
-func TestBaseArgs(t *testing.T) {
-	for _, tc := range baseArgCases {
-		t.Run(tc.name, func(t *testing.T) {
-			res := runLua(t, tc.code)
-			if res.err != nil {
-				t.Fatal(res.err)
-			}
-			if res.out != tc.want {
-				t.Errorf("got  %q\nwant %q", res.out, tc.want)
-			}
-		})
-	}
-}
-
-func TestBaseArgsLikeLua51(t *testing.T) {
-	lua51 := referenceLua(t, "lua5.1")
-	for _, tc := range baseArgCases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := runReference(t, lua51, tc.code, ""); got != tc.want {
-				t.Errorf("lua5.1 printed %q, the case wants %q", got, tc.want)
-			}
-		})
-	}
-}
+func TestBaseArgs(t *testing.T)          { checkCases(t, baseArgCases) }
+func TestBaseArgsLikeLua51(t *testing.T) { checkCasesLikeLua51(t, baseArgCases) }

@@ -11,7 +11,7 @@ import (
 // is what lua5.1 prints on amd64 (TestMathLikeLua51 checks them against the
 // reference interpreter when it is installed). The operands of % are locals:
 // two literals are folded by gopher-lua's compiler, not run by the VM.
-var mathCases = []struct{ name, code, want string }{
+var mathCases = []luaCase{
 	{"huge is infinity",
 		`print(math.huge, -math.huge, math.huge == 1/0, math.huge - math.huge)`,
 		"inf\t-inf\ttrue\t-nan\n"},
@@ -78,30 +78,8 @@ var mathCases = []struct{ name, code, want string }{
 			"false\ttest.lua:1: bad argument #2 to 'min' (number expected, got nil)\n"},
 }
 
-func TestMath(t *testing.T) {
-	for _, tc := range mathCases {
-		t.Run(tc.name, func(t *testing.T) {
-			res := runLua(t, tc.code)
-			if res.err != nil {
-				t.Fatal(res.err)
-			}
-			if res.out != tc.want {
-				t.Errorf("got  %q\nwant %q", res.out, tc.want)
-			}
-		})
-	}
-}
-
-func TestMathLikeLua51(t *testing.T) {
-	lua51 := referenceLua(t, "lua5.1")
-	for _, tc := range mathCases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := runReference(t, lua51, tc.code, ""); got != tc.want {
-				t.Errorf("lua5.1 printed %q, the case wants %q", got, tc.want)
-			}
-		})
-	}
-}
+func TestMath(t *testing.T)          { checkCases(t, mathCases) }
+func TestMathLikeLua51(t *testing.T) { checkCasesLikeLua51(t, mathCases) }
 
 // FuzzModulo holds the VM's % to Lua 5.1's definition, a - floor(a/b)*b
 // computed by math.floor and the VM's other operators, for any two numbers

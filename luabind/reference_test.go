@@ -38,3 +38,36 @@ func runReference(t *testing.T, interp, code, stdin string) string {
 	}
 	return string(out)
 }
+
+// luaCase is a chunk and what it prints, byte for byte, as lua5.1 prints it.
+type luaCase struct{ name, code, want string }
+
+// checkCases runs each case under loopscript and compares what it prints.
+func checkCases(t *testing.T, cases []luaCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runLua(t, tc.code)
+			if res.err != nil {
+				t.Fatal(res.err)
+			}
+			if res.out != tc.want {
+				t.Errorf("got  %q\nwant %q", res.out, tc.want)
+			}
+		})
+	}
+}
+
+// checkCasesLikeLua51 runs each case under lua5.1 (skipping when it is not
+// installed), so that a case's want is the reference interpreter's.
+func checkCasesLikeLua51(t *testing.T, cases []luaCase) {
+	t.Helper()
+	lua51 := referenceLua(t, "lua5.1")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := runReference(t, lua51, tc.code, ""); got != tc.want {
+				t.Errorf("lua5.1 printed %q, the case wants %q", got, tc.want)
+			}
+		})
+	}
+}

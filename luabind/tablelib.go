@@ -146,14 +146,9 @@ func tableForeach(L *lua.LState) int {
 	t := tableArg(L, 1, fnForeach)
 	f := functionArg(L, 2, fnForeach)
 	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
-		L.Push(f)
-		L.Push(k)
-		L.Push(v)
-		L.Call(2, 1)
-		if r := L.Get(-1); r != lua.LNil {
+		if callStops(L, f, k, v) {
 			return 1
 		}
-		L.Pop(1)
 	}
 	return 0
 }
@@ -164,16 +159,25 @@ func tableForeachi(L *lua.LState) int {
 	n := t.Len()
 	f := functionArg(L, 2, fnForeachi)
 	for i := 1; i <= n; i++ {
-		L.Push(f)
-		L.Push(lua.LNumber(i))
-		L.Push(t.RawGetInt(i))
-		L.Call(2, 1)
-		if r := L.Get(-1); r != lua.LNil {
+		if callStops(L, f, lua.LNumber(i), t.RawGetInt(i)) {
 			return 1
 		}
-		L.Pop(1)
 	}
 	return 0
+}
+
+// callStops calls f(k, v) for foreach and foreachi: a result that is not
+// nil stops the loop and is left on the stack for the function to return.
+func callStops(L *lua.LState, f *lua.LFunction, k, v lua.LValue) bool {
+	L.Push(f)
+	L.Push(k)
+	L.Push(v)
+	L.Call(2, 1)
+	if L.Get(-1) != lua.LNil {
+		return true
+	}
+	L.Pop(1)
+	return false
 }
 
 func tableSort(L *lua.LState) int {

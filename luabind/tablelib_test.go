@@ -12,7 +12,7 @@ import (
 // interpreter when it is installed). Errors are raised inside a Lua
 // function: a library function called straight from pcall names itself
 // with the caller's position in loopscript (see the README).
-var tableCases = []struct{ name, code, want string }{
+var tableCases = []luaCase{
 	{"sort calls the comparator as Lua 5.1",
 		`local calls, t = {}, {3, 1, 2, 5, 4}
 		table.sort(t, function(a, b) calls[#calls+1] = a .. "<" .. b return a < b end)
@@ -74,30 +74,8 @@ var tableCases = []struct{ name, code, want string }{
 		"concat foreach foreachi getn insert maxn remove setn sort\n"},
 }
 
-func TestTable(t *testing.T) {
-	for _, tc := range tableCases {
-		t.Run(tc.name, func(t *testing.T) {
-			res := runLua(t, tc.code)
-			if res.err != nil {
-				t.Fatal(res.err)
-			}
-			if res.out != tc.want {
-				t.Errorf("got  %q\nwant %q", res.out, tc.want)
-			}
-		})
-	}
-}
-
-func TestTableLikeLua51(t *testing.T) {
-	lua51 := referenceLua(t, "lua5.1")
-	for _, tc := range tableCases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := runReference(t, lua51, tc.code, ""); got != tc.want {
-				t.Errorf("lua5.1 printed %q, the case wants %q", got, tc.want)
-			}
-		})
-	}
-}
+func TestTable(t *testing.T)          { checkCases(t, tableCases) }
+func TestTableLikeLua51(t *testing.T) { checkCasesLikeLua51(t, tableCases) }
 
 // FuzzTableSort sorts arrays of small numbers with the default order, a
 // comparator, and a comparator that answers from the fuzzer's bytes (often
