@@ -66,6 +66,9 @@ var mathCases = []luaCase{
 	{"numeric strings",
 		`print(math.floor(" 2.5 "), math.abs("-0x10"), math.max("3", 2))`,
 		"2\t16\t3\n"},
+	{"a zero byte ends a numeric string, as in C",
+		`print(tonumber("1\0x"), math.floor("2\0"), string.format("%d", "3\0z"), tonumber("1_0"), tonumber("0x"))`,
+		"1\t2\t3\tnil\tnil\n"},
 	{"a missing argument",
 		`print(pcall(function() return math.floor() end)) print(pcall(function() return math.fmod(1) end)) print(pcall(function() return math.max() end))`,
 		"false\ttest.lua:1: bad argument #1 to 'floor' (number expected, got no value)\n" +

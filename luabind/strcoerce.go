@@ -1,10 +1,6 @@
 package luabind
 
 import (
-	"errors"
-	"strconv"
-	"strings"
-
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -105,26 +101,9 @@ func luaOptIntegerArg(L *lua.LState, n int, f fname, def int64) int64 {
 // stringNumber converts s as Lua 5.1 converts a numeric string
 // (luaO_str2d): C's strtod, which takes spaces around the number, hex
 // ("0x10", "-0x1p4"), "inf" and "nan", and a value out of range as
-// infinity or zero.
-func stringNumber(s string) (float64, bool) {
-	s = strings.Trim(s, cSpaces)
-	if s == "" || strings.IndexByte(s, '_') >= 0 { // Go's digit separators are not C's
-		return 0, false
-	}
-	unsigned := strings.TrimLeft(s, "+-")
-	if len(s)-len(unsigned) > 1 {
-		return 0, false
-	}
-	if len(unsigned) > 2 && unsigned[0] == '0' && (unsigned[1] == 'x' || unsigned[1] == 'X') &&
-		!strings.ContainsAny(unsigned, "pP") {
-		s += "p0" // Go's hex floats need the exponent C's may leave out
-	}
-	num, err := strconv.ParseFloat(s, 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, false
-	}
-	return num, true
-}
+// infinity or zero, and stops at a zero byte as at the end of a C string
+// (see stringToNumber).
+func stringNumber(s string) (float64, bool) { return stringToNumber(s) }
 
 // coerceLibraryArgs puts withLua51Args in front of the gopher-lua functions
 // of the os, io and base libraries that take a string argument. (The string

@@ -98,16 +98,16 @@ func (rt *Runtime) strFormat(L *lua.LState) int {
 		switch spec.conv {
 		case 'd', 'i':
 			var item [64]byte
-			out.appendPadded(L, spec, formatSigned(item[:0], spec, cLong(formatNumberArg(L, arg))))
+			out.appendPadded(L, spec, formatSigned(item[:0], spec, cLong(luaNumberArg(L, arg, fnFormat))))
 		case 'o', 'u', 'x', 'X':
 			var item [64]byte
-			out.appendPadded(L, spec, formatUnsigned(item[:0], spec, cUnsignedLong(formatNumberArg(L, arg))))
+			out.appendPadded(L, spec, formatUnsigned(item[:0], spec, cUnsignedLong(luaNumberArg(L, arg, fnFormat))))
 		case 'e', 'E', 'f', 'g', 'G':
 			// The longest item, %99.99f of -1e308, is 410 bytes.
 			var item [448]byte
-			out.appendPadded(L, spec, formatFloat(item[:0], spec, formatNumberArg(L, arg)))
+			out.appendPadded(L, spec, formatFloat(item[:0], spec, luaNumberArg(L, arg, fnFormat)))
 		case 'c':
-			out.appendChar(L, spec, byte(cInt(formatNumberArg(L, arg))))
+			out.appendChar(L, spec, byte(cInt(luaNumberArg(L, arg, fnFormat))))
 		case 's':
 			s := formatStringArg(L, arg)
 			if spec.precision < 0 && len(s) >= 100 {
@@ -183,20 +183,6 @@ func scanFormatSpec(L *lua.LState, s string) (formatSpec, int) {
 // isDigit reports whether c is an ASCII decimal digit; the lexer passes ints.
 func isDigit[C byte | int](c C) bool { return '0' <= c && c <= '9' }
 
-// formatNumberArg reads argument n as luaL_checknumber does: a number, or a
-// string that converts to one.
-func formatNumberArg(L *lua.LState, n int) float64 {
-	switch v := L.Get(n).(type) {
-	case lua.LNumber:
-		return float64(v)
-	case lua.LString:
-		if f, ok := stringToNumber(string(v)); ok {
-			return f
-		}
-	}
-	typeError(L, n, fnFormat, "number")
-	return 0
-}
 
 // formatStringArg reads argument n as luaL_checklstring does: a string, or a
 // number written as Lua 5.1 writes it. Nothing else converts (no
