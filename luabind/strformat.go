@@ -183,7 +183,6 @@ func scanFormatSpec(L *lua.LState, s string) (formatSpec, int) {
 // isDigit reports whether c is an ASCII decimal digit; the lexer passes ints.
 func isDigit[C byte | int](c C) bool { return '0' <= c && c <= '9' }
 
-
 // formatStringArg reads argument n as luaL_checklstring does: a string, or a
 // number written as Lua 5.1 writes it. Nothing else converts (no
 // __tostring).
