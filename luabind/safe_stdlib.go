@@ -32,6 +32,8 @@ import (
 //     and the os and io functions that take a string read a number given
 //     for it as Lua 5.1 writes it ("%.14g", see strcoerce.go, strlib.go and
 //     baselib.go);
+//   - os.date, os.time and os.difftime are Lua 5.1's over glibc's strftime
+//     (see osdate.go);
 //   - io.open, io.lines, os.remove and os.rename fail with Lua 5.1's
 //     "NAME: strerror" and errno (see oserror.go);
 //   - the base functions kept from gopher-lua check their arguments as
@@ -58,6 +60,7 @@ func (rt *Runtime) hardenStdlib() {
 	rt.installMathFunctions()
 	rt.coerceLibraryArgs()
 	rt.replaceOSErrors()
+	rt.installOSTime()
 	rt.replaceBaseFunctions()
 	if L.GetGlobal("collectgarbage") != lua.LNil {
 		L.SetGlobal("collectgarbage", L.NewFunction(rt.collectGarbage))
