@@ -112,7 +112,7 @@ func TestNonStringErrors(t *testing.T) {
 		{"userdata", `error(newproxy())`, "(error object is a userdata value)"},
 		{"userdata with __tostring", `error(reactor.call_later(10, print))`, ": function 'print'"},
 		{"function", `error(print)`, "(error object is a function value)"},
-		{"coroutine", `error(coroutine.create(print))`, "(error object is a thread value)"},
+		{"coroutine", `error(coroutine.create(function() end))`, "(error object is a thread value)"},
 		{"error in the message handler", `xpcall(function() error("first") end, function(m) error("second") end) error("after xpcall")`, "after xpcall"},
 		{"error level out of range", `error("far", 1e9)`, "far"},
 	}
@@ -174,7 +174,7 @@ r.call_when_running(function()
 	r.stop()
 end)
 r.run()`, "false\t" + boundary + "\n", ""},
-		{"yield from the main thread", `coroutine.yield()`, "", "can not yield from outside of a coroutine"},
+		{"yield from the main thread", `coroutine.yield()`, "", "attempt to yield across metamethod/C-call boundary"},
 		{"generators still work", `local gen = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end) print(gen(), gen(), gen())`, "1\t2\t3\n", ""},
 		{"nested coroutines still work", `local outer = coroutine.wrap(function()
 	local inner = coroutine.wrap(function() coroutine.yield("a") coroutine.yield("b") end)
@@ -186,12 +186,13 @@ co2 = coroutine.create(function() print(coroutine.status(co1)) print(coroutine.r
 coroutine.resume(co1)`, "normal\nfalse\tcannot resume normal coroutine\ntrue\n", ""},
 		{"resuming a running coroutine", `local co co = coroutine.create(function() return coroutine.resume(co) end) print(coroutine.resume(co))`,
 			"true\tfalse\tcannot resume running coroutine\n", ""},
-		{"wrap of a non-function", `coroutine.wrap(1)`, "", "bad argument #1 to 'wrap' (function expected, got number)"},
-		{"resume of a non-coroutine", `coroutine.resume({})`, "", "bad argument #1 to 'resume' (coroutine expected, got table)"},
+		{"wrap of a non-function", `coroutine.wrap(1)`, "", "bad argument #1 to 'wrap' (Lua function expected)"},
+		{"create of a Go function", `coroutine.create(print)`, "", "bad argument #1 to 'create' (Lua function expected)"},
+		{"resume of a non-coroutine", `coroutine.resume({})`, "", "bad argument #1 to 'resume' (coroutine expected)"},
 		{"reactor.run inside a coroutine", `local r = require("reactor")
 r.call_later(0, function() print(pcall(coroutine.yield)) r.stop() end)
 local co = coroutine.create(function() r.run() end)
-print(coroutine.resume(co))`, "false\tlimits.lua:2: can not yield from outside of a coroutine\ntrue\n", ""},
+print(coroutine.resume(co))`, "false\tattempt to yield across metamethod/C-call boundary\ntrue\n", ""},
 	})
 }
 

@@ -56,3 +56,24 @@ var baseArgCases = []luaCase{
 
 func TestBaseArgs(t *testing.T)          { checkCases(t, baseArgCases) }
 func TestBaseArgsLikeLua51(t *testing.T) { checkCasesLikeLua51(t, baseArgCases) }
+
+// coroutineArgCases are the coroutine library's refusals against Lua 5.1
+// (TestCoroutineArgsLikeLua51).
+var coroutineArgCases = []luaCase{
+	{"create and wrap take Lua functions only",
+		`print(pcall(function() return coroutine.create(1) end)) print(pcall(function() return coroutine.create(print) end))
+		print(pcall(function() return coroutine.wrap(string.rep) end))`,
+		"false\ttest.lua:1: bad argument #1 to 'create' (Lua function expected)\n" +
+			"false\ttest.lua:1: bad argument #1 to 'create' (Lua function expected)\n" +
+			"false\ttest.lua:2: bad argument #1 to 'wrap' (Lua function expected)\n"},
+	{"resume and status take coroutines",
+		`print(pcall(function() return coroutine.resume({}) end)) print(pcall(function() return coroutine.status() end))`,
+		"false\ttest.lua:1: bad argument #1 to 'resume' (coroutine expected)\n" +
+			"false\ttest.lua:1: bad argument #1 to 'status' (coroutine expected)\n"},
+	{"yield outside a coroutine",
+		`print(pcall(function() coroutine.yield(1) end))`,
+		"false\tattempt to yield across metamethod/C-call boundary\n"},
+}
+
+func TestCoroutineArgs(t *testing.T)          { checkCases(t, coroutineArgCases) }
+func TestCoroutineArgsLikeLua51(t *testing.T) { checkCasesLikeLua51(t, coroutineArgCases) }

@@ -278,7 +278,7 @@ func (rt *Runtime) hardenCoroutines(L *lua.LState, co *lua.LTable) {
 	rt.coCreate, rt.coResume = create, resume
 	fnCreate, fnWrap := fname{name: "create"}, fname{name: "wrap"}
 	co.RawSetString("create", L.NewFunction(func(L *lua.LState) int {
-		checkFunction(L, 1, fnCreate)
+		checkLuaFunction(L, 1, fnCreate)
 		return newThread(L, create)
 	}))
 	// The function wrap returns finds its coroutine in its first upvalue;
@@ -288,7 +288,7 @@ func (rt *Runtime) hardenCoroutines(L *lua.LState, co *lua.LTable) {
 		return rt.resumeNested(L, L.ToThread(lua.UpvalueIndex(1)), true, wrapaux)
 	}
 	co.RawSetString("wrap", L.NewFunction(func(L *lua.LState) int {
-		checkFunction(L, 1, fnWrap)
+		checkLuaFunction(L, 1, fnWrap)
 		newThread(L, wrap)
 		f, _ := L.Get(-1).(*lua.LFunction)
 		if f == nil || !f.IsG || len(f.Upvalues) == 0 {
@@ -306,14 +306,14 @@ func (rt *Runtime) hardenCoroutines(L *lua.LState, co *lua.LTable) {
 	co.RawSetString("resume", L.NewFunction(func(L *lua.LState) int {
 		th, ok := L.Get(1).(*lua.LState)
 		if !ok {
-			typeError(L, 1, fname{name: "resume"}, "coroutine")
+			argError(L, 1, fname{name: "resume"}, "coroutine expected")
 		}
 		return rt.resumeNested(L, th, false, resume)
 	}))
 	co.RawSetString("status", L.NewFunction(func(L *lua.LState) int {
 		th, ok := L.Get(1).(*lua.LState)
 		if !ok {
-			typeError(L, 1, fname{name: "status"}, "coroutine")
+			argError(L, 1, fname{name: "status"}, "coroutine expected")
 		}
 		L.Push(lua.LString(rt.threadStatus(L, th)))
 		return 1
@@ -327,9 +327,10 @@ func (rt *Runtime) hardenCoroutines(L *lua.LState, co *lua.LTable) {
 		return 1
 	}))
 	co.RawSetString("yield", L.NewFunction(func(L *lua.LState) int {
-		// The main thread (where callbacks run, too) has no parent: yield
-		// itself says it is outside a coroutine.
-		if L.Parent != nil && yieldCrossesGo() {
+		// The main thread, where callbacks run too, has no coroutine to
+		// yield from: Lua 5.1 says so with the boundary's words, as it does
+		// for a yield across Go code.
+		if L.Parent == nil || yieldCrossesGo() {
 			L.Error(lua.LString("attempt to yield across metamethod/C-call boundary"), 0) // no position, as Lua's
 		}
 		return yield(L)
@@ -339,6 +340,14 @@ func (rt *Runtime) hardenCoroutines(L *lua.LState, co *lua.LTable) {
 func checkFunction(L *lua.LState, n int, f fname) {
 	if _, ok := L.Get(n).(*lua.LFunction); !ok {
 		typeError(L, n, f, "function")
+	}
+}
+
+// checkLuaFunction is luaB_cocreate's check: a function written in Lua, as
+// only those can run in a coroutine of their own in Lua 5.1.
+func checkLuaFunction(L *lua.LState, n int, f fname) {
+	if fn, ok := L.Get(n).(*lua.LFunction); !ok || fn.IsG {
+		argError(L, n, f, "Lua function expected")
 	}
 }
 
