@@ -25,8 +25,8 @@ type Options struct {
 	// Writes are unbuffered, one per call, so print and io.write keep
 	// program order.
 	Stdout io.Writer
-	// Stdin, when set, is what io.stdin, io.read and io.lines read (with
-	// Lua 5.1's formats); nil means the process's standard input. It does
+	// Stdin is what io.stdin, io.read and io.lines read, with Lua 5.1's
+	// formats; nil means the process's standard input (os.Stdin). It does
 	// not change what the stdio module's StandardIO reads (descriptor 0).
 	Stdin io.Reader
 	// Stderr receives reports of unhandled callback errors when OnError is
@@ -161,7 +161,7 @@ func New(opts Options) (*Host, error) {
 		OnError:       opts.OnError,
 		Stdout:        h.stdout,
 		Stderr:        opts.Stderr,
-		Stdin:         opts.Stdin,
+		Stdin:         opts.stdin(),
 		Trace:         opts.Trace,
 		Limits:        opts.limits(),
 	})
@@ -378,3 +378,11 @@ func syscallErr(err error) error {
 // when the script called os.exit: the run ended there, and Code is the
 // status it asked for. The host never ends the process itself.
 type ExitError = luabind.ExitError
+
+// stdin is what the io library reads: Options.Stdin, or the process's own.
+func (o *Options) stdin() io.Reader {
+	if o.Stdin != nil {
+		return o.Stdin
+	}
+	return os.Stdin
+}

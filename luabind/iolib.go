@@ -45,6 +45,8 @@ type ioLib struct {
 	out lua.LValue
 	// gopher-lua's own io.output, io.close and io.type, for its files.
 	output, close, typ lua.LValue
+	// gopher-lua's own file:read and file:close (see iolib_files.go).
+	fileRead, fileClose lua.LValue
 }
 
 // replaceIO installs the streams in the io library, if the state has one (a
@@ -79,6 +81,7 @@ func (rt *Runtime) replaceIO() {
 		"type":   lib.ioType,
 	})
 	rt.io = lib
+	lib.wrapFileMethods(L)
 	namePointers(L)
 	if rt.cfg.Stdin != nil {
 		rt.replaceInput(mod, rt.cfg.Stdin)

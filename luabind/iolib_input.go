@@ -159,6 +159,9 @@ func (s *inStream) linesIterator(L *lua.LState) *lua.LFunction {
 		if err != nil && !errors.Is(err, io.EOF) {
 			L.RaiseError("%s", err.Error())
 		}
+		if line == lua.LNil {
+			return 0 // the end: nothing, as Lua 5.1's io_readline
+		}
 		L.Push(line)
 		return 1
 	})
@@ -233,39 +236,47 @@ func (s *inStream) read(L *lua.LState, first int) int {
 // readFormat reads what the format at stack index i asks for; LNil when
 // it finds nothing (the end of the input, or no number).
 func (s *inStream) readFormat(L *lua.LState, i int, f fname) (lua.LValue, error) {
+	switch format := checkReadFormat(L, i, f); format {
+	case 'l':
+		return s.readLine()
+	case 'n':
+		return s.readNumber()
+	case 'a':
+		b, err := io.ReadAll(s.r)
+		return lua.LString(b), err
+	}
+	n := int64(L.Get(i).(lua.LNumber))
+	if n <= 0 { // Lua's size_t cast makes a negative count huge
+		if n < 0 {
+			return s.readChars(math.MaxInt64)
+		}
+		if _, err := s.r.Peek(1); err != nil {
+			return lua.LNil, err
+		}
+		return lua.LString(""), nil
+	}
+	return s.readChars(n)
+}
+
+// checkReadFormat checks the read format at stack index i as Lua 5.1's
+// g_read does: a count (0 is returned), or a string whose first two
+// characters are "*n", "*l" or "*a" (the letter is returned).
+func checkReadFormat(L *lua.LState, i int, f fname) byte {
 	switch v := L.Get(i).(type) {
 	case lua.LNumber:
-		n := int64(v)
-		if n <= 0 { // Lua's size_t cast makes a negative count huge
-			if n < 0 {
-				return s.readChars(math.MaxInt64)
-			}
-			if _, err := s.r.Peek(1); err != nil {
-				return lua.LNil, err
-			}
-			return lua.LString(""), nil
-		}
-		return s.readChars(n)
+		return 0
 	case lua.LString:
 		if len(v) == 0 || v[0] != '*' {
 			argError(L, i, f, "invalid option")
 		}
-		if len(v) > 1 {
-			switch v[1] {
-			case 'l':
-				return s.readLine()
-			case 'n':
-				return s.readNumber()
-			case 'a':
-				b, err := io.ReadAll(s.r)
-				return lua.LString(b), err
-			}
+		if len(v) > 1 && (v[1] == 'l' || v[1] == 'n' || v[1] == 'a') {
+			return v[1]
 		}
 		argError(L, i, f, "invalid format")
 	default:
 		argError(L, i, f, "invalid option")
 	}
-	return lua.LNil, nil
+	return 0
 }
 
 // readLine reads up to the next "\n", which it drops; LNil at the end of

@@ -61,7 +61,7 @@ func (rt *Runtime) replaceOSErrors() {
 			}
 			name := L.CheckString(1)
 			if n := lines(L); n > 0 {
-				return n
+				return rt.wholeLines(L, n)
 			}
 			// gopher-lua returns nothing when it cannot open the file.
 			// Its errno is found by opening the file again; should that open
@@ -77,6 +77,22 @@ func (rt *Runtime) replaceOSErrors() {
 			return 0
 		}
 	})
+}
+
+// wholeLines puts loopscript's line iterator (see iolib_files.go) in place
+// of the one gopher-lua's io.lines(name) returned, the top of its n results:
+// gopher-lua's keeps its file in its second upvalue, and cuts long lines.
+func (rt *Runtime) wholeLines(L *lua.LState, n int) int {
+	iter, ok := L.Get(-1).(*lua.LFunction)
+	if !ok || rt.io == nil || rt.io.fileRead == nil || len(iter.Upvalues) < 2 {
+		return n
+	}
+	file := iter.Upvalues[1].Value()
+	if lua.LVAsString(callType(L, rt.io.typ, file)) != "file" {
+		return n
+	}
+	L.Replace(-1, rt.io.lineIterator(L, file, true))
+	return n
 }
 
 // lua51Failure rewrites the n results a gopher-lua function pushed when
