@@ -47,7 +47,7 @@ func TestConnectionAllocations(t *testing.T) {
 		want float64 // allocations per connection, at most
 		lua  string
 	}{
-		{"poetry", 17, `
+		{"poetry", 15, `
 local P = protocol.Protocol:extend()
 function P:connection_made()
   self.transport:write(POEM)
