@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/loopscript/loopscript/internal/luastate"
 	"github.com/loopscript/loopscript/reactor"
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
@@ -328,26 +329,25 @@ func (rt *Runtime) newProcessTransportMeta() *lua.LTable {
 	// pid is live, as Twisted's attribute: nil once the child has been
 	// reaped, so its number (which the system may reuse) is never seen
 	// after that.
-	meta.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+	index := L.NewFunction(func(L *lua.LState) int {
 		lp := checkProcess(L, "index")
 		key := L.Get(2)
 		if s, ok := key.(lua.LString); ok {
-			if s == "pid" {
-				if pid := lp.p.Pid(); pid != 0 {
-					L.Push(lua.LNumber(pid))
-				} else {
-					L.Push(lua.LNil)
-				}
-				return 1
-			}
-			if m := table.RawGetString(string(s)); m != lua.LNil {
-				L.Push(m)
+			if v := processField(lp, table, string(s)); v != nil {
+				L.Push(v)
 				return 1
 			}
 		}
 		raiseNoField(L, processTransportType, key, names)
 		return 0
-	}))
+	})
+	meta.RawSetString("__index", index)
+	luastate.SetFastUserdataIndex(L, index, func(_ *lua.LState, ud *lua.LUserData, key string) lua.LValue {
+		if lp, ok := ud.Value.(*luaProcess); ok {
+			return processField(lp, table, key)
+		}
+		return nil
+	})
 	meta.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
 		lp := checkProcess(L, "tostring")
 		if pid := lp.p.Pid(); pid != 0 {
@@ -359,6 +359,21 @@ func (rt *Runtime) newProcessTransportMeta() *lua.LTable {
 	}))
 	meta.RawSetString("__metatable", lua.LString(processTransportType))
 	return meta
+}
+
+// processField is lp's field key: a method of table, or pid; nil when it
+// has none.
+func processField(lp *luaProcess, table *lua.LTable, key string) lua.LValue {
+	if key == "pid" {
+		if pid := lp.p.Pid(); pid != 0 {
+			return lua.LNumber(pid)
+		}
+		return lua.LNil
+	}
+	if m := table.RawGetString(key); m != lua.LNil {
+		return m
+	}
+	return nil
 }
 
 // checkProcess is the self of a ProcessTransport method; the message for

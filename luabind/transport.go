@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 
+	"github.com/loopscript/loopscript/internal/luastate"
 	"github.com/loopscript/loopscript/reactor"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -68,20 +69,26 @@ func (rt *Runtime) newTransportMeta() *lua.LTable {
 	})
 	strictMethods(L, transportType, methods)
 	meta := L.NewTable()
-	// connected and disconnecting are live, as Twisted's attributes are.
-	meta.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+	index := L.NewFunction(func(L *lua.LState) int {
 		lt := checkSelf[luaTransport](L, fname{name: "index"}, transportType)
-		switch lua.LVAsString(L.Get(2)) {
-		case "connected":
-			L.Push(lua.LBool(lt.t.Connected()))
-			return 1
-		case "disconnecting":
-			L.Push(lua.LBool(!lt.t.Connected()))
+		key := lua.LVAsString(L.Get(2))
+		if v := transportField(lt, methods, key); v != nil {
+			L.Push(v)
 			return 1
 		}
-		L.Push(L.GetField(methods, lua.LVAsString(L.Get(2))))
+		// methods' own __index raises, with a did-you-mean hint.
+		L.Push(L.GetField(methods, key))
 		return 1
-	}))
+	})
+	meta.RawSetString("__index", index)
+	// self.transport:write(data) finds its method with no call of index:
+	// no boxed key, no call frame.
+	luastate.SetFastUserdataIndex(L, index, func(_ *lua.LState, ud *lua.LUserData, key string) lua.LValue {
+		if lt, ok := ud.Value.(*luaTransport); ok {
+			return transportField(lt, methods, key)
+		}
+		return nil
+	})
 	meta.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
 		lt := checkSelf[luaTransport](L, fname{name: "tostring"}, transportType)
 		L.Push(lua.LString("<transport " + describeTransport(lt.t) + ">"))
@@ -89,6 +96,21 @@ func (rt *Runtime) newTransportMeta() *lua.LTable {
 	}))
 	meta.RawSetString("__metatable", lua.LString(transportType))
 	return meta
+}
+
+// transportField is lt's field key: a method, or connected and
+// disconnecting, live as Twisted's attributes are; nil when it has none.
+func transportField(lt *luaTransport, methods *lua.LTable, key string) lua.LValue {
+	switch key {
+	case "connected":
+		return lua.LBool(lt.t.Connected())
+	case "disconnecting":
+		return lua.LBool(!lt.t.Connected())
+	}
+	if m := methods.RawGetString(key); m != lua.LNil {
+		return m
+	}
+	return nil
 }
 
 func describeTransport(t StreamTransport) string {

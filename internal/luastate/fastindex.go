@@ -14,6 +14,12 @@ import (
 // goroutine.
 type FastIndex func(L *lua.LState, obj *lua.LTable, key string) lua.LValue
 
+// FastUserdataIndex is FastIndex for a userdata: it returns ud[key] as the
+// __index Go function would find it, or Go's nil when it has no answer (then
+// the VM calls the function). The same rules hold: it must not raise, and
+// it runs on the state's own goroutine.
+type FastUserdataIndex func(L *lua.LState, ud *lua.LUserData, key string) lua.LValue
+
 // SetFastIndex makes the marked states of L's Global run impl in place of a
 // call of fn when `t.name` or `t:name(...)` (a constant string key) misses
 // in a table t whose metatable's __index is fn. The VM then boxes no key and
@@ -32,25 +38,56 @@ func SetFastIndex(L *lua.LState, fn *lua.LFunction, impl FastIndex) {
 	if !fn.IsG {
 		return
 	}
-	// fn carries impl too, in an upvalue past its own (a Go function's
-	// upvalues are only read by the function itself, by index), so that the
-	// VM finds it on fn without the two map lookups of markOf and
-	// fastIndex: a sixth of a Deferred's chain step in W13.
-	if mark := fastIndexMarkOf(fn); mark != nil {
-		mark.impl, mark.global = impl, L.G
+	// fn carries impl too, so that the VM finds it on fn without the two
+	// map lookups of markOf and fastIndex: a sixth of a Deferred's chain
+	// step in W13.
+	markFunction(L, fn).impl = impl
+}
+
+// SetFastUserdataIndex makes the marked states of L's Global run impl in
+// place of a call of fn when `u.name` or `u:name(...)` (a constant string
+// key) indexes a userdata u whose metatable's __index is fn, a Go function.
+// As with SetFastIndex, the VM then boxes no key and pushes no call frame,
+// and every other lookup still calls fn. impl is kept on fn only, for the
+// last Global fn was registered on: the states of another call fn as
+// gopher-lua does. It does nothing on a state MarkLua51 did not mark, or
+// for a function written in Lua.
+func SetFastUserdataIndex(L *lua.LState, fn *lua.LFunction, impl FastUserdataIndex) {
+	if markOf(L) == nil || !fn.IsG {
 		return
 	}
-	carrier := L.NewClosure(nil, &fastIndexMark{impl: impl, global: L.G})
-	fn.Upvalues = append(fn.Upvalues, carrier.Upvalues[0])
+	markFunction(L, fn).userdata = impl
+}
+
+// markFunction is the mark of fn, a Go function, for L's Global: made, or
+// moved from another Global with what L's Global registered for tables.
+func markFunction(L *lua.LState, fn *lua.LFunction) *fastIndexMark {
+	mark := fastIndexMarkOf(fn)
+	if mark == nil {
+		// The mark is an upvalue past fn's own: a Go function's upvalues
+		// are only read by the function itself, by index.
+		mark = &fastIndexMark{global: L.G}
+		carrier := L.NewClosure(nil, mark)
+		fn.Upvalues = append(fn.Upvalues, carrier.Upvalues[0])
+	}
+	if mark.global != L.G {
+		*mark = fastIndexMark{global: L.G}
+	}
+	if m := markOf(L); m != nil && mark.impl == nil {
+		mark.impl = m.fastIndex[fn]
+	}
+	return mark
 }
 
 // fastIndexMark is the value of the upvalue SetFastIndex adds to a Go
 // function: a Lua value of a type only this package makes, so no other
-// upvalue can pass for it. impl is for the states of global only (the
-// last Global SetFastIndex registered fn on; others use their map).
+// upvalue can pass for it. impl and userdata are for the states of global
+// only (the last Global fn was registered on; others use their map for
+// tables, and call fn for userdata).
 type fastIndexMark struct {
-	impl   FastIndex
-	global *lua.Global
+	impl     FastIndex
+	userdata FastUserdataIndex
+	global   *lua.Global
 }
 
 func (*fastIndexMark) String() string       { return "fast index" }
@@ -67,22 +104,25 @@ func fastIndexMarkOf(fn *lua.LFunction) *fastIndexMark {
 
 // opIndexString is GETTABLEKS and SELF: R(B) is indexed with RK(C), a
 // string. A table with no metatable costs two type checks more than
-// gopher-lua's handler.
+// gopher-lua's handler, any other value but a userdata one.
 func opIndexString(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	s := stateOf(L)
-	obj := register(s, argB(inst))
-	t, ok := obj.(*lua.LTable)
-	if !ok {
-		return opIndexRead(L, inst, bf)
-	}
-	if mt, ok := t.Metatable.(*lua.LTable); ok && argC(inst)&rkConstant != 0 {
-		if key, ok := s.currentFrame.Fn.Proto.Constants[argC(inst)&^rkConstant].(lua.LString); ok {
-			if indexedInPlace(L, s, inst, t, mt, string(key)) {
-				return 0
+	switch obj := register(s, argB(inst)).(type) {
+	case *lua.LTable:
+		if mt, ok := obj.Metatable.(*lua.LTable); ok && argC(inst)&rkConstant != 0 {
+			if key, ok := s.currentFrame.Fn.Proto.Constants[argC(inst)&^rkConstant].(lua.LString); ok {
+				if indexedInPlace(L, s, inst, obj, mt, string(key)) {
+					return 0
+				}
 			}
 		}
+		return original[opcodeOf(inst)](L, inst, bf)
+	case *lua.LUserData:
+		if userdataIndexedInPlace(L, s, inst, obj) {
+			return 0
+		}
 	}
-	return original[opcodeOf(inst)](L, inst, bf)
+	return opIndexRead(L, inst, bf)
 }
 
 // indexedInPlace does the lookup of t[key] when gopher-lua would find it
@@ -92,14 +132,7 @@ func opIndexString(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 // reports true; else it reports false, having written nothing, for
 // gopher-lua's handler to do it all.
 func indexedInPlace(L *lua.LState, s *vmState, inst uint32, t, mt *lua.LTable, key string) bool {
-	a := s.currentFrame.LocalBase + argA(inst)
-	last := a // the last register written: SELF writes R(A+1) too
-	if opcodeOf(inst) == lua.OP_SELF {
-		last++
-	}
-	// A frame's registers are within the stack gopher-lua sized for it;
-	// growing it is gopher-lua's business.
-	if last >= len(s.reg.array) {
+	if !registersFit(s, inst) {
 		return false
 	}
 	v := t.RawGetString(key)
@@ -126,14 +159,64 @@ func indexedInPlace(L *lua.LState, s *vmState, inst uint32, t, mt *lua.LTable, k
 			return false
 		}
 	}
+	setIndexed(s, inst, v, t)
+	return true
+}
+
+// userdataIndexedInPlace does the lookup of ud[key], a constant key, when
+// ud's metatable's __index is a Go function SetFastUserdataIndex registered
+// for L's Global and its impl has the answer: it writes the registers as
+// gopher-lua's handler does and reports true. Else it reports false, having
+// written nothing. gopher-lua reads a userdata's __index raw, as here.
+func userdataIndexedInPlace(L *lua.LState, s *vmState, inst uint32, ud *lua.LUserData) bool {
+	mt, ok := ud.Metatable.(*lua.LTable)
+	if !ok || argC(inst)&rkConstant == 0 {
+		return false
+	}
+	key, ok := s.currentFrame.Fn.Proto.Constants[argC(inst)&^rkConstant].(lua.LString)
+	if !ok {
+		return false
+	}
+	index, ok := mt.RawGetString("__index").(*lua.LFunction)
+	if !ok || !index.IsG {
+		return false
+	}
+	mark := fastIndexMarkOf(index)
+	if mark == nil || mark.global != L.G || mark.userdata == nil || !registersFit(s, inst) {
+		return false
+	}
+	v := mark.userdata(L, ud, string(key))
+	if v == nil {
+		return false
+	}
+	setIndexed(s, inst, v, ud)
+	return true
+}
+
+// registersFit reports whether the registers inst writes are within the
+// stack gopher-lua sized for the frame; growing it is gopher-lua's
+// business.
+func registersFit(s *vmState, inst uint32) bool {
+	last := s.currentFrame.LocalBase + argA(inst)
+	if opcodeOf(inst) == lua.OP_SELF {
+		last++
+	}
+	return last < len(s.reg.array)
+}
+
+// setIndexed writes what gopher-lua's handler writes for inst: R(A) = v,
+// and for SELF R(A+1) = self, the object indexed.
+func setIndexed(s *vmState, inst uint32, v, self lua.LValue) {
+	a := s.currentFrame.LocalBase + argA(inst)
+	last := a
 	s.reg.array[a] = v
-	if last > a {
-		s.reg.array[last] = t
+	if opcodeOf(inst) == lua.OP_SELF {
+		last++
+		s.reg.array[last] = self
 	}
 	if last >= s.reg.top {
 		s.reg.top = last + 1
 	}
-	return true
 }
 
 // fastIndexImpl is what SetFastIndex registered for fn in L's Global, or

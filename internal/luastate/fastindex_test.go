@@ -299,3 +299,216 @@ func TestFastIndexFoundOnTheFunction(t *testing.T) {
 		})
 	}
 }
+
+// userdataIndexer is an __index Go function of userdata and its
+// FastUserdataIndex: u.name is "field", u.self a method returning its self,
+// u.value the userdata's Go value, u.missing raises from the function. It
+// counts which of the two did each lookup.
+type userdataIndexer struct {
+	fn              *lua.LFunction
+	calls, inPlaces int
+}
+
+func (ix *userdataIndexer) lookup(L *lua.LState, ud *lua.LUserData, key string) lua.LValue {
+	switch key {
+	case "name":
+		return lua.LString("field")
+	case "self":
+		return L.GetGlobal("return_self")
+	case "value":
+		if s, ok := ud.Value.(string); ok {
+			return lua.LString(s)
+		}
+	}
+	return nil
+}
+
+func newUserdataIndexer(L *lua.LState) *userdataIndexer {
+	ix := &userdataIndexer{}
+	ix.fn = L.NewFunction(func(L *lua.LState) int {
+		ix.calls++
+		ud := L.CheckUserData(1)
+		if v := ix.lookup(L, ud, L.CheckString(2)); v != nil {
+			L.Push(v)
+			return 1
+		}
+		L.RaiseError("no field '%s'", L.CheckString(2))
+		return 0
+	})
+	return ix
+}
+
+// newIndexedUserdata sets the global u, a userdata of Go value "slot" whose
+// metatable's __index is ix.fn and whose __newindex records in the global
+// stored, and the global return_self.
+func newIndexedUserdata(L *lua.LState, fn *lua.LFunction) {
+	meta := L.NewTable()
+	meta.RawSetString("__index", fn)
+	meta.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		L.SetGlobal("stored", L.Get(3))
+		return 0
+	}))
+	ud := L.NewUserData()
+	ud.Value = "slot"
+	ud.Metatable = meta
+	L.SetGlobal("u", ud)
+	if msg, _ := run(L, "return_self = function(self) return self end"); msg != "" {
+		panic(msg)
+	}
+}
+
+func TestFastUserdataIndex(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      string // the chunk's result, or its error's first line
+		inPlace   bool   // found without calling the function
+	}{
+		{"a field", "return u.name", "field", true},
+		{"a method", "return u:self() == u and 'same' or 'other'", "same", true},
+		{"a method called with a dot", "return u.self(u) == u and 'same' or 'other'", "same", true},
+		{"its Go value", "return u.value", "slot", true},
+		{"a key in a variable", "local k = 'name' return u[k]", "field", false},
+		{"an error", "\nreturn u.missing", "t.lua:2: no field 'missing'", false},
+		{"a method's error", "\n\nreturn u:missing()", "t.lua:3: no field 'missing'", false},
+		{"__newindex", "u.name = 'new' return stored", "new", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, registered := range []bool{false, true} {
+				L := newMarkedState(t)
+				defer L.Close()
+				ix := newUserdataIndexer(L)
+				if registered {
+					SetFastUserdataIndex(L, ix.fn, func(L *lua.LState, ud *lua.LUserData, key string) lua.LValue {
+						ix.inPlaces++
+						return ix.lookup(L, ud, key)
+					})
+				}
+				newIndexedUserdata(L, ix.fn)
+				msg, result := run(L, tc.src)
+				got := lua.LVAsString(result)
+				if msg != "" {
+					got = msg
+				}
+				if got != tc.want {
+					t.Errorf("registered %v: got %q, want %q", registered, got, tc.want)
+				}
+				wantCalls := 1
+				if registered && tc.inPlace || tc.name == "__newindex" {
+					wantCalls = 0
+				}
+				if ix.calls != wantCalls {
+					t.Errorf("registered %v: the __index function ran %d times, want %d", registered, ix.calls, wantCalls)
+				}
+				if !registered && ix.inPlaces != 0 || registered && tc.inPlace && ix.inPlaces != 1 {
+					t.Errorf("registered %v: the FastUserdataIndex ran %d times", registered, ix.inPlaces)
+				}
+			}
+		})
+	}
+}
+
+// TestFastUserdataIndexIsPerGlobal: a function registered on one Global is
+// called as gopher-lua calls it on a state of another, marked or not, and
+// on the first Global once registered on another; a registration for
+// tables stays with it.
+func TestFastUserdataIndexIsPerGlobal(t *testing.T) {
+	first := newMarkedState(t)
+	defer first.Close()
+	ix := newUserdataIndexer(first)
+	inPlaces := 0
+	impl := func(L *lua.LState, ud *lua.LUserData, key string) lua.LValue {
+		inPlaces++
+		return ix.lookup(L, ud, key)
+	}
+	SetFastUserdataIndex(first, ix.fn, impl)
+	tableImpl := func(*lua.LState, *lua.LTable, string) lua.LValue { return lua.LTrue }
+	SetFastIndex(first, ix.fn, tableImpl)
+	second := newMarkedState(t)
+	defer second.Close()
+	for _, c := range []struct {
+		name     string
+		state    func() *lua.LState
+		inPlaces int
+	}{
+		{"the Global registered on", func() *lua.LState { return first }, 3},
+		{"unmarked", func() *lua.LState { return lua.NewState() }, 0},
+		{"another marked Global", func() *lua.LState { return newMarkedState(t) }, 0},
+		{"registered on another Global since", func() *lua.LState {
+			SetFastUserdataIndex(second, ix.fn, impl)
+			return first
+		}, 0},
+		{"that other Global", func() *lua.LState { return second }, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			L := c.state()
+			newIndexedUserdata(L, ix.fn)
+			ix.calls, inPlaces = 0, 0
+			msg, result := run(L, "return u.name .. u:self().value")
+			if msg != "" || lua.LVAsString(result) != "fieldslot" {
+				t.Fatalf("got %q, %v", msg, result)
+			}
+			// three lookups: name, self and value
+			if inPlaces != c.inPlaces || ix.calls != 3-c.inPlaces {
+				t.Errorf("the function ran %d times, its FastUserdataIndex %d, want %d and %d", ix.calls, inPlaces, 3-c.inPlaces, c.inPlaces)
+			}
+		})
+	}
+	if got := fastIndexImpl(first, ix.fn); got == nil || got(nil, nil, "") != lua.LTrue {
+		t.Error("the FastIndex for tables registered on the first Global is lost")
+	}
+}
+
+// TestFastUserdataIndexTraceback: an error the function raises when the
+// FastUserdataIndex has no answer is traced back as when nothing is
+// registered, with the function's own frame.
+func TestFastUserdataIndexTraceback(t *testing.T) {
+	const src = `
+local function get() return u:missing() end
+local ok, trace = xpcall(get, debug.traceback)
+return trace`
+	var traces []string
+	for _, registered := range []bool{false, true} {
+		L := newMarkedState(t)
+		ix := newUserdataIndexer(L)
+		if registered {
+			SetFastUserdataIndex(L, ix.fn, ix.lookup)
+		}
+		newIndexedUserdata(L, ix.fn)
+		msg, result := run(L, src)
+		L.Close()
+		if msg != "" {
+			t.Fatal(msg)
+		}
+		traces = append(traces, lua.LVAsString(result))
+	}
+	if traces[0] != traces[1] {
+		t.Errorf("registered, the traceback is\n%s\nnot\n%s", traces[1], traces[0])
+	}
+	if !strings.Contains(traces[0], "[G]") || !strings.Contains(traces[0], "t.lua:2: in function") {
+		t.Errorf("the traceback has no frame of the function, or no line of the script:\n%s", traces[0])
+	}
+}
+
+// TestFastUserdataIndexAllocations: a method of a userdata found in place,
+// and a field, box no key and push no frame.
+func TestFastUserdataIndexAllocations(t *testing.T) {
+	L := newMarkedState(t)
+	defer L.Close()
+	ix := newUserdataIndexer(L)
+	SetFastUserdataIndex(L, ix.fn, ix.lookup)
+	newIndexedUserdata(L, ix.fn)
+	if msg, _ := run(L, "function step() return u:self().name end"); msg != "" {
+		t.Fatal(msg)
+	}
+	step := L.GetGlobal("step")
+	allocs := testing.AllocsPerRun(1000, func() {
+		L.Push(step)
+		L.Call(0, 0)
+	})
+	if allocs != 0 {
+		t.Errorf("a lookup in place allocates %v times, want 0", allocs)
+	}
+	if ix.calls != 0 {
+		t.Errorf("the __index function ran %d times", ix.calls)
+	}
+}
