@@ -176,10 +176,25 @@ func (p *proc) waitFor(what string, timeout time.Duration, cond func() bool) {
 				strings.Join(p.cmd.Args[1:], " "), what, p.stdout, p.stderr)
 		}
 		if time.Now().After(deadline) {
+			p.stacks()
 			p.t.Fatalf("loopscript %s: no %s within %v\nstdout:\n%s\nstderr:\n%s",
 				strings.Join(p.cmd.Args[1:], " "), what, timeout, p.stdout, p.stderr)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// stacks has a loopscript process that is stuck print its goroutines (Go's
+// runtime does on SIGQUIT, and exits), so that the failure shows on its
+// standard error where the process waits.
+func (p *proc) stacks() {
+	if p.cmd.Path != loopscript || p.exited() {
+		return
+	}
+	p.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
 	}
 }
 
@@ -190,6 +205,7 @@ func (p *proc) wait(timeout time.Duration) result {
 	select {
 	case <-p.done:
 	case <-time.After(timeout):
+		p.stacks()
 		p.cmd.Process.Kill()
 		<-p.done
 		p.t.Fatalf("loopscript %s did not exit within %v\nstdout:\n%s\nstderr:\n%s",
