@@ -140,17 +140,7 @@ factory = protocol.ServerFactory:extend{protocol = Echo}()`); err != nil {
 // string boxed as the method's argument, and nothing for the transport's
 // write method, which the VM finds without a call.
 func TestEchoRoundTripAllocations(t *testing.T) {
-	L, rt, _ := testState(t, Config{})
-	if err := L.DoString(`local protocol = require("protocol")
-local Echo = protocol.Protocol:extend()
-function Echo:data_received(data) self.transport:write(data) end
-factory = protocol.ServerFactory:extend{protocol = Echo}()`); err != nil {
-		t.Fatal(err)
-	}
-	peer := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
-	f := &fakeStream{peer: peer, host: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8000}}
-	s := streamOf(rt.buildProtocol(L.GetGlobal("factory"), peer))
-	s.connectionMade(f)
+	s, f := echoConnection(t)
 	defer s.ConnectionLost(reactor.ErrConnectionDone)
 	data := string(make([]byte, 64))
 	allocs := testing.AllocsPerRun(2000, func() { s.StringReceived(data) })
@@ -161,4 +151,22 @@ factory = protocol.ServerFactory:extend{protocol = Echo}()`); err != nil {
 	if f.written != 64*2001 {
 		t.Errorf("%d bytes written back, want %d", f.written, 64*2001)
 	}
+}
+
+// echoConnection is W8's echo protocol on a connection with no socket
+// behind it (what it writes is counted in the fakeStream), made.
+func echoConnection(tb testing.TB) (*luaStream, *fakeStream) {
+	tb.Helper()
+	L, rt, _ := testState(tb, Config{})
+	if err := L.DoString(`local protocol = require("protocol")
+local Echo = protocol.Protocol:extend()
+function Echo:data_received(data) self.transport:write(data) end
+factory = protocol.ServerFactory:extend{protocol = Echo}()`); err != nil {
+		tb.Fatal(err)
+	}
+	peer := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
+	f := &fakeStream{peer: peer, host: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8000}}
+	s := streamOf(rt.buildProtocol(L.GetGlobal("factory"), peer))
+	s.connectionMade(f)
+	return s, f
 }

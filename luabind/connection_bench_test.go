@@ -40,17 +40,7 @@ factory = protocol.ServerFactory:extend{protocol = P}()`); err != nil {
 // data_received with 64 bytes, written back by self.transport:write, on a
 // transport with no socket behind it.
 func BenchmarkEchoRoundTrip(b *testing.B) {
-	L, rt, _ := testState(b, Config{})
-	if err := L.DoString(`local protocol = require("protocol")
-local Echo = protocol.Protocol:extend()
-function Echo:data_received(data) self.transport:write(data) end
-factory = protocol.ServerFactory:extend{protocol = Echo}()`); err != nil {
-		b.Fatal(err)
-	}
-	peer := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
-	f := &fakeStream{peer: peer, host: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8000}}
-	s := streamOf(rt.buildProtocol(L.GetGlobal("factory"), peer))
-	s.connectionMade(f)
+	s, f := echoConnection(b)
 	defer s.ConnectionLost(reactor.ErrConnectionDone)
 	data := string(make([]byte, 64))
 	b.ReportAllocs()
