@@ -562,7 +562,7 @@ func startProxy(t *testing.T, p *proc, upstream int) (*proc, int) {
 // it again for the next. The originals, run the same way, print the same.
 func TestPoetryProxies(t *testing.T) {
 	t.Parallel()
-	const poemFile = "scripts/poetry/the-keeper.txt" // 2728 bytes: 28 chunks of 100, 50 ms apart
+	const poemFile = "scripts/poetry/the-keeper.txt" // 2728 bytes: 28 chunks of 100
 	poem := readPoem(t, poemFile)
 	cases := []struct {
 		script string
@@ -602,7 +602,15 @@ func TestPoetryProxies(t *testing.T) {
 		t.Run(c.script, func(t *testing.T) {
 			t.Parallel()
 			checkLeadingComment(t, filepath.Join(repoRoot, "scripts", c.script+".lua"))
-			upstream, upstreamPort := startServer(t, "scripts/slowpoetry.lua", "--num-bytes", "100", "--delay", "0.05", poemFile)
+			// The cancel must reach the proxy before the upstream has sent
+			// the whole poem: 28 chunks 0.25 s apart leave it 7 s, where
+			// 0.05 s (1.4 s) was too little for a loaded machine to see
+			// "Fetching" and close.
+			delay := "0.05"
+			if c.cancel {
+				delay = "0.25"
+			}
+			upstream, upstreamPort := startServer(t, "scripts/slowpoetry.lua", "--num-bytes", "100", "--delay", delay, poemFile)
 			t.Cleanup(func() { stopServer(t, upstream) })
 			t.Run("lua", func(t *testing.T) {
 				scenario(t, start(t, "", underLoad("scripts/"+c.script+".lua", "--port", "0", strconv.Itoa(upstreamPort))...),
