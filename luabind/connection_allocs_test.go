@@ -157,16 +157,25 @@ func TestEchoRoundTripAllocations(t *testing.T) {
 // behind it (what it writes is counted in the fakeStream), made.
 func echoConnection(tb testing.TB) (*luaStream, *fakeStream) {
 	tb.Helper()
-	L, rt, _ := testState(tb, Config{})
-	if err := L.DoString(`local protocol = require("protocol")
+	_, _, s, f := fakeConnection(tb, `local protocol = require("protocol")
 local Echo = protocol.Protocol:extend()
 function Echo:data_received(data) self.transport:write(data) end
-factory = protocol.ServerFactory:extend{protocol = Echo}()`); err != nil {
+factory = protocol.ServerFactory:extend{protocol = Echo}()`)
+	return s, f
+}
+
+// fakeConnection runs setup, which sets the global factory, and makes a
+// connection of factory's protocol on a fakeStream from 127.0.0.1:40000 to
+// 127.0.0.1:8000.
+func fakeConnection(tb testing.TB, setup string) (*lua.LState, *Runtime, *luaStream, *fakeStream) {
+	tb.Helper()
+	L, rt, _ := testState(tb, Config{})
+	if err := L.DoString(setup); err != nil {
 		tb.Fatal(err)
 	}
 	peer := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
 	f := &fakeStream{peer: peer, host: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8000}}
 	s := streamOf(rt.buildProtocol(L.GetGlobal("factory"), peer))
 	s.connectionMade(f)
-	return s, f
+	return L, rt, s, f
 }

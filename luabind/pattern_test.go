@@ -9,7 +9,7 @@ import (
 // patternCases are Lua 5.1.5's pattern matching, one line of Lua each;
 // want is what lua5.1 prints for it (TestPatternsAgainstLua51 checks), with
 // the chunk named test.lua.
-var patternCases = []struct{ name, code, want string }{
+var patternCases = []luaCase{
 	{"frontier", `print(string.find("THE (quick) fox", "%f[%a]%a+"))`,
 		"1\t3\n"},
 	{"frontier at the end", `print(string.gsub("hello world", "%f[%w]%w+%f[%W]", "<%0>"))`,
@@ -88,32 +88,11 @@ var patternCases = []struct{ name, code, want string }{
 		"100000\nnil\n"},
 }
 
-func TestPatterns(t *testing.T) {
-	for _, tc := range patternCases {
-		t.Run(tc.name, func(t *testing.T) {
-			res := runLua(t, tc.code)
-			if res.err != nil {
-				t.Fatalf("error: %v", res.err)
-			}
-			if res.out != tc.want {
-				t.Errorf("printed %q, want %q", res.out, tc.want)
-			}
-		})
-	}
-}
+func TestPatterns(t *testing.T) { checkCases(t, patternCases) }
 
 // TestPatternsAgainstLua51 runs patternCases through lua5.1 and wants what
 // the cases want.
-func TestPatternsAgainstLua51(t *testing.T) {
-	lua51 := referenceLua(t, "lua5.1")
-	for _, tc := range patternCases {
-		t.Run(tc.name, func(t *testing.T) {
-			if out := runReference(t, lua51, tc.code, ""); out != tc.want {
-				t.Errorf("lua5.1 printed %q, the test wants %q", out, tc.want)
-			}
-		})
-	}
-}
+func TestPatternsAgainstLua51(t *testing.T) { checkCasesLikeLua51(t, patternCases) }
 
 // TestPatternFailingSearchIsLinear: a search that cannot succeed because a
 // byte the pattern needs is missing stops at once, where C Lua's takes time

@@ -16,7 +16,7 @@ import (
 // checks them against the reference interpreter when it is installed). The
 // cases avoid `..`, which is gopher-lua's VM, and a literal -0 next to a 0,
 // which Lua 5.1's compiler makes one constant.
-var numberAsStringCases = []struct{ name, code, want string }{
+var numberAsStringCases = []luaCase{
 	{"table.concat elements",
 		`print(table.concat({1/3, 2^53}, ","))`,
 		"0.33333333333333,9.007199254741e+15\n"},
@@ -157,29 +157,10 @@ var numberAsStringCases = []struct{ name, code, want string }{
 		"-nan\tnan\tinf\t-inf\t-0\t1e+15\t9.2233720368548e+18\t-9.2233720368548e+18\t1e+14\t99999999999999\t-99999999999999\t0.1\t1e-05\t4.9406564584125e-324\t9.007199254741e+15\t1.2345678901235e+17\n"},
 }
 
-func TestNumbersAsStrings(t *testing.T) {
-	for _, tc := range numberAsStringCases {
-		t.Run(tc.name, func(t *testing.T) {
-			res := runLua(t, tc.code)
-			if res.err != nil {
-				t.Fatal(res.err)
-			}
-			if got := stripPositions(res.out); got != tc.want {
-				t.Errorf("got  %q\nwant %q", got, tc.want)
-			}
-		})
-	}
-}
+func TestNumbersAsStrings(t *testing.T) { checkCasesNoPositions(t, numberAsStringCases) }
 
 func TestNumbersAsStringsLikeLua51(t *testing.T) {
-	lua51 := referenceLua(t, "lua5.1")
-	for _, tc := range numberAsStringCases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := stripPositions(runReference(t, lua51, tc.code, "")); got != tc.want {
-				t.Errorf("lua5.1 printed %q, the case wants %q", got, tc.want)
-			}
-		})
-	}
+	checkCasesNoPositionsLikeLua51(t, numberAsStringCases)
 }
 
 // TestToNumberNegativeInBase holds tonumber to Lua 5.1's test suite

@@ -1,7 +1,6 @@
 package luabind
 
 import (
-	"net"
 	"strings"
 	"testing"
 
@@ -14,17 +13,10 @@ import (
 // transport in the global T, over a fakeStream, and returns both.
 func connectedTransport(t *testing.T) (*lua.LState, *Runtime, *fakeStream, *luaStream) {
 	t.Helper()
-	L, rt, _ := testState(t, Config{})
-	if err := L.DoString(`local protocol = require("protocol")
+	L, rt, s, f := fakeConnection(t, `local protocol = require("protocol")
 local P = protocol.Protocol:extend()
 function P:connection_made() T = self.transport end
-factory = protocol.ServerFactory:extend{protocol = P}()`); err != nil {
-		t.Fatal(err)
-	}
-	peer := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
-	f := &fakeStream{peer: peer, host: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8000}}
-	s := streamOf(rt.buildProtocol(L.GetGlobal("factory"), peer))
-	s.connectionMade(f)
+factory = protocol.ServerFactory:extend{protocol = P}()`)
 	return L, rt, f, s
 }
 
