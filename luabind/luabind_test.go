@@ -338,6 +338,8 @@ reactor.call_later(0, boom)`,
 			"", "(error object is a nil value)", "", ""},
 		{"number error value", `reactor.call_later(0, function() error(42) end)`,
 			"", "42", "", ""},
+		{"fractional number error value", `reactor.call_later(0, function() error(1/3) end)`,
+			"", "0.33333333333333", "", ""},
 		{"callable table", `reactor.call_later(0, setmetatable({}, {__call = function() error("tbl", 0) end}))`,
 			"Unhandled error in callable table (test.lua:3):", "tbl", "", ""},
 		{"looping call stops on error", `local lc = task.looping_call(function() error("loop", 0) end)

@@ -54,7 +54,7 @@ func (rt *Runtime) errorText(L *lua.LState, v lua.LValue) string {
 	case lua.LString:
 		return string(v)
 	case lua.LNumber:
-		return v.String()
+		return lua51NumberString(float64(v))
 	}
 	if mm := L.GetMetaField(v, "__tostring"); mm != lua.LNil {
 		L.Push(mm)

@@ -313,16 +313,7 @@ func checkSocketPort(L *lua.LState, n int, f fname) int {
 }
 
 // checkHost reads a host argument: a string or a number (luaL_checkstring).
-func checkHost(L *lua.LState, n int, f fname) string {
-	switch v := L.Get(n).(type) {
-	case lua.LString:
-		return string(v)
-	case lua.LNumber:
-		return v.String()
-	}
-	typeError(L, n, f, "string")
-	return ""
-}
+func checkHost(L *lua.LState, n int, f fname) string { return checkStringArg(L, n, f) }
 
 // resolve turns host into addresses of the family wanted (0: any, IPv4
 // first), as getaddrinfo would: "*" is every interface (for bind),
@@ -813,7 +804,7 @@ func optNumber(L *lua.LState, n int, f fname, def float64) float64 {
 	case lua.LNumber:
 		return float64(v)
 	case lua.LString:
-		if num, ok := numericString(string(v)); ok {
+		if num, ok := stringNumber(string(v)); ok {
 			return num
 		}
 	}
@@ -821,16 +812,6 @@ func optNumber(L *lua.LState, n int, f fname, def float64) float64 {
 	return 0
 }
 
-func numericString(s string) (float64, bool) {
-	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
-		n, err := strconv.ParseUint(s[2:], 16, 64)
-		return float64(n), err == nil
-	}
-	n, err := strconv.ParseFloat(s, 64)
-	return n, err == nil && !strings.ContainsAny(s, "xXpP_") && !strings.EqualFold(s, "inf") &&
-		!strings.EqualFold(s, "infinity") && !strings.EqualFold(s, "nan")
-}
 
 // fill makes sure the read buffer holds data, receiving up to
 // socketBufferSize bytes if it is empty: nil, errSocketClosed at the end
@@ -877,14 +858,8 @@ func (rt *Runtime) sockReceive(L *lua.LState) int {
 	f := fname{name: "receive", method: true}
 	s := checkSocket(L, "receive", socketClient)
 	var prefix string
-	switch v := L.Get(3).(type) {
-	case *lua.LNilType:
-	case lua.LString:
-		prefix = string(v)
-	case lua.LNumber:
-		prefix = v.String()
-	default:
-		typeError(L, 3, f, "string")
+	if L.Get(3) != lua.LNil {
+		prefix = checkStringArg(L, 3, f)
 	}
 	start := time.Now()
 	out := []byte(prefix)
@@ -893,7 +868,7 @@ func (rt *Runtime) sockReceive(L *lua.LState) int {
 	pattern := L.Get(2)
 	num, isNum := pattern.(lua.LNumber)
 	if str, ok := pattern.(lua.LString); ok {
-		if n, ok := numericString(string(str)); ok {
+		if n, ok := stringNumber(string(str)); ok {
 			num, isNum = lua.LNumber(n), true
 		}
 	}
@@ -1012,15 +987,7 @@ func (s *luaSocket) receiveAll(L *lua.LState, out []byte, start time.Time, limit
 func sockSend(L *lua.LState) int {
 	f := fname{name: "send", method: true}
 	s := checkSocket(L, "send", socketClient)
-	var data string
-	switch v := L.Get(2).(type) {
-	case lua.LString:
-		data = string(v)
-	case lua.LNumber:
-		data = v.String()
-	default:
-		typeError(L, 2, f, "string")
-	}
+	data := checkStringArg(L, 2, f)
 	size := int64(len(data))
 	i := int64(floatToInt(optNumber(L, 3, f, 1)))
 	j := int64(floatToInt(optNumber(L, 4, f, -1)))

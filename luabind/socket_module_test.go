@@ -66,6 +66,14 @@ show(c:send("hello", -2))
 show(c:send("hello", 4, 2))
 show(c:send(12345))
 show(s:receive(8))`, "4 nil nil\n5 nil nil\n3 nil nil\n5 nil nil\nelllo123 nil nil\n"},
+		{"numbers are sent and prefixed as Lua 5.1 writes them", `
+c:send(1/3)
+c:send("|")
+show(s:receive(17))
+c:send("ab")
+show(s:receive(5, 0.5))
+c:settimeout(0)
+show(c:receive(" 0x2 "))`, "0.33333333333333| nil nil\n0.5ab nil nil\nnil timeout \n"},
 		{"sending to a closed peer", `
 s:close()
 c:settimeout(0)

@@ -179,15 +179,7 @@ func (rt *Runtime) raiseUDPError(L *lua.LState, name string, err error) {
 func (rt *Runtime) udpWrite(L *lua.LState) int {
 	f := fname{name: "write", method: true}
 	u := checkUDPPort(L, "write")
-	var data string
-	switch v := L.Get(2).(type) {
-	case lua.LString:
-		data = string(v)
-	case lua.LNumber:
-		data = v.String()
-	default:
-		typeError(L, 2, f, "string")
-	}
+	data := checkStringArg(L, 2, f)
 	var addr net.Addr
 	if L.Get(3) != lua.LNil || L.GetTop() >= 3 {
 		host, port := checkAddress(L, 3, f)
