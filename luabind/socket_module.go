@@ -812,7 +812,6 @@ func optNumber(L *lua.LState, n int, f fname, def float64) float64 {
 	return 0
 }
 
-
 // fill makes sure the read buffer holds data, receiving up to
 // socketBufferSize bytes if it is empty: nil, errSocketClosed at the end
 // of the stream, errSocketTimeout, or the receive's error.
