@@ -26,6 +26,7 @@ func TestStartupLeavesOutCostlyPackages(t *testing.T) {
 	}
 	for _, tc := range []struct{ pkg, instead string }{
 		{"runtime/metrics", "0.12 ms of init (a description per GODEBUG setting); collectgarbage(\"count\") reads runtime.ReadMemStats"},
+		{"encoding/xml", "0.05 ms of init, for loopscript test's JUnit report only; luatest writes the XML itself"},
 	} {
 		if linked[tc.pkg] {
 			t.Errorf("loopscript links %s: %s", tc.pkg, tc.instead)
