@@ -27,7 +27,7 @@ func (rt *Runtime) newLuaCall(fn lua.LValue, args []lua.LValue) *luaCall {
 		extra := args // allocated here, only when there are extra arguments
 		c.args = &extra
 	}
-	c.ud = lua.LUserData{Value: c, Env: rt.L.Env, Metatable: rt.delayedCallMeta}
+	c.ud = lua.LUserData{Value: c, Env: rt.L.Env, Metatable: rt.delayedCallMetatable()}
 	return c
 }
 

@@ -103,6 +103,8 @@ type Runtime struct {
 	// taking the method value at every callback allocated each time.
 	raiseHook func(*lua.LState)
 
+	// The DelayedCall and LoopingCall metatables, made by
+	// delayedCallMetatable and loopingCallMetatable at the first of each.
 	delayedCallMeta *lua.LTable
 	loopingCallMeta *lua.LTable
 	// processMakeConnection is ProcessProtocol's own make_connection (see
@@ -166,8 +168,6 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 	rt.raiseHook = rt.raiseWithTraceback
 	rt.replaceTraceback()
 	rt.replaceProtectedCalls()
-	rt.delayedCallMeta = rt.newDelayedCallMeta()
-	rt.loopingCallMeta = rt.newLoopingCallMeta()
 	rt.hardenStdlib()
 	rt.replaceExit()
 	rt.replaceClock()
@@ -178,6 +178,24 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 		L.PreloadModule(m.name, m.loader)
 	}
 	return rt
+}
+
+// delayedCallMetatable is the metatable of every DelayedCall, made at the
+// first one: a script that schedules no call does not build it at start-up.
+func (rt *Runtime) delayedCallMetatable() *lua.LTable {
+	if rt.delayedCallMeta == nil {
+		rt.delayedCallMeta = rt.newDelayedCallMeta()
+	}
+	return rt.delayedCallMeta
+}
+
+// loopingCallMetatable is the metatable of every LoopingCall, made at the
+// first one.
+func (rt *Runtime) loopingCallMetatable() *lua.LTable {
+	if rt.loopingCallMeta == nil {
+		rt.loopingCallMeta = rt.newLoopingCallMeta()
+	}
+	return rt.loopingCallMeta
 }
 
 type module struct {

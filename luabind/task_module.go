@@ -75,7 +75,7 @@ func (rt *Runtime) loopingFuncWithCount(L *lua.LState, first int, f fname) func(
 func (rt *Runtime) pushLoopingCall(L *lua.LState, s reactor.Scheduler, fn func(count int) error) int {
 	ud := L.NewUserData()
 	ud.Value = &luaLoopingCall{lc: reactor.NewLoopingCall(s, fn)}
-	ud.Metatable = rt.loopingCallMeta
+	ud.Metatable = rt.loopingCallMetatable()
 	L.Push(ud)
 	return 1
 }
