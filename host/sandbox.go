@@ -108,11 +108,12 @@ const (
 // code that no time limit can interrupt. Past that, a script gets "registry
 // overflow".
 //
-// Lua calls may nest 20,000 deep, Lua 5.1's LUAI_MAXCALLS. The main
-// thread's call stack is allocated whole (1.6 MB of address space, touched
-// only as deep as the script goes), because only a fixed stack raises a
-// positioned Lua error when it is full; coroutines get one that grows on
-// demand (see luabind's hardenCoroutines).
+// Lua calls may nest 20,000 deep, Lua 5.1's LUAI_MAXCALLS. The call stack
+// grows on demand (gopher-lua's MinimizeStackMemory), in segments of eight
+// frames: allocated whole, it would be a 1.6 MB object of pointers that the
+// Go collector scans at every cycle, however shallow the script. A full
+// stack is still Lua's "stack overflow" at the calling line (raised by
+// internal/luastate's call handler, which gopher-lua's growing stack lacks).
 const (
 	callStackSize    = 20000
 	registryMaxSize  = 1 << 20
@@ -124,9 +125,10 @@ const (
 func newState(sb *Sandbox) *lua.LState {
 	if sb == nil {
 		return lua.NewState(lua.Options{
-			CallStackSize:    callStackSize,
-			RegistryMaxSize:  registryMaxSize,
-			RegistryGrowStep: registryGrowStep,
+			CallStackSize:       callStackSize,
+			RegistryMaxSize:     registryMaxSize,
+			RegistryGrowStep:    registryGrowStep,
+			MinimizeStackMemory: true,
 			// Lets a Go panic in a builtin be reported with the Lua position
 			// (see luabind.goPanicMessage); it costs nothing until one happens.
 			IncludeGoStackTrace: true,
@@ -145,6 +147,7 @@ func newState(sb *Sandbox) *lua.LState {
 		RegistrySize:        min(lua.RegistrySize, registry),
 		RegistryMaxSize:     registry,
 		RegistryGrowStep:    min(registryGrowStep, registry),
+		MinimizeStackMemory: true,
 		IncludeGoStackTrace: true,
 	})
 	for _, lib := range []struct {

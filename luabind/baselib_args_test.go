@@ -73,6 +73,11 @@ var coroutineArgCases = []luaCase{
 	{"yield outside a coroutine",
 		`print(pcall(function() coroutine.yield(1) end))`,
 		"false\tattempt to yield across metamethod/C-call boundary\n"},
+	{"a stack overflow in a coroutine has a position",
+		`local function f() return 1 + f() end
+		print(coroutine.resume(coroutine.create(f)))
+		print(coroutine.resume(coroutine.create(function() return select(1, f()) end)))`,
+		"false\ttest.lua:1: stack overflow\nfalse\ttest.lua:1: stack overflow\n"},
 }
 
 func TestCoroutineArgs(t *testing.T)          { checkCases(t, coroutineArgCases) }

@@ -118,21 +118,36 @@ func opOrder(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	return 0
 }
 
-// opCall is CALL and TAILCALL: R(A) is called.
+// opCall is CALL and TAILCALL: R(A) is called. A call that would push a
+// frame on a full auto-growing call stack raises Lua's positioned "stack
+// overflow" first (see callStackFull); a tail call of a Lua function pushes
+// none.
 func opCall(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
-	fn := register(stateOf(L), argA(inst))
-	if _, ok := fn.(*lua.LFunction); ok || isFunction(metamethod(L, fn, "__call")) || markOf(L) == nil {
+	s := stateOf(L)
+	fn := register(s, argA(inst))
+	f, ok := fn.(*lua.LFunction)
+	if s.Options.MinimizeStackMemory && (opcodeOf(inst) == lua.OP_CALL || ok && f.IsG) && callStackFull(s) {
+		L.RaiseError("stack overflow")
+		return 0
+	}
+	if ok || isFunction(metamethod(L, fn, "__call")) || markOf(L) == nil {
 		return original[opcodeOf(inst)](L, inst, bf)
 	}
 	typeError(L, argA(inst), fn, "call")
 	return 0
 }
 
-// opForIn is TFORLOOP: R(A), the generator, is called. Lua 5.1 calls a
+// opForIn is TFORLOOP: R(A), the generator, is called (on a full call
+// stack, "stack overflow" as opCall raises it). Lua 5.1 calls a
 // copy of it in R(A+3), which no instruction on the way in wrote, so its
 // message names no variable.
 func opForIn(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
-	fn := register(stateOf(L), argA(inst))
+	s := stateOf(L)
+	if s.Options.MinimizeStackMemory && callStackFull(s) {
+		L.RaiseError("stack overflow")
+		return 0
+	}
+	fn := register(s, argA(inst))
 	if _, ok := fn.(*lua.LFunction); ok || isFunction(metamethod(L, fn, "__call")) || markOf(L) == nil {
 		return original[lua.OP_TFORLOOP](L, inst, bf)
 	}
@@ -162,6 +177,18 @@ func opForPrep(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 		s.reg.array[s.currentFrame.LocalBase+a+i] = n
 	}
 	return original[lua.OP_FORPREP](L, inst, bf)
+}
+
+// callStackFull reports whether the call stack has no room for one more
+// frame. A fixed stack (gopher-lua's default) needs no such check: gopher-lua
+// raises "stack overflow" at the caller's line itself. An auto-growing one
+// (Options.MinimizeStackMemory) reports no limit before its Push panics
+// with "lua callstack overflow", which has no position. It has room for
+// CallStackSize frames rounded up to a whole segment; the limit is
+// CallStackSize exactly, as on a fixed stack.
+func callStackFull(s *vmState) bool {
+	stack, ok := s.stack.(frameStack)
+	return ok && stack.Sp() >= s.Options.CallStackSize
 }
 
 func isFunction(v lua.LValue) bool {
