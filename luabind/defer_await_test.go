@@ -9,8 +9,50 @@ import "testing"
 // call from a function called with no arguments, inside a pcall, and what
 // a resume by anything but the driver does there (the coroutine waits on).
 func TestAwaitWaiting(t *testing.T) {
-	runDeferCases(t, []deferCase{
-		{"plain calls, extra and variable arguments, all results kept", icHeader + `
+	runDeferCases(t, awaitWaitingCases)
+}
+
+// TestLuaAwaitStandsIn runs the cases of TestAwaitWaiting and the fired
+// ones of TestAwaitFired on the Lua side's await, which stands in for the
+// Go one on a gopher-lua whose VM luastate does not know.
+func TestLuaAwaitStandsIn(t *testing.T) {
+	luaAwaitOnly = true
+	t.Cleanup(func() { luaAwaitOnly = false })
+	L, _, _ := testState(t, Config{})
+	if err := L.DoString(`assert(debug.getinfo(require("defer").await).what == "Lua")`); err != nil {
+		t.Fatal(err)
+	}
+	runDeferCases(t, awaitWaitingCases)
+	runDeferCases(t, awaitFiredCases)
+}
+
+// TestAwaitFired pins an await of a Deferred that has its result, of a
+// Failure, of other values, and outside an inline callbacks function.
+func TestAwaitFired(t *testing.T) {
+	runDeferCases(t, awaitFiredCases)
+}
+
+var awaitFiredCases = []deferCase{
+	{"values, failures, other values", icHeader + `
+local r = defer.inline_callbacks(function()
+	print(defer.await(defer.succeed(1)), defer.await(2), defer.await(), select("#", defer.await()))
+	local ok, f = pcall(defer.await, defer.fail("e"))
+	print(ok, f.value)
+	local function tail(d) return defer.await(d) end
+	print(tail(defer.succeed("tail")), pcall(tail, defer.fail("tail failure")) == false)
+	defer.await(defer.fail("uncaught"))
+end)()
+r:add_errback(function(f) print(f.value); print(f.traceback) end)`,
+		"1\t2\tnil\t1\nfalse\te\ntail\ttrue\nuncaught\nstack traceback:\n\ttest.lua:8: in function <test.lua:2>\n"},
+	{"outside an inline callbacks function", icHeader + `
+print(pcall(function() defer.await(1) end))
+print(pcall(defer.await, defer.succeed(1)))`,
+		"false\ttest.lua:2: attempt to await outside an inline_callbacks function\n" +
+			"false\tattempt to await outside an inline_callbacks function\n"},
+}
+
+var awaitWaitingCases = []deferCase{
+	{"plain calls, extra and variable arguments, all results kept", icHeader + `
 local ds = {}
 for i = 1, 5 do ds[i] = defer.Deferred() end
 local r = defer.inline_callbacks(function()
@@ -23,7 +65,7 @@ local r = defer.inline_callbacks(function()
 end)()
 for i = 1, 5 do ds[i]:callback(i * 10) end
 print(r.result)`, "10\t20\t30\t40\n" + "end\n"},
-		{"a tail call from a function called with no arguments", icHeader + `
+	{"a tail call from a function called with no arguments", icHeader + `
 local d, e, n = defer.Deferred(), defer.Deferred(), defer.Deferred()
 local function get() return defer.await(d) end
 local function get_failure() return defer.await(e) end
@@ -39,7 +81,7 @@ e:errback("boom")
 print(r.called)
 n:callback(nil)
 print(r.result)`, "v\tfalse\tboom\nfalse\n1\n"},
-		{"inside a pcall and an xpcall", icHeader + `
+	{"inside a pcall and an xpcall", icHeader + `
 local d, e = defer.Deferred(), defer.Deferred()
 local r = defer.inline_callbacks(function()
 	print(pcall(defer.await, d))
@@ -49,7 +91,7 @@ end)()
 d:callback("first")
 e:errback("second")
 print(r.result)`, "true\tfirst\nfalse\thandled second\n1\n"},
-		{"resumed by hand at each kind of site, then by the driver", icHeader + `
+	{"resumed by hand at each kind of site, then by the driver", icHeader + `
 local co
 local d1, d2, d3 = defer.Deferred(), defer.Deferred(), defer.Deferred()
 local function tail() return defer.await(d2) end
@@ -71,10 +113,10 @@ d2:callback("b")
 intrude() intrude()
 d3:callback("c")
 print(r.result, coroutine.status(co))`,
+		"true\ttable\ttrue\tsuspended\tfalse\n" + "true\ttable\ttrue\tsuspended\tfalse\n" +
 			"true\ttable\ttrue\tsuspended\tfalse\n" + "true\ttable\ttrue\tsuspended\tfalse\n" +
-				"true\ttable\ttrue\tsuspended\tfalse\n" + "true\ttable\ttrue\tsuspended\tfalse\n" +
-				"true\ttable\ttrue\tsuspended\tfalse\n" + "abc\tdead\n"},
-		{"a waiting Failure is raised at the await's line", icHeader + `
+			"true\ttable\ttrue\tsuspended\tfalse\n" + "abc\tdead\n"},
+	{"a waiting Failure is raised at the await's line", icHeader + `
 local d = defer.Deferred()
 local r = defer.inline_callbacks(function()
 	local v = defer.await(d)
@@ -82,14 +124,14 @@ local r = defer.inline_callbacks(function()
 end)()
 r:add_errback(function(f) print(f.value); print(f.traceback) end)
 d:errback("late")`, "late\nstack traceback:\n\ttest.lua:4: in function <test.lua:3>\n"},
-		{"an await in a metamethod cannot wait", icHeader + `
+	{"an await in a metamethod cannot wait", icHeader + `
 local d = defer.Deferred()
 local r = defer.inline_callbacks(function()
 	local t = setmetatable({}, {__index = function() return defer.await(d) end})
 	print(pcall(function() return t.x end))
 	print(defer.await(defer.succeed("fired ones still can")))
 end)()`, "false\tattempt to yield across metamethod/C-call boundary\nfired ones still can\n"},
-		{"awaits over many reactor turns", icHeader + `
+	{"awaits over many reactor turns", icHeader + `
 local task = require("task")
 local r = defer.inline_callbacks(function()
 	local n = 0
@@ -102,5 +144,4 @@ local r = defer.inline_callbacks(function()
 end)()
 r:add_callback(function(n) print(n) reactor.stop() end)
 reactor.run()`, "45150\n"},
-	})
 }
