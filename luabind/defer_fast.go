@@ -318,36 +318,29 @@ const (
 	awaitOutside = 4 // not called in the coroutine its driver is resuming
 )
 
-// await_now(current, d) is defer.await's first step, in one Go call:
-// whether it runs in current, the coroutine the inline callbacks driver is
-// resuming (coroutine.running's view of it), then d itself when d is no
+// await_now(d) is the first step of the Lua side's defer.await, used when
+// the Go one (defer_await.go) cannot be: whether it runs in the coroutine
+// the inline callbacks driver is resuming, then d itself when d is no
 // Deferred, or the result of a Deferred that has one and nothing left to
 // run, taken as a callback taking it would (d's result becomes nil, its
 // failure handled).
 func (rt *Runtime) deferAwaitNow(L *lua.LState) int {
-	current, _ := L.Get(1).(*lua.LState)
-	if current == nil || L == L.G.MainThread || L.Parent == nil || !rt.seenAs(L, current) {
+	if !rt.inDriversCoroutine(L) {
 		L.Push(lua.LNumber(awaitOutside))
 		return 1
 	}
-	v := L.Get(2)
+	v := L.Get(1)
 	d, ok := v.(*lua.LTable)
 	if !ok || !metatableIs(d, rt.deferred.meta) {
 		L.Push(lua.LNumber(awaitValue))
 		L.Push(v)
 		return 2
 	}
-	if !isTrue(d.RawGetInt(slotCalled)) || !isZero(d.RawGetInt(slotPaused)) ||
-		!isFalse(d.RawGetInt(slotRunning)) || !chainIsEmpty(d) {
+	if !hasResultToTake(d) {
 		L.Push(lua.LNumber(awaitWait))
 		return 1
 	}
-	r := d.RawGetInt(slotResult)
-	d.RawSetInt(slotResult, lua.LNil)
-	if isTrue(d.RawGetInt(slotUnhandled)) {
-		d.RawSetInt(slotUnhandled, lua.LFalse)
-		delete(rt.deferred.unhandled, d)
-	}
+	r := rt.takeResult(d)
 	if metatableIs(r, rt.deferred.failure) {
 		L.Push(lua.LNumber(awaitRaise))
 	} else {
@@ -355,6 +348,33 @@ func (rt *Runtime) deferAwaitNow(L *lua.LState) int {
 	}
 	L.Push(r)
 	return 2
+}
+
+// inDriversCoroutine reports whether L runs in the coroutine the inline
+// callbacks driver is resuming (as coroutine.running sees it), where an
+// await is valid.
+func (rt *Runtime) inDriversCoroutine(L *lua.LState) bool {
+	current := rt.deferred.current
+	return current != nil && L != L.G.MainThread && L.Parent != nil && rt.seenAs(L, current)
+}
+
+// hasResultToTake reports whether d has its result and nothing left to run
+// (not paused, no callback running, its chain empty): an await takes it now.
+func hasResultToTake(d *lua.LTable) bool {
+	return isTrue(d.RawGetInt(slotCalled)) && isZero(d.RawGetInt(slotPaused)) &&
+		isFalse(d.RawGetInt(slotRunning)) && chainIsEmpty(d)
+}
+
+// takeResult takes d's result as a callback taking it would: d's result
+// becomes nil, and a failure it held is handled.
+func (rt *Runtime) takeResult(d *lua.LTable) lua.LValue {
+	r := d.RawGetInt(slotResult)
+	d.RawSetInt(slotResult, lua.LNil)
+	if isTrue(d.RawGetInt(slotUnhandled)) {
+		d.RawSetInt(slotUnhandled, lua.LFalse)
+		delete(rt.deferred.unhandled, d)
+	}
+	return r
 }
 
 // seenAs reports whether a script running in L sees current as the

@@ -37,6 +37,23 @@ type deferState struct {
 	// or ends, which changes what a thread is seen as, and when the driver's
 	// resume returns, so as not to keep either thread alive.
 	awaitThread, awaitCurrent *lua.LState
+	// current is the coroutine an inline callbacks driver is resuming now
+	// (drivers nest as resumes nest: each puts back the one it found);
+	// an await is valid only there.
+	current *lua.LState
+	// waiting and resumed are lua/defer.lua's tags of what goes between an
+	// inline callbacks coroutine and its driver: the coroutine yields
+	// waiting and the Deferred it waits on; the driver resumes it with
+	// resumed and that Deferred's result.
+	waiting, resumed lua.LValue
+	// deliverTo is the thread a driver's resume (with resumed) reaches,
+	// parked in an await (see awaitWait), and delivered the result it
+	// takes; deliverTo is nil when no such resume is under way.
+	deliverTo *lua.LState
+	delivered lua.LValue
+	// await is the Go defer.await (defer_await.go), nil when the Lua one
+	// stands in.
+	await *lua.LFunction
 }
 
 // forgetAwaitThread drops what await_now last found (see awaitThread).
@@ -59,6 +76,7 @@ func (rt *Runtime) deferCore() *lua.LTable {
 		"classes":      rt.deferClasses,
 		"add_callback": rt.deferAddCallbackMaker,
 		"await_now":    rt.deferAwaitNow,
+		"await":        rt.deferAwaitMaker,
 		"succeed":      rt.deferSucceed,
 	})
 	rt.inlineCore(core) // inline_callbacks.go

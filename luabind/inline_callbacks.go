@@ -29,14 +29,25 @@ func (rt *Runtime) inlineCreate(L *lua.LState) int {
 	return newThread(L, rt.coCreate)
 }
 
-// co_resume(co, ...) is coroutine.resume(co, ...).
+// co_resume(co, ...) is coroutine.resume(co, ...) by an inline callbacks
+// driver: co is the coroutine in which an await is valid while it runs, and
+// a resume with the RESUMED tag delivers the result that follows it to the
+// await co is parked in (see awaitAgain).
 func (rt *Runtime) inlineResume(L *lua.LState) int {
 	th, ok := L.Get(1).(*lua.LState)
 	if !ok {
 		typeError(L, 1, fname{name: "resume"}, "coroutine")
 	}
+	s := &rt.deferred
+	outer := s.current
+	s.current = th
+	if s.resumed != nil && L.Get(2) == s.resumed {
+		s.deliverTo, s.delivered = rt.innermost(th), L.Get(3)
+	}
 	n := rt.resumeNested(L, th, false, rt.coResume)
-	rt.deferred.forgetAwaitThread()
+	s.current = outer
+	s.deliverTo, s.delivered = nil, nil
+	s.forgetAwaitThread()
 	return n
 }
 
@@ -66,10 +77,14 @@ func (rt *Runtime) inlineTraceback(L *lua.LState) int {
 // trace_error(err) is the message handler of the xpcall an inline
 // callbacks coroutine runs its function under: called where err was raised,
 // it returns {err, traceback}, the traceback without the frames of
-// luabind's Lua modules ("" if nothing is left).
+// luabind's Lua modules and of the Go await ("" if nothing is left).
 func (rt *Runtime) inlineTraceError(L *lua.LState) int {
 	err := L.Get(1)
-	tb := withoutEmbeddedFrames(rt.traceback(L, 1))
+	level := 1
+	if rt.raisedInAwait(L) {
+		level = 2 // an awaited Failure: the traceback starts at the await's line
+	}
+	tb := withoutEmbeddedFrames(rt.traceback(L, level))
 	t := L.CreateTable(2, 0)
 	t.RawSetInt(1, err)
 	t.RawSetInt(2, lua.LString(tb))

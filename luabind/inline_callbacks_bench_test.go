@@ -20,3 +20,23 @@ func BenchmarkInlineCallbacksAwait(b *testing.B) {
 		done = r.result`)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1000/float64(b.N), "µs/await")
 }
+
+// BenchmarkInlineCallbacksAwaitWaiting: one inline_callbacks call awaiting
+// N Deferreds that have no result yet, each fired from outside once the
+// coroutine waits on it: ns/op is the cost of a wait, its resume and the
+// Deferred.
+func BenchmarkInlineCallbacksAwaitWaiting(b *testing.B) {
+	benchLua(b, `
+		local defer = require("defer")
+		local d
+		local r = defer.inline_callbacks(function()
+			local n = 0
+			for i = 1, N do
+				d = defer.Deferred()
+				n = n + defer.await(d)
+			end
+			return n
+		end)()
+		for i = 1, N do d:callback(1) end
+		done = r.result`)
+}

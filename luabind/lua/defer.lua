@@ -829,10 +829,6 @@ local xpcall = xpcall
 -- Tags of what goes between the coroutine and its driver.
 local RESUMED, WAITING, DONE, FAILED = {}, {}, {}, {}
 
--- current_co is the coroutine its driver is resuming now (drivers nest as
--- resumes nest: each restores the one it found). await is only valid there.
-local current_co = nil
-
 -- inline_body is the function of each inline callbacks coroutine.
 local function inline_body(fn, args)
 	local first
@@ -890,10 +886,10 @@ end
 local function step(state, a, b)
 	local co = state.co
 	while true do
-		local outer = current_co
-		current_co = co
+		-- co_resume makes co the coroutine where an await is valid while it
+		-- runs (the Go side keeps it: resumes nest, each puts back the one it
+		-- found), and delivers b, with RESUMED, to the await co is parked in.
 		local ok, tag, v = co_resume(co, a, b)
-		current_co = outer
 		if not ok then
 			-- The resume itself failed ("C stack overflow").
 			fire(state.deferred, Failure(tag))
@@ -983,10 +979,13 @@ local await_now = core.await_now
 local VALUE, RAISE, WAIT = 1, 2, 3 -- await_now's codes (defer_fast.go); 4: outside
 
 -- await(d): d's result, or its Failure raised; any other value at once.
--- await_now takes d's result when d has it and nothing left to run: what a
--- callback taking the result would do, without running the chain.
-function M.await(d)
-	local how, r = await_now(current_co, d)
+-- It is Go's (defer_await.go), a Go function the script calls with no Lua
+-- frame around it; this one stands in when the Go side cannot make a call
+-- again after a yield (core.await returns nothing). await_now takes d's
+-- result when d has it and nothing left to run: what a callback taking the
+-- result would do, without running the chain.
+local function await(d)
+	local how, r = await_now(d)
 	if how == VALUE then
 		return r
 	elseif how == RAISE then
@@ -1005,5 +1004,7 @@ function M.await(d)
 	end
 	return r
 end
+
+M.await = core.await(WAITING, RESUMED) or await
 
 return M
