@@ -244,7 +244,7 @@ func (h *Host) SetArg(argv []string, script int) {
 // RunFile runs the script at path with args as its "..." values. Error
 // messages name the file as path is written.
 func (h *Host) RunFile(path string, args ...string) error {
-	f, err := openScript(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("cannot open %s: %w", path, syscallErr(err))
 	}

@@ -2,6 +2,7 @@ package host
 
 import (
 	"fmt"
+	"os"
 )
 
 // StartFile runs the script at path as lua -i runs one before its prompt,
@@ -20,7 +21,7 @@ func (h *Host) StartFile(path string, ended func(error), args ...string) (done b
 	if h.closed {
 		return true, ErrClosed
 	}
-	f, err := openScript(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return true, fmt.Errorf("cannot open %s: %w", path, syscallErr(err))
 	}
