@@ -10,18 +10,21 @@ import lua "github.com/yuin/gopher-lua"
 // streamDefaults are protocol.lua's functions as it defined them, handed
 // over by core.stream_defaults before any script can replace them.
 type streamDefaults struct {
-	buildProtocol *lua.LFunction // Factory.build_protocol
-	classNew      *lua.LFunction // Class.new
-	classCall     *lua.FunctionProto
+	buildProtocol  *lua.LFunction // Factory.build_protocol
+	classNew       *lua.LFunction // Class.new
+	classCall      *lua.FunctionProto
+	makeConnection *lua.LFunction // Protocol.make_connection
 }
 
 // keepStreamDefaults is the protocol module's core.stream_defaults(
-// Factory.build_protocol, Class.new, a class metatable's __call).
+// Factory.build_protocol, Class.new, a class metatable's __call,
+// Protocol.make_connection).
 func (rt *Runtime) keepStreamDefaults(L *lua.LState) int {
 	rt.streamDefaults = streamDefaults{
-		buildProtocol: L.CheckFunction(1),
-		classNew:      L.CheckFunction(2),
-		classCall:     L.CheckFunction(3).Proto,
+		buildProtocol:  L.CheckFunction(1),
+		classNew:       L.CheckFunction(2),
+		classCall:      L.CheckFunction(3).Proto,
+		makeConnection: L.CheckFunction(4),
 	}
 	return 0
 }
@@ -30,11 +33,12 @@ func (rt *Runtime) keepStreamDefaults(L *lua.LState) int {
 // cannot be told apart from running it: the factory keeps
 // Factory:build_protocol, whose address argument it never reads, and
 // self.protocol is a class made by extend that keeps Class's call and new,
-// has no init and no __newindex. Then the protocol is
-// setmetatable({factory = factory}, cls), as Lua would make it, and ok is
-// true. Otherwise (or while callbacks are traced: the trace shows every
-// call) nothing is done and ok is false.
-func (rt *Runtime) builtWithoutLua(factory lua.LValue) (p *lua.LTable, ok bool) {
+// has no init and no __newindex. Then s is the stream of the protocol
+// setmetatable({factory = factory}, cls), as Lua would make it, methods (when not nil)
+// holds what the protocol's protocolMethodNames are, and ok is true.
+// Otherwise (or while callbacks are traced: the trace shows every call)
+// nothing is done and ok is false.
+func (rt *Runtime) builtWithoutLua(factory lua.LValue, methods []lua.LValue) (s *luaStream, ok bool) {
 	d := &rt.streamDefaults
 	if d.buildProtocol == nil || rt.cfg.Trace != nil {
 		return nil, false
@@ -54,17 +58,18 @@ func (rt *Runtime) builtWithoutLua(factory lua.LValue) (p *lua.LTable, ok bool) 
 	if call, isFn := mt.RawGetString("__call").(*lua.LFunction); !isFn || call.Proto != d.classCall {
 		return nil, false
 	}
-	var found [2]lua.LValue
-	if !rawLookups(cls, classMethodNames[:], found[:]) || found[0] != d.classNew || found[1] != lua.LNil {
+	// One walk up the classes for Class's methods and the protocol's: the
+	// new instance's only field is factory, so its methods are its class's.
+	var found [len(builtLookupNames)]lua.LValue
+	if !rawLookups(cls, builtLookupNames[:], found[:]) || found[0] != d.classNew || found[1] != lua.LNil {
 		return nil, false
 	}
-	p = rt.L.CreateTable(0, instanceFields)
-	p.Metatable = cls
-	p.RawSetString("factory", factory)
-	return p, true
+	copy(methods, found[2:])
+	return rt.newBuiltStream(cls, factory, found[2] == d.makeConnection), true
 }
 
-var classMethodNames = [...]string{"new", "init"}
+// builtLookupNames are Class's new and init, then protocolMethodNames.
+var builtLookupNames = [...]string{"new", "init", protocolMethodNames[0], protocolMethodNames[1], protocolMethodNames[2]}
 
 // rawLookup is obj[name] as Lua would find it, when that takes no Lua: a
 // table, then the __index tables of its metatables. known is false when an

@@ -72,7 +72,7 @@ function say(s) print(s) end` + tc.lua); err != nil {
 				t.Fatal(err)
 			}
 			factory := L.GetGlobal("factory")
-			if _, inGo := rt.builtWithoutLua(factory); inGo != tc.inGo {
+			if _, inGo := rt.builtWithoutLua(factory, nil); inGo != tc.inGo {
 				t.Fatalf("built in Go: %v, want %v", inGo, tc.inGo)
 			}
 			out.Reset()

@@ -49,7 +49,11 @@ func (rt *Runtime) newLuaStream(obj lua.LValue) reactor.Protocol {
 
 // luaStreamProtocol makes the reactor.Protocol of obj, half-closeable or not.
 func (rt *Runtime) luaStreamProtocol(obj lua.LValue, halfCloseable bool) reactor.Protocol {
-	s := &luaStream{rt: rt, obj: obj}
+	return (&luaStream{rt: rt, obj: obj}).protocol(halfCloseable)
+}
+
+// protocol is s as a reactor.Protocol, half-closeable or not.
+func (s *luaStream) protocol(halfCloseable bool) reactor.Protocol {
 	if halfCloseable {
 		return luaHalfCloseable{s}
 	}

@@ -19,8 +19,14 @@ import (
 // client_connection_failed's reason).
 func (rt *Runtime) buildProtocol(factory lua.LValue, addr net.Addr) reactor.Protocol {
 	var v lua.LValue
-	if p, ok := rt.builtWithoutLua(factory); ok {
-		v = p
+	// One walk up the classes finds what the two checks below would look
+	// up one by one, when it takes no Lua.
+	var found [len(protocolMethodNames)]lua.LValue
+	if s, ok := rt.builtWithoutLua(factory, found[:]); ok {
+		if found[0] != lua.LNil {
+			return s.protocol(found[1] != lua.LNil || found[2] != lua.LNil)
+		}
+		v = s.obj
 	} else {
 		var err error
 		v, err = rt.callMethodResult(factory, "build_protocol", rt.addressValue(addr))
@@ -31,15 +37,12 @@ func (rt *Runtime) buildProtocol(factory lua.LValue, addr net.Addr) reactor.Prot
 		default: // os.exit: the reactor is halting, nobody is left to serve
 			return nil
 		}
-	}
-	if v == lua.LNil {
-		return nil
-	}
-	// One walk up the classes finds what the two checks below would look
-	// up one by one, when it takes no Lua.
-	var found [len(protocolMethodNames)]lua.LValue
-	if rawLookups(v, protocolMethodNames[:], found[:]) && found[0] != lua.LNil {
-		return rt.luaStreamProtocol(v, found[1] != lua.LNil || found[2] != lua.LNil)
+		if v == lua.LNil {
+			return nil
+		}
+		if rawLookups(v, protocolMethodNames[:], found[:]) && found[0] != lua.LNil {
+			return rt.luaStreamProtocol(v, found[1] != lua.LNil || found[2] != lua.LNil)
+		}
 	}
 	if msg := notAProtocol(rt, v); msg != "" {
 		cbErr := &CallbackError{Message: msg, value: lua.LString(msg)}

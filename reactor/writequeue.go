@@ -21,9 +21,13 @@ type writeQueue struct {
 	// write(2)). The array is kept while small, so that an echo's
 	// write-then-drain does not allocate.
 	pieces [][]byte
-	head   int
-	off    int
-	size   int // bytes still to send
+	// first is the pieces' array until a second piece is queued at once:
+	// a connection that writes one piece at a time (a poem, a banner, an
+	// echo) allocates none.
+	first [1][]byte
+	head  int
+	off   int
+	size  int // bytes still to send
 	// tailOwned: the last piece was allocated by the queue, so small writes
 	// may be appended to it; false when it aliases a string.
 	tailOwned bool
@@ -58,7 +62,7 @@ func (q *writeQueue) add(data []byte) {
 	} else {
 		piece := make([]byte, len(data), max(len(data), min(writeChunk, 2*len(data))))
 		copy(piece, data)
-		q.pieces = append(q.pieces, piece)
+		q.push(piece)
 		q.tailOwned = true
 	}
 	q.grew(len(data))
@@ -71,9 +75,23 @@ func (q *writeQueue) addString(s string) {
 		q.add(stringBytes(s))
 		return
 	}
-	q.pieces = append(q.pieces, stringBytes(s))
+	q.push(stringBytes(s))
 	q.tailOwned = false
 	q.grew(len(s))
+}
+
+// push queues piece, in first while the queue holds no other.
+func (q *writeQueue) push(piece []byte) {
+	if cap(q.pieces) == 0 {
+		q.pieces = q.first[:0]
+	}
+	inFirst := unsafe.SliceData(q.pieces) == &q.first[0]
+	q.pieces = append(q.pieces, piece)
+	if inFirst && unsafe.SliceData(q.pieces) != &q.first[0] {
+		// The pieces moved to an array of their own: first must not keep
+		// one alive once it is sent.
+		clear(q.first[:])
+	}
 }
 
 // grew accounts for n queued bytes and pauses a streaming producer once
@@ -180,7 +198,10 @@ func (q *writeQueue) reset() {
 }
 
 // drop forgets what is queued; the producer stays.
-func (q *writeQueue) drop() { q.pieces, q.head, q.off, q.size, q.tailOwned = nil, 0, 0, 0, false }
+func (q *writeQueue) drop() {
+	q.pieces, q.head, q.off, q.size, q.tailOwned = nil, 0, 0, 0, false
+	clear(q.first[:])
+}
 
 // register makes p the producer, as Twisted's registerProducer: a pull
 // producer is resumed at once. A second producer is an error.

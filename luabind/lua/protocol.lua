@@ -95,16 +95,16 @@ setmetatable(Class, {__call = function(c, ...)
 	return c:new(...)
 end})
 
--- call_method is self:name(...) for the callbacks a script overrides,
--- whose value may be anything: a value that cannot be called raises
--- reference Lua's message for self:name(...), which names the method (the
--- call m(self, ...) below would name the local 'm'), as the Go side's calls do.
+-- call_method is self:name(...) for callbacks a script overrides, whose value may be anything: one that
+-- cannot be called raises reference Lua's message for self:name(...), naming the method (m(self, ...) would
+-- name the local 'm'), as the Go side's calls do. The last function met skips type(), which allocates its answer.
+local known_function = function() end -- never a method: nil and the rest are checked
 local function callable_object(m) local mt = getmetatable(m) return type(mt) == "table" and type(rawget(mt, "__call")) == "function" end
 local function call_method(self, name, ...) -- a function, the common case, costs no getmetatable
 	local m = self[name]
-	if type(m) ~= "function" and not callable_object(m) then
+	if m ~= known_function then if type(m) == "function" then known_function = m elseif not callable_object(m) then
 		error("attempt to call method '" .. name .. "' (a " .. type(m) .. " value)", 2)
-	end
+	end end
 	return m(self, ...)
 end
 
@@ -149,7 +149,7 @@ function Factory:build_protocol(addr)
 end
 -- Go builds a protocol itself, without the address, when a factory keeps
 -- this build_protocol and its class keeps Class's call and new.
-core.stream_defaults(Factory.build_protocol, Class.new, getmetatable(Protocol).__call)
+core.stream_defaults(Factory.build_protocol, Class.new, getmetatable(Protocol).__call, Protocol.make_connection)
 
 function Factory:start_factory() end
 function Factory:stop_factory() end
