@@ -4,6 +4,7 @@ import (
 	"net"
 	"testing"
 
+	"github.com/loopscript/loopscript/internal/luastate"
 	"github.com/loopscript/loopscript/reactor"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -13,8 +14,8 @@ import (
 // builds: the same fields, in the same order of next, after
 // make_connection and whatever connection_made and connection_lost do.
 func TestBuiltProtocolKeys(t *testing.T) {
-	if !tableLayoutMatches {
-		t.Fatal("lua.LTable is not the layout protocol_instance.go mirrors: every connection pays its keys again")
+	if !luastate.SetStringKeys(&lua.LTable{}, []lua.LValue{lua.LString("k")}, nil, 1) {
+		t.Fatal("lua.LTable is not the layout internal/luastate mirrors: every connection pays its keys again")
 	}
 	for _, tc := range []struct{ name, lua string }{
 		{"Protocol's methods only", ``},
