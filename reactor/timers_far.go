@@ -17,7 +17,9 @@ import (
 // The invariant: every call in the heap is in a span before horizon, every
 // call in a bucket in a span at or after it. So the heap's root is the
 // earliest call of all, and the order (when, then seq) and exact times are
-// the heap's own: nothing about them depends on the buckets.
+// the heap's own: nothing about them depends on the buckets. It also tells
+// where a pending call is from its time alone, so a call need not point to
+// its bucket.
 const (
 	// farSplit is the heap size at which later calls move to buckets: 4,096
 	// slots are 64 KiB, about what a core's L2 holds with room to spare.
@@ -138,9 +140,18 @@ func (q *timerQueue) splitSize() int {
 	return farSplit
 }
 
+// pastHorizon reports whether a call at when belongs in a bucket.
+func (q *timerQueue) pastHorizon(when time.Duration) bool {
+	return q.far != nil && q.span(when) >= q.far.horizon
+}
+
+// inBucket reports whether c, which is pending, is in a bucket rather than
+// in the heap.
+func (q *timerQueue) inBucket(c *DelayedCall) bool { return q.pastHorizon(c.when) }
+
 // insert puts c, whose when and seq are set, where the invariant says.
 func (q *timerQueue) insert(c *DelayedCall) {
-	if q.far != nil && q.span(c.when) >= q.far.horizon {
+	if q.pastHorizon(c.when) {
 		q.far.add(c, q.span(c.when))
 		return
 	}
@@ -206,7 +217,6 @@ func (q *timerQueue) refill() {
 		}
 		for i, s := range q.heap {
 			s.call.index = int32(i)
-			s.call.bucket = nil
 		}
 		q.heapify()
 		q.nextSplit = 2 * len(q.heap)
@@ -224,7 +234,6 @@ func (f *farTimers) add(c *DelayedCall, sp int64) {
 	if b == nil {
 		b = f.newBucket(sp)
 	}
-	c.bucket = b
 	c.index = int32(b.n)
 	b.push(slot{c.when, c})
 	f.n++
@@ -234,12 +243,12 @@ func (f *farTimers) add(c *DelayedCall, sp int64) {
 // place. The bucket itself stays until the horizon reaches it, unless it was
 // the last call in any bucket.
 func (q *timerQueue) removeFar(c *DelayedCall) {
-	b, i := c.bucket, int(c.index)
+	b, i := q.far.bucket(q.span(c.when)), int(c.index)
 	if moved := b.pop(); moved.call != c {
 		*b.at(i) = moved
 		moved.call.index = int32(i)
 	}
-	c.bucket, c.index = nil, -1
+	c.index = -1
 	if q.far.n--; q.far.n == 0 {
 		q.far = nil
 		q.nextSplit = 0

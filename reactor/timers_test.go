@@ -67,8 +67,8 @@ func checkHeap(q *timerQueue) error {
 				s := *b.at(i)
 				c := s.call
 				switch {
-				case c.bucket != b || int(c.index) != i:
-					return fmt.Errorf("bucket %d slot %d: the call says bucket %p index %d", sp, i, c.bucket, c.index)
+				case !q.inBucket(c) || int(c.index) != i:
+					return fmt.Errorf("bucket %d slot %d: the call says in a bucket %v, index %d", sp, i, q.inBucket(c), c.index)
 				case s.when != c.when || q.span(c.when) != sp:
 					return fmt.Errorf("bucket %d slot %d holds time %v for a call at %v", sp, i, s.when, c.when)
 				case c.state != pending:
@@ -88,7 +88,7 @@ func checkHeap(q *timerQueue) error {
 	}
 	for i, s := range q.heap {
 		c := s.call
-		if c.bucket != nil {
+		if q.inBucket(c) {
 			return fmt.Errorf("heap[%d] says it is in a bucket", i)
 		}
 		if int(c.index) != i {
