@@ -10,37 +10,61 @@ import (
 // luaCall), the reactor's DelayedCall, and the function and its arguments.
 // It is the DelayedCall's Runner. A script can schedule a million timers, so
 // this saves three allocations per timer, and its size is kept at exactly
-// 128 bytes, a Go size class, so that no space is lost to rounding up.
+// 112 bytes, a Go size class, so that no space is lost to rounding up. The
+// garbage collector marks every pending timer at every cycle, and its work
+// is per pointer word: a luaCall has seven.
 type luaCall struct {
-	ud   lua.LUserData
-	dc   reactor.DelayedCall
-	rt   *Runtime
-	fn   lua.LValue
-	args *[]lua.LValue // extra arguments; nil for none, the common case
+	ud lua.LUserData
+	dc reactor.DelayedCall
+	rt *Runtime
+	// work is the function (a lua.LValue) when there are no extra arguments,
+	// the common case, and otherwise a *[]lua.LValue holding the function
+	// and then its arguments; nil once the call has run or was cancelled.
+	// One field for both keeps the struct in its size class.
+	work any
 }
 
 // newLuaCall returns a luaCall for fn(args...) whose userdata is ready to be
 // pushed, as L.NewUserData would make it, with the DelayedCall metatable.
 func (rt *Runtime) newLuaCall(fn lua.LValue, args []lua.LValue) *luaCall {
-	c := &luaCall{rt: rt, fn: fn}
 	if len(args) > 0 {
-		extra := args // allocated here, only when there are extra arguments
-		c.args = &extra
+		return rt.newLuaCallWithArgs(append(append(make([]lua.LValue, 0, 1+len(args)), fn), args...))
 	}
+	c := &luaCall{rt: rt, work: fn}
 	c.ud = lua.LUserData{Value: c, Env: rt.L.Env, Metatable: rt.delayedCallMetatable()}
 	return c
 }
 
+// newLuaCallWithArgs is newLuaCall for callee[0](callee[1:]...), which
+// keeps callee.
+func (rt *Runtime) newLuaCallWithArgs(callee []lua.LValue) *luaCall {
+	c := &luaCall{rt: rt, work: &callee}
+	c.ud = lua.LUserData{Value: c, Env: rt.L.Env, Metatable: rt.delayedCallMetatable()}
+	return c
+}
+
+// function is the Lua function the call runs, nil once it has run or was
+// cancelled.
+func (c *luaCall) function() lua.LValue {
+	switch w := c.work.(type) {
+	case *[]lua.LValue:
+		return (*w)[0]
+	case lua.LValue:
+		return w
+	}
+	return nil
+}
+
 // Run runs the call for the reactor.
 func (c *luaCall) Run() {
-	fn, args := c.fn, c.args
+	work := c.work
 	// The call is over once it has run: drop the references so a script that
 	// keeps the DelayedCall does not keep the function's upvalues alive.
-	c.fn, c.args = nil, nil
-	if args != nil {
-		c.rt.call(KindLater, fn, *args)
+	c.work = nil
+	if callee, ok := work.(*[]lua.LValue); ok {
+		c.rt.call(KindLater, (*callee)[0], (*callee)[1:])
 	} else {
-		c.rt.call(KindLater, fn, nil)
+		c.rt.call(KindLater, work.(lua.LValue), nil)
 	}
 }
 
@@ -80,7 +104,7 @@ func dcCancel(L *lua.LState) int {
 	if err := c.dc.Cancel(); err != nil {
 		raise(L, err)
 	}
-	c.fn, c.args = nil, nil
+	c.work = nil
 	return 0
 }
 
@@ -113,8 +137,8 @@ func dcGetTime(L *lua.LState) int {
 func (rt *Runtime) dcToString(L *lua.LState) int {
 	c := checkDelayedCall(L, fname{name: "__tostring"})
 	s := c.dc.String()
-	if c.fn != nil {
-		s += ": " + withDefined(rt.describe(L, c.fn))
+	if fn := c.function(); fn != nil {
+		s += ": " + withDefined(rt.describe(L, fn))
 	}
 	L.Push(lua.LString(s))
 	return 1

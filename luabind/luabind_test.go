@@ -665,7 +665,7 @@ func TestLuaCallSize(t *testing.T) {
 	if unsafe.Sizeof(uintptr(0)) != 8 {
 		t.Skip("the size is planned for 64-bit platforms")
 	}
-	if size := unsafe.Sizeof(luaCall{}); size != 128 {
-		t.Errorf("luaCall is %d bytes, want 128", size)
+	if size := unsafe.Sizeof(luaCall{}); size != 112 {
+		t.Errorf("luaCall is %d bytes, want 112", size)
 	}
 }

@@ -140,7 +140,12 @@ type scheduler interface {
 func (rt *Runtime) pushCallLater(L *lua.LState, s scheduler, first int, f fname) int {
 	d := checkSeconds(L, first, f)
 	fn := checkCallable(L, first+1, f)
-	c := rt.newLuaCall(fn, restArgs(L, first+2))
+	var c *luaCall
+	if L.GetTop() <= first+1 {
+		c = rt.newLuaCall(fn, nil)
+	} else {
+		c = rt.newLuaCallWithArgs(restArgs(L, first+1)) // the function, then its arguments
+	}
 	s.ScheduleCall(&c.dc, d, c)
 	L.Push(&c.ud)
 	return 1

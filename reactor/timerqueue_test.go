@@ -291,3 +291,59 @@ func popAllInOrder(t *testing.T, q *timerQueue, live, checkEvery int) {
 		t.Fatalf("popped %d of %d live calls; %d left, buckets %v", popped, live, q.len(), q.far)
 	}
 }
+
+// TestFullTimerBuckets fills buckets past several chunks (a few thousand
+// calls in each of a few spans), cancels calls from every chunk, the tail's
+// and the full ones', and reschedules others out of and into them, checking
+// the buckets all along; then every call left comes out once, in order.
+func TestFullTimerBuckets(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		n       int
+		cancels int
+	}{
+		{"one chunk and a call", 1<<chunkShift + 1, 1<<chunkShift + 1},
+		{"chunks emptied from the end", 5 << chunkShift, 3 << chunkShift},
+		{"many chunks, some cancelled", 12 << chunkShift, 1 << chunkShift},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, uint64(tc.n)))
+			q := &timerQueue{farSplit: 64}
+			calls := make([]*DelayedCall, tc.n)
+			for i := range calls {
+				calls[i] = new(DelayedCall)
+				// Four spans of a millisecond after the first call's.
+				when := time.Duration(rng.IntN(5<<farShift)) + 1<<farShift
+				if i == 0 {
+					when = 0
+				}
+				q.schedule(calls[i], when, namedRunner(strconv.Itoa(i)))
+			}
+			if q.far == nil || q.far.n < tc.n/2 {
+				t.Fatalf("the buckets hold %v; want most of the %d calls", q.far, tc.n)
+			}
+			live := tc.n
+			for k, i := range rng.Perm(tc.n - 1)[:min(tc.cancels, tc.n-1)] {
+				c := calls[i+1]
+				switch k % 4 {
+				case 3:
+					q.reschedule(c, c.when+time.Duration(rng.IntN(2<<farShift)))
+				default:
+					if err := c.Cancel(); err != nil {
+						t.Fatal(err)
+					}
+					live--
+				}
+				if k%97 == 0 {
+					if err := checkHeap(q); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if err := checkHeap(q); err != nil {
+				t.Fatal(err)
+			}
+			popAllInOrder(t, q, live, 101)
+		})
+	}
+}

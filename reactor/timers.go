@@ -32,12 +32,12 @@ type DelayedCall struct {
 	seq  uint64 // scheduling order; breaks ties between equal times (FIFO)
 	run  Runner // nil once called or cancelled
 	q    *timerQueue
-	// bucket holds the call when it is past the heap's horizon (see
-	// timers_far.go); nil while it is in the heap.
-	bucket *timerBucket
-	// index is the call's position in the heap or in its bucket, -1 when in
-	// neither. 32 bits keep the struct at 56 bytes, so that a binding's
-	// per-timer struct embedding it stays in its size class.
+	// index is the call's position in the heap or, when its time is past the
+	// heap's horizon, in the bucket of its span (see timers_far.go); -1 when
+	// in neither. The bucket is not kept here but found from the time: the
+	// struct stays at 48 bytes with three pointer words, which the garbage
+	// collector marks for every pending timer, and a binding's per-timer
+	// struct embedding it fits a smaller size class.
 	index int32
 	state callState
 }
@@ -209,23 +209,26 @@ func (q *timerQueue) len() int {
 }
 
 func (q *timerQueue) reschedule(c *DelayedCall, when time.Duration) {
-	c.when = max(when, q.floor)
-	c.seq = q.nextSeq
-	q.nextSeq++
-	if c.bucket == nil && (q.far == nil || q.span(c.when) < q.far.horizon) {
+	when = max(when, q.floor)
+	if !q.inBucket(c) && !q.pastHorizon(when) {
+		c.when, c.seq = when, q.nextSeq
+		q.nextSeq++
 		q.heap[c.index].when = c.when
 		// Later or equal keys only ever move down, earlier ones only up; fix does both.
 		q.fix(int(c.index))
 		return
 	}
+	// Removed at its old time: that time is what finds its bucket.
 	q.remove(c)
+	c.when, c.seq = when, q.nextSeq
+	q.nextSeq++
 	q.insert(c)
 }
 
 // remove takes c out of the queue. In the heap, the last slot fills its
 // place and is sifted from there.
 func (q *timerQueue) remove(c *DelayedCall) {
-	if c.bucket != nil {
+	if q.inBucket(c) {
 		q.removeFar(c)
 		return
 	}

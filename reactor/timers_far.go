@@ -17,7 +17,9 @@ import (
 // The invariant: every call in the heap is in a span before horizon, every
 // call in a bucket in a span at or after it. So the heap's root is the
 // earliest call of all, and the order (when, then seq) and exact times are
-// the heap's own: nothing about them depends on the buckets.
+// the heap's own: nothing about them depends on the buckets. It also tells
+// where a pending call is from its time alone, so a call need not point to
+// its bucket.
 const (
 	// farSplit is the heap size at which later calls move to buckets: 4,096
 	// slots are 64 KiB, about what a core's L2 holds with room to spare.
@@ -73,50 +75,53 @@ func (f *farTimers) dropBucket(b *timerBucket) {
 }
 
 // A timerBucket holds, unordered, the calls of one span; a call in a bucket
-// has its position in the bucket as its index. The slots are kept in chunks
-// of 256 (every chunk but the last full) rather than in one growing slice,
+// has its position in the bucket as its index. A bucket keeps pointers
+// alone, not the heap's slots: nothing sorts a bucket until it is loaded
+// into the heap, so the copy of each call's time would be 8 bytes more per
+// far timer for nothing. The pointers are kept in chunks of 512 (every
+// chunk but the last full) rather than in one growing slice,
 // so that filling a million calls into buckets leaves no outgrown arrays
 // behind; the first chunk starts small, as most buckets of a sparse timer
 // set hold a call or two.
 type timerBucket struct {
 	span   int64
-	chunks [][]slot
+	chunks [][]*DelayedCall
 	n      int
 }
 
-// chunkShift sets a bucket chunk's size: 256 slots, 4 KiB.
-const chunkShift = 8
+// chunkShift sets a bucket chunk's size: 512 calls, 4 KiB.
+const chunkShift = 9
 
-func (b *timerBucket) at(i int) *slot {
+func (b *timerBucket) at(i int) **DelayedCall {
 	return &b.chunks[i>>chunkShift][i&(1<<chunkShift-1)]
 }
 
-func (b *timerBucket) push(s slot) {
+func (b *timerBucket) push(c *DelayedCall) {
 	k := len(b.chunks) - 1
 	switch {
 	case k < 0:
-		b.chunks = append(b.chunks, make([]slot, 0, 4))
+		b.chunks = append(b.chunks, make([]*DelayedCall, 0, 4))
 		k = 0
 	case len(b.chunks[k]) == 1<<chunkShift:
-		b.chunks = append(b.chunks, make([]slot, 0, 1<<chunkShift))
+		b.chunks = append(b.chunks, make([]*DelayedCall, 0, 1<<chunkShift))
 		k++
 	}
-	b.chunks[k] = append(b.chunks[k], s)
+	b.chunks[k] = append(b.chunks[k], c)
 	b.n++
 }
 
-// pop removes and returns the last slot.
-func (b *timerBucket) pop() slot {
+// pop removes and returns the last call.
+func (b *timerBucket) pop() *DelayedCall {
 	k := len(b.chunks) - 1
 	last := b.chunks[k]
-	s := last[len(last)-1]
-	last[len(last)-1] = slot{}
+	c := last[len(last)-1]
+	last[len(last)-1] = nil
 	if b.chunks[k] = last[:len(last)-1]; len(b.chunks[k]) == 0 {
 		b.chunks[k] = nil
 		b.chunks = b.chunks[:k]
 	}
 	b.n--
-	return s
+	return c
 }
 
 // span is the bucket a time falls in.
@@ -138,9 +143,18 @@ func (q *timerQueue) splitSize() int {
 	return farSplit
 }
 
+// pastHorizon reports whether a call at when belongs in a bucket.
+func (q *timerQueue) pastHorizon(when time.Duration) bool {
+	return q.far != nil && q.span(when) >= q.far.horizon
+}
+
+// inBucket reports whether c, which is pending, is in a bucket rather than
+// in the heap.
+func (q *timerQueue) inBucket(c *DelayedCall) bool { return q.pastHorizon(c.when) }
+
 // insert puts c, whose when and seq are set, where the invariant says.
 func (q *timerQueue) insert(c *DelayedCall) {
-	if q.far != nil && q.span(c.when) >= q.far.horizon {
+	if q.pastHorizon(c.when) {
 		q.far.add(c, q.span(c.when))
 		return
 	}
@@ -202,11 +216,10 @@ func (q *timerQueue) refill() {
 		f.horizon = sp + 1
 		f.n -= b.n
 		for _, chunk := range b.chunks {
-			q.heap = append(q.heap, chunk...)
-		}
-		for i, s := range q.heap {
-			s.call.index = int32(i)
-			s.call.bucket = nil
+			for _, c := range chunk {
+				c.index = int32(len(q.heap))
+				q.heap = append(q.heap, slot{c.when, c})
+			}
 		}
 		q.heapify()
 		q.nextSplit = 2 * len(q.heap)
@@ -224,9 +237,8 @@ func (f *farTimers) add(c *DelayedCall, sp int64) {
 	if b == nil {
 		b = f.newBucket(sp)
 	}
-	c.bucket = b
 	c.index = int32(b.n)
-	b.push(slot{c.when, c})
+	b.push(c)
 	f.n++
 }
 
@@ -234,12 +246,12 @@ func (f *farTimers) add(c *DelayedCall, sp int64) {
 // place. The bucket itself stays until the horizon reaches it, unless it was
 // the last call in any bucket.
 func (q *timerQueue) removeFar(c *DelayedCall) {
-	b, i := c.bucket, int(c.index)
-	if moved := b.pop(); moved.call != c {
+	b, i := q.far.bucket(q.span(c.when)), int(c.index)
+	if moved := b.pop(); moved != c {
 		*b.at(i) = moved
-		moved.call.index = int32(i)
+		moved.index = int32(i)
 	}
-	c.bucket, c.index = nil, -1
+	c.index = -1
 	if q.far.n--; q.far.n == 0 {
 		q.far = nil
 		q.nextSplit = 0

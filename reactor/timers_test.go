@@ -64,13 +64,12 @@ func checkHeap(q *timerQueue) error {
 				return fmt.Errorf("bucket %d holds %d calls in %d chunks", sp, b.n, len(b.chunks))
 			}
 			for i := range b.n {
-				s := *b.at(i)
-				c := s.call
+				c := *b.at(i)
 				switch {
-				case c.bucket != b || int(c.index) != i:
-					return fmt.Errorf("bucket %d slot %d: the call says bucket %p index %d", sp, i, c.bucket, c.index)
-				case s.when != c.when || q.span(c.when) != sp:
-					return fmt.Errorf("bucket %d slot %d holds time %v for a call at %v", sp, i, s.when, c.when)
+				case !q.inBucket(c) || int(c.index) != i:
+					return fmt.Errorf("bucket %d slot %d: the call says in a bucket %v, index %d", sp, i, q.inBucket(c), c.index)
+				case q.span(c.when) != sp:
+					return fmt.Errorf("bucket %d slot %d holds a call at %v", sp, i, c.when)
 				case c.state != pending:
 					return fmt.Errorf("bucket %d slot %d is %v, not pending", sp, i, c)
 				}
@@ -88,7 +87,7 @@ func checkHeap(q *timerQueue) error {
 	}
 	for i, s := range q.heap {
 		c := s.call
-		if c.bucket != nil {
+		if q.inBucket(c) {
 			return fmt.Errorf("heap[%d] says it is in a bucket", i)
 		}
 		if int(c.index) != i {
