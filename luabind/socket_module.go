@@ -798,18 +798,10 @@ func sockSettimeout(L *lua.LState) int {
 // optNumber reads argument n as luaL_optnumber does: a number or a numeric
 // string, def when absent or nil.
 func optNumber(L *lua.LState, n int, f fname, def float64) float64 {
-	switch v := L.Get(n).(type) {
-	case *lua.LNilType:
+	if L.Get(n) == lua.LNil {
 		return def
-	case lua.LNumber:
-		return float64(v)
-	case lua.LString:
-		if num, ok := stringNumber(string(v)); ok {
-			return num
-		}
 	}
-	typeError(L, n, f, "number")
-	return 0
+	return luaNumberArg(L, n, f)
 }
 
 // fill makes sure the read buffer holds data, receiving up to
