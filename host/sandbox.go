@@ -108,12 +108,15 @@ const (
 // code that no time limit can interrupt. Past that, a script gets "registry
 // overflow".
 //
-// Lua calls may nest 20,000 deep, Lua 5.1's LUAI_MAXCALLS. The call stack
-// grows on demand (gopher-lua's MinimizeStackMemory), in segments of eight
-// frames: allocated whole, it would be a 1.6 MB object of pointers that the
-// Go collector scans at every cycle, however shallow the script. A full
-// stack is still Lua's "stack overflow" at the calling line (raised by
-// internal/luastate's call handler, which gopher-lua's growing stack lacks).
+// Lua calls may nest 20,000 deep, Lua 5.1's LUAI_MAXCALLS. The main
+// thread's call stack is allocated whole (1.6 MB of address space, touched
+// only as deep as the script goes, but scanned by the Go collector at every
+// cycle). gopher-lua's growing stack (MinimizeStackMemory) would spare
+// that, but its segments come from a pool shared by every state of the
+// process, and a traceback taken after a full stack in a metamethod reads
+// frames from a segment already handed back: go test -race saw another
+// state's goroutine writing to it. Coroutines, which need a small stack,
+// keep the growing one (see luabind's newThread).
 const (
 	callStackSize    = 20000
 	registryMaxSize  = 1 << 20
@@ -147,7 +150,6 @@ func newState(sb *Sandbox) *lua.LState {
 		RegistrySize:        min(lua.RegistrySize, registry),
 		RegistryMaxSize:     registry,
 		RegistryGrowStep:    min(registryGrowStep, registry),
-		MinimizeStackMemory: true,
 		IncludeGoStackTrace: true,
 	})
 	for _, lib := range []struct {
