@@ -128,10 +128,9 @@ const (
 func newState(sb *Sandbox) *lua.LState {
 	if sb == nil {
 		return lua.NewState(lua.Options{
-			CallStackSize:       callStackSize,
-			RegistryMaxSize:     registryMaxSize,
-			RegistryGrowStep:    registryGrowStep,
-			MinimizeStackMemory: true,
+			CallStackSize:    callStackSize,
+			RegistryMaxSize:  registryMaxSize,
+			RegistryGrowStep: registryGrowStep,
 			// Lets a Go panic in a builtin be reported with the Lua position
 			// (see luabind.goPanicMessage); it costs nothing until one happens.
 			IncludeGoStackTrace: true,
