@@ -113,10 +113,10 @@ const (
 // only as deep as the script goes, but scanned by the Go collector at every
 // cycle). gopher-lua's growing stack (MinimizeStackMemory) would spare
 // that, but its segments come from a pool shared by every state of the
-// process, and a traceback taken after a full stack in a metamethod reads
-// frames from a segment already handed back: go test -race saw another
-// state's goroutine writing to it. Coroutines, which need a small stack,
-// keep the growing one (see luabind's newThread).
+// process, and go test -race saw the traceback of a full stack (recursion
+// through __index) read a segment that another state's goroutine was
+// pushing frames into. Coroutines, which need a small stack, keep the
+// growing one (see luabind's newThread).
 const (
 	callStackSize    = 20000
 	registryMaxSize  = 1 << 20
