@@ -86,19 +86,30 @@ func (rt *Runtime) protect(L *lua.LState, nargs, nret int, runner *lua.LFunction
 // below the function and its nargs arguments.
 func (rt *Runtime) protectRunner(L *lua.LState, nargs, nret int, handler lua.LValue) *lua.ApiError {
 	base := luastate.Top(L) - nargs - 2
+	if !luastate.PCallSafe(L) {
+		// PCall's error when the runner's frame cannot be pushed, as a
+		// fixed call stack raises it.
+		L.SetTop(base)
+		return luastate.StackOverflow(L)
+	}
 	outer := luastate.ErrorFuncActive(L)
 	depth := len(rt.catches)
 	rt.catches = append(rt.catches, catchPoint{L: L, base: base, handler: handler})
-	err := L.PCall(nargs+1, nret, nil)
+	apiErr, ok := luastate.ProtectedCall(L, nargs+1, nret, rt.catchHook)
+	if !ok {
+		if err := L.PCall(nargs+1, nret, nil); err != nil {
+			apiErr = err.(*lua.ApiError) // the only kind PCall returns
+		}
+	}
 	rt.catches = rt.catches[:depth]
 	luastate.SetErrorFuncActive(L, outer)
-	if err == nil {
+	if apiErr == nil {
 		return nil
 	}
 	// A Go panic (not a raised error) passed no hook: close what it left
 	// open on cleared slots.
 	luastate.CloseUpvalues(L, base)
-	return err.(*lua.ApiError) // the only kind PCall returns
+	return apiErr
 }
 
 // closeAtRaise is called by a catch hook while the frames an error ends are
@@ -110,7 +121,8 @@ func (rt *Runtime) closeAtRaise(L *lua.LState) {
 }
 
 // runPCall is the runner of pcall and xpcall: it calls the function at
-// stack index 1 with the values above it, with catchHook as the Panic hook.
+// stack index 1 with the values above it, with rt.catchHook as the Panic
+// hook.
 func (rt *Runtime) runPCall(L *lua.LState) int {
 	saved := L.Panic
 	L.Panic = rt.catchHook
@@ -120,11 +132,12 @@ func (rt *Runtime) runPCall(L *lua.LState) int {
 	return L.GetTop()
 }
 
-// catchHook is the Panic hook of runPCall, called with the error value on
-// top of the stack and the failing frames live. It closes their upvalues
-// and, for xpcall, replaces the error with what the message handler makes of
-// it ("error in error handling" if the handler fails too).
-func (rt *Runtime) catchHook(L *lua.LState) {
+// catchHookFor is the Panic hook of runPCall (rt.catchHook), called with
+// the error value on top of the stack and the failing frames live. It
+// closes their upvalues and, for xpcall, replaces the error with what the
+// message handler makes of it ("error in error handling" if the handler
+// fails too).
+func (rt *Runtime) catchHookFor(L *lua.LState) {
 	rt.closeAtRaise(L)
 	errObj := L.Get(-1)
 	if c := rt.catches[len(rt.catches)-1]; c.handler != nil && c.L == L && rt.exit == nil {

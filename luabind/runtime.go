@@ -102,6 +102,9 @@ type Runtime struct {
 	// raiseHook is rt.raiseWithTraceback, made into a func value once:
 	// taking the method value at every callback allocated each time.
 	raiseHook func(*lua.LState)
+	// catchHook is rt.catchHookFor, made into a func value once, for the
+	// same reason.
+	catchHook func(*lua.LState)
 
 	// The DelayedCall and LoopingCall metatables, made by
 	// delayedCallMetatable and loopingCallMetatable at the first of each.
@@ -166,6 +169,7 @@ func Open(L *lua.LState, cfg Config) *Runtime {
 	}
 	rt.runner = L.NewFunction(rt.runCallee)
 	rt.raiseHook = rt.raiseWithTraceback
+	rt.catchHook = rt.catchHookFor
 	rt.replaceTraceback()
 	rt.replaceProtectedCalls()
 	rt.hardenStdlib()

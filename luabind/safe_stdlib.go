@@ -353,10 +353,11 @@ func checkLuaFunction(L *lua.LState, n int, f fname) {
 
 // newThread calls fn, gopher-lua's coroutine.create or wrap, so that the
 // coroutine it makes gets a call stack that grows on demand, up to the same
-// depth as its creator's: a state's fixed stack of 20,000 frames is too much
-// to give every coroutine. Without the Go stack trace, a full stack in a
-// coroutine costs no trace of every frame; its "stack overflow" has no
-// position.
+// depth as its creator's (a fixed stack of 20,000 frames would be too much
+// to give every coroutine). Without the Go stack trace, a full stack in a
+// coroutine costs no trace of every frame; a push that gopher-lua makes
+// from Go (a metamethod's call) on a full stack has no position in its
+// "stack overflow".
 func newThread(L *lua.LState, fn lua.LGFunction) int {
 	saved := L.Options
 	L.Options.MinimizeStackMemory = true

@@ -1,6 +1,7 @@
 package luastate
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -42,6 +43,76 @@ func TestGrowingCallStackOverflowIsPositioned(t *testing.T) {
 			}
 			if want[true] != want[false] {
 				t.Errorf("growing stack: %q, fixed stack: %q; want the same message and depth", want[true], want[false])
+			}
+		})
+	}
+}
+
+// A protected call made from a Go function at every depth up to a full
+// stack leaves the stack as it found it, on a growing stack as on a fixed
+// one: the same results and messages at every depth, and the stack back to
+// its depth after. gopher-lua's own PCall, entered on a growing stack that is
+// full, loses the last segment's frames from its count (see PCallSafe).
+func TestProtectedCallOnAFullStack(t *testing.T) {
+	if err := Lua51VM(); err != nil {
+		t.Fatal(err)
+	}
+	const depth = 64 // eight segments
+	callees := map[string]lua.LGFunction{
+		"returns": func(L *lua.LState) int { L.Push(lua.LNumber(1)); return 1 },
+		"raises":  func(L *lua.LState) int { L.RaiseError("e"); return 0 },
+		"panics":  func(L *lua.LState) int { panic("go panic") },
+	}
+	for name, callee := range callees {
+		t.Run(name, func(t *testing.T) {
+			results := map[bool]string{}
+			for _, grow := range []bool{false, true} {
+				L := lua.NewState(lua.Options{CallStackSize: depth, MinimizeStackMemory: grow})
+				MarkLua51(L, lua51Number)
+				L.SetGlobal("sp", L.NewFunction(func(L *lua.LState) int {
+					L.Push(lua.LNumber(stateOf(L).stack.(frameStack).Sp()))
+					return 1
+				}))
+				L.SetGlobal("call", L.NewFunction(func(L *lua.LState) int {
+					safe := PCallSafe(L)
+					L.Push(L.NewFunction(callee))
+					err, _ := ProtectedCall(L, 0, 1, func(L *lua.LState) {
+						panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: L.Get(-1)})
+					})
+					switch {
+					case err != nil:
+						L.Push(lua.LString(fmt.Sprintf("%v error %s", safe, lua.LVAsString(err.Object))))
+					default:
+						L.Push(lua.LString(fmt.Sprintf("%v %s", safe, L.Get(-1))))
+					}
+					return 1
+				}))
+				msg, got := run(L, `
+local function r(k) if k == 0 then return call() end local v = r(k - 1) return v end
+local out, before = {}, sp()
+for n = 50, 66 do
+  local ok, v = pcall(r, n)
+  out[#out + 1] = n .. " " .. tostring(v)
+  if sp() ~= before then out[#out + 1] = "depth " .. sp() .. ", was " .. before end
+end
+return table.concat(out, "\n")`)
+				L.Close()
+				if msg != "" {
+					t.Fatalf("grow=%v: error %q", grow, msg)
+				}
+				results[grow] = got.String()
+			}
+			if strings.Contains(results[true], "depth") {
+				t.Errorf("the growing stack's depth changed:\n%s", results[true])
+			}
+			// PCallSafe differs where the growing stack is full: true on the
+			// fixed one, whose push raises instead.
+			fixed := strings.ReplaceAll(results[false], "true error", "false error")
+			if grown := strings.ReplaceAll(results[true], "true error", "false error"); grown != fixed {
+				t.Errorf("growing stack:\n%s\nfixed stack:\n%s", results[true], results[false])
+			}
+			if !strings.Contains(results[true], "false error") {
+				t.Errorf("no call found the growing stack full:\n%s", results[true])
 			}
 		})
 	}

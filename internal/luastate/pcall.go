@@ -15,6 +15,63 @@ type frameStack interface {
 	SetSp(int)
 }
 
+// PCallSafe reports whether gopher-lua's PCall may be entered on L: false
+// when L's call stack grows on demand (Options.MinimizeStackMemory) and is
+// full. PCall's callee frame cannot be pushed then, and PCall's recovery
+// cuts the stack back to a count that is a whole number of segments with
+// the last segment full, which the stack reads as the start of the next
+// one: it forgets that segment's frames, and the next return hands the
+// segment, still in use, to the pool from which every state of the process
+// takes segments. On a fixed stack the push raises "stack overflow" and
+// nothing is lost. ProtectedCall checks it itself; StackOverflow is the
+// error to report instead.
+func PCallSafe(L *lua.LState) bool {
+	if vmLayoutErr != nil {
+		return true // nothing to read it from: the fixed stack is the default
+	}
+	s := stateOf(L)
+	return !s.Options.MinimizeStackMemory || !stackIsFull(s)
+}
+
+// growingStackFull is what gopher-lua's growing call stack panics with when
+// a frame is pushed on it full.
+const growingStackFull = "lua callstack overflow"
+
+// stackIsFull reports whether s's call stack holds as many frames as it can.
+func stackIsFull(s *vmState) bool {
+	stack, ok := s.stack.(frameStack)
+	return ok && stack.Sp() >= callStackCapacity(s)
+}
+
+// StackOverflow is the error a full fixed call stack raises when a Go
+// function calls a Lua function: "stack overflow" at the line of the
+// innermost Lua function running.
+func StackOverflow(L *lua.LState) *lua.ApiError {
+	msg := "stack overflow"
+	for level := 0; ; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			break
+		}
+		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil && dbg.What != "G" {
+			msg = fmt.Sprintf("%s:%d: %s", dbg.Source, dbg.CurrentLine, msg)
+			break
+		}
+	}
+	return &lua.ApiError{Type: lua.ApiErrorRun, Object: lua.LString(msg)}
+}
+
+// callStackCapacity is the number of frames s's call stack holds: a fixed
+// stack CallStackSize, a growing one CallStackSize rounded up to whole
+// segments.
+func callStackCapacity(s *vmState) int {
+	n := s.Options.CallStackSize
+	if s.Options.MinimizeStackMemory {
+		n = (n + lua.FramesPerSegment - 1) / lua.FramesPerSegment * lua.FramesPerSegment
+	}
+	return n
+}
+
 // ProtectedCall calls the function below the nargs values on top of L's
 // stack, leaving nret results, as L.PCall(nargs, nret, nil) does, without
 // PCall's own Panic hook: hook is L's Panic hook during the call, and L's
@@ -49,7 +106,12 @@ func ProtectedCall(L *lua.LState, nargs, nret int, hook func(*lua.LState)) (err 
 				apiErr = gopherPanicError(L, rcv)
 			}
 			err = apiErr
-			stack.SetSp(sp)
+			if stack.Sp() != sp {
+				// Not when the callee's frame was never pushed: on a growing
+				// stack full to a segment's end, SetSp(Sp()) is the cut
+				// PCallSafe describes.
+				stack.SetSp(sp)
+			}
 			s.currentFrame = frame
 			cutTop(s.reg, base)
 		}
@@ -57,6 +119,10 @@ func ProtectedCall(L *lua.LState, nargs, nret int, hook func(*lua.LState)) (err 
 		SetErrorFuncActive(L, savedFlag)
 	}()
 	ok = true // from here on the call is made, whether or not it raises
+	if s.Options.MinimizeStackMemory && sp >= callStackCapacity(s) {
+		// As the push of the callee's frame raises it on a fixed stack.
+		L.RaiseError("stack overflow")
+	}
 	L.Call(nargs, nret)
 	return nil, true
 }
@@ -67,6 +133,14 @@ func ProtectedCall(L *lua.LState, nargs, nret int, hook func(*lua.LState)) (err 
 // are still on L's stack, so its message and traceback read as PCall's
 // always did, less the line of that Go function.
 func gopherPanicError(L *lua.LState, rcv any) *lua.ApiError {
+	if vmLayoutErr == nil && stackIsFull(stateOf(L)) {
+		// No frame can be pushed for the panic to be taken again. A growing
+		// stack's own panic on a push is what a fixed one raises.
+		if rcv == growingStackFull {
+			return StackOverflow(L)
+		}
+		return &lua.ApiError{Type: lua.ApiErrorPanic, Object: lua.LString(fmt.Sprint(rcv))}
+	}
 	L.Panic = func(*lua.LState) {} // not reached: the function raises no Lua error
 	L.Push(L.NewFunction(func(*lua.LState) int { panic(rcv) }))
 	perr := L.PCall(0, 0, nil)
