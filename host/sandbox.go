@@ -108,15 +108,14 @@ const (
 // code that no time limit can interrupt. Past that, a script gets "registry
 // overflow".
 //
-// Lua calls may nest 20,000 deep, Lua 5.1's LUAI_MAXCALLS. The main
-// thread's call stack is allocated whole (1.6 MB of address space, touched
-// only as deep as the script goes, but scanned by the Go collector at every
-// cycle). gopher-lua's growing stack (MinimizeStackMemory) would spare
-// that, but its segments come from a pool shared by every state of the
-// process, and go test -race saw the traceback of a full stack (recursion
-// through __index) read a segment that another state's goroutine was
-// pushing frames into. Coroutines, which need a small stack, keep the
-// growing one (see luabind's newThread).
+// Lua calls may nest 20,000 deep, Lua 5.1's LUAI_MAXCALLS. The call stack
+// grows on demand (gopher-lua's MinimizeStackMemory), in segments of eight
+// frames: allocated whole, it would be a 1.6 MB object of pointers that the
+// Go collector scans at every cycle, however shallow the script. A full
+// stack is still Lua's "stack overflow" at the calling line (raised by
+// internal/luastate's call handler and protected call, which gopher-lua's
+// growing stack lacks), and no protected call enters gopher-lua's PCall on
+// a full one (luastate.PCallSafe says why).
 const (
 	callStackSize    = 20000
 	registryMaxSize  = 1 << 20
@@ -128,9 +127,10 @@ const (
 func newState(sb *Sandbox) *lua.LState {
 	if sb == nil {
 		return lua.NewState(lua.Options{
-			CallStackSize:    callStackSize,
-			RegistryMaxSize:  registryMaxSize,
-			RegistryGrowStep: registryGrowStep,
+			CallStackSize:       callStackSize,
+			MinimizeStackMemory: true,
+			RegistryMaxSize:     registryMaxSize,
+			RegistryGrowStep:    registryGrowStep,
 			// Lets a Go panic in a builtin be reported with the Lua position
 			// (see luabind.goPanicMessage); it costs nothing until one happens.
 			IncludeGoStackTrace: true,
@@ -149,6 +149,7 @@ func newState(sb *Sandbox) *lua.LState {
 		RegistrySize:        min(lua.RegistrySize, registry),
 		RegistryMaxSize:     registry,
 		RegistryGrowStep:    min(registryGrowStep, registry),
+		MinimizeStackMemory: true,
 		IncludeGoStackTrace: true,
 	})
 	for _, lib := range []struct {
