@@ -5,6 +5,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/loopscript/loopscript/luabind"
 )
 
 // BenchmarkSpawnSequential is W11's sequential half through the bindings:
@@ -16,23 +18,7 @@ func BenchmarkSpawnSequential(b *testing.B) {
 		b.Skip("no /bin/true:", err)
 	}
 	cpu0 := ownCPU(b)
-	benchLua(b, `
-		local reactor = require("reactor")
-		local protocol = require("protocol")
-		local Proc = protocol.ProcessProtocol:extend()
-		local started = 0
-		local function next_one()
-			if started == N then done = N return reactor.stop() end
-			started = started + 1
-			reactor.spawn_process(Proc(), "/bin/true", {"true"})
-		end
-		function Proc:process_ended(reason)
-			if reason.value.exit_code ~= 0 then error("/bin/true ended with " .. tostring(reason.value.exit_code)) end
-			next_one()
-		end
-		reactor.call_when_running(next_one)
-		reactor.run()
-	`)
+	benchLua(b, luabind.SequentialSpawns)
 	b.ReportMetric(float64((ownCPU(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/spawn")
 }
 

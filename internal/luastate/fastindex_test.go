@@ -7,12 +7,16 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// lookups counts which did each lookup: the __index function (calls) or
+// its fast lookup (inPlaces).
+type lookups struct{ calls, inPlaces int }
+
 // indexer is an __index Go function and its FastIndex: obj.name is "field",
-// obj.self a method returning its self, obj.missing raises from the
-// function. It counts which of the two did each lookup.
+// obj.self a method returning its self, obj.arg the table's slot 1,
+// obj.missing raises from the function.
 type indexer struct {
-	fn              *lua.LFunction
-	calls, inPlaces int
+	fn *lua.LFunction
+	lookups
 }
 
 func (ix *indexer) lookup(L *lua.LState, obj *lua.LTable, key string) lua.LValue {
@@ -52,56 +56,237 @@ return_self = function(self) return self end
 local obj = setmetatable({"slot", raw = "raw"}, meta)
 `
 
+// userdataIndexer is an __index Go function of userdata and its
+// FastUserdataIndex: u.name is "field", u.self a method returning its self,
+// u.value the userdata's Go value, u.missing raises from the function.
+type userdataIndexer struct {
+	fn *lua.LFunction
+	lookups
+}
+
+func (ix *userdataIndexer) lookup(L *lua.LState, ud *lua.LUserData, key string) lua.LValue {
+	switch key {
+	case "name":
+		return lua.LString("field")
+	case "self":
+		return L.GetGlobal("return_self")
+	case "value":
+		if s, ok := ud.Value.(string); ok {
+			return lua.LString(s)
+		}
+	}
+	return nil
+}
+
+func newUserdataIndexer(L *lua.LState) *userdataIndexer {
+	ix := &userdataIndexer{}
+	ix.fn = L.NewFunction(func(L *lua.LState) int {
+		ix.calls++
+		ud := L.CheckUserData(1)
+		if v := ix.lookup(L, ud, L.CheckString(2)); v != nil {
+			L.Push(v)
+			return 1
+		}
+		L.RaiseError("no field '%s'", L.CheckString(2))
+		return 0
+	})
+	return ix
+}
+
+// newIndexedUserdata sets the global u, a userdata of Go value "slot" whose
+// metatable's __index is ix.fn and whose __newindex records in the global
+// stored, and the global return_self.
+func newIndexedUserdata(L *lua.LState, fn *lua.LFunction) {
+	meta := L.NewTable()
+	meta.RawSetString("__index", fn)
+	meta.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		L.SetGlobal("stored", L.Get(3))
+		return 0
+	}))
+	ud := L.NewUserData()
+	ud.Value = "slot"
+	ud.Metatable = meta
+	L.SetGlobal("u", ud)
+	if msg, _ := run(L, "return_self = function(self) return self end"); msg != "" {
+		panic(msg)
+	}
+}
+
+// indexedKind is a kind of value whose metatable's __index is a Go
+// function with a fast lookup for it: tables (SetFastIndex) or userdata
+// (SetFastUserdataIndex). The tests below run the same checks on both.
+type indexedKind struct {
+	name string
+	// open makes the __index function on L and the value the chunks index,
+	// registering the fast lookup (counted) when asked.
+	open func(L *lua.LState, registered bool) *lookups
+	// prefix is the code each chunk starts with.
+	prefix string
+	cases  []fastIndexCase
+	// traceback is a chunk returning the traceback of an error the
+	// function raises when the fast lookup has no answer; line is the
+	// script's line it shows.
+	traceback, line string
+	// step defines step(), a method and a field both found in place.
+	step string
+}
+
+type fastIndexCase struct {
+	name, src string
+	want      string // the chunk's result, or its error's first line
+	inPlace   bool   // found without calling the function, once registered
+	neither   bool   // no lookup at all reaches the function: a raw hit, a store
+}
+
+var indexedKinds = []indexedKind{
+	{
+		name: "table",
+		open: func(L *lua.LState, registered bool) *lookups {
+			ix := newIndexer(L)
+			if registered {
+				SetFastIndex(L, ix.fn, func(L *lua.LState, obj *lua.LTable, key string) lua.LValue {
+					ix.inPlaces++
+					return ix.lookup(L, obj, key)
+				})
+			}
+			meta := L.NewTable()
+			meta.RawSetString("__index", ix.fn)
+			L.SetGlobal("meta", meta)
+			return &ix.lookups
+		},
+		prefix: fastIndexSetup,
+		cases: []fastIndexCase{
+			{name: "a field", src: "return obj.name", want: "field", inPlace: true},
+			{name: "a method", src: "return obj:self() == obj and 'same' or 'other'", want: "same", inPlace: true},
+			{name: "a method's self argument", src: "local x = obj:self() return x[1]", want: "slot", inPlace: true},
+			{name: "a live slot", src: "return obj.arg", want: "slot", inPlace: true},
+			{name: "a raw hit", src: "return obj.raw", want: "raw", neither: true},
+			{name: "a key in a variable", src: "local k = 'name' return obj[k]", want: "field"},
+			{name: "an error", src: "\nreturn obj.missing", want: "t.lua:5: no field 'missing'"},
+			{name: "a method's error", src: "\n\nreturn obj:missing()", want: "t.lua:6: no field 'missing'"},
+		},
+		traceback: `
+local function get() return obj.missing end
+local ok, trace = xpcall(get, debug.traceback)
+return trace`,
+		line: "t.lua:5",
+		step: "function step() return obj:self().name end",
+	},
+	{
+		name: "userdata",
+		open: func(L *lua.LState, registered bool) *lookups {
+			ix := newUserdataIndexer(L)
+			if registered {
+				SetFastUserdataIndex(L, ix.fn, func(L *lua.LState, ud *lua.LUserData, key string) lua.LValue {
+					ix.inPlaces++
+					return ix.lookup(L, ud, key)
+				})
+			}
+			newIndexedUserdata(L, ix.fn)
+			return &ix.lookups
+		},
+		cases: []fastIndexCase{
+			{name: "a field", src: "return u.name", want: "field", inPlace: true},
+			{name: "a method", src: "return u:self() == u and 'same' or 'other'", want: "same", inPlace: true},
+			{name: "a method called with a dot", src: "return u.self(u) == u and 'same' or 'other'", want: "same", inPlace: true},
+			{name: "its Go value", src: "return u.value", want: "slot", inPlace: true},
+			{name: "a key in a variable", src: "local k = 'name' return u[k]", want: "field"},
+			{name: "an error", src: "\nreturn u.missing", want: "t.lua:2: no field 'missing'"},
+			{name: "a method's error", src: "\n\nreturn u:missing()", want: "t.lua:3: no field 'missing'"},
+			{name: "__newindex", src: "u.name = 'new' return stored", want: "new", neither: true},
+		},
+		traceback: `
+local function get() return u:missing() end
+local ok, trace = xpcall(get, debug.traceback)
+return trace`,
+		line: "t.lua:2",
+		step: "function step() return u:self().name end",
+	},
+}
+
+// TestFastIndex: each lookup reads the same with the fast lookup
+// registered as without, and the fast lookup answers those it can without
+// the function running.
 func TestFastIndex(t *testing.T) {
-	for _, tc := range []struct {
-		name, src string
-		want      string // the chunk's result, or its error's first line
-		inPlace   bool   // found without calling the function
-	}{
-		{"a field", "return obj.name", "field", true},
-		{"a method", "return obj:self() == obj and 'same' or 'other'", "same", true},
-		{"a method's self argument", "local x = obj:self() return x[1]", "slot", true},
-		{"a live slot", "return obj.arg", "slot", true},
-		{"a raw hit", "return obj.raw", "raw", false},
-		{"a key in a variable", "local k = 'name' return obj[k]", "field", false},
-		{"an error", "\nreturn obj.missing", "t.lua:5: no field 'missing'", false},
-		{"a method's error", "\n\nreturn obj:missing()", "t.lua:6: no field 'missing'", false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, kind := range indexedKinds {
+		for _, tc := range kind.cases {
+			t.Run(kind.name+"/"+tc.name, func(t *testing.T) {
+				for _, registered := range []bool{false, true} {
+					L := newMarkedState(t)
+					defer L.Close()
+					n := kind.open(L, registered)
+					msg, result := run(L, kind.prefix+tc.src)
+					got := lua.LVAsString(result)
+					if msg != "" {
+						got = msg
+					}
+					if got != tc.want {
+						t.Errorf("registered %v: got %q, want %q", registered, got, tc.want)
+					}
+					wantCalls := 1
+					if tc.neither || registered && tc.inPlace {
+						wantCalls = 0
+					}
+					if n.calls != wantCalls {
+						t.Errorf("registered %v: the __index function ran %d times, want %d", registered, n.calls, wantCalls)
+					}
+					if !registered && n.inPlaces != 0 || registered && tc.inPlace && n.inPlaces != 1 {
+						t.Errorf("registered %v: the fast lookup ran %d times", registered, n.inPlaces)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestFastIndexTraceback: an error the function raises when the fast
+// lookup has no answer is traced back as when nothing is registered, with
+// the function's own frame.
+func TestFastIndexTraceback(t *testing.T) {
+	for _, kind := range indexedKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			var traces []string
 			for _, registered := range []bool{false, true} {
 				L := newMarkedState(t)
-				defer L.Close()
-				ix := newIndexer(L)
-				if registered {
-					SetFastIndex(L, ix.fn, func(L *lua.LState, obj *lua.LTable, key string) lua.LValue {
-						ix.inPlaces++
-						return ix.lookup(L, obj, key)
-					})
-				}
-				meta := L.NewTable()
-				meta.RawSetString("__index", ix.fn)
-				L.SetGlobal("meta", meta)
-				msg, result := run(L, fastIndexSetup+tc.src)
-				got := lua.LVAsString(result)
+				kind.open(L, registered)
+				msg, result := run(L, kind.prefix+kind.traceback)
+				L.Close()
 				if msg != "" {
-					got = msg
+					t.Fatal(msg)
 				}
-				if got != tc.want {
-					t.Errorf("registered %v: got %q, want %q", registered, got, tc.want)
-				}
-				wantCalls := 1
-				if registered && tc.inPlace {
-					wantCalls = 0
-				}
-				if tc.name == "a raw hit" {
-					wantCalls = 0
-				}
-				if ix.calls != wantCalls {
-					t.Errorf("registered %v: the __index function ran %d times, want %d", registered, ix.calls, wantCalls)
-				}
-				if !registered && ix.inPlaces != 0 || registered && tc.inPlace && ix.inPlaces != 1 {
-					t.Errorf("registered %v: the FastIndex ran %d times", registered, ix.inPlaces)
-				}
+				traces = append(traces, lua.LVAsString(result))
+			}
+			if traces[0] != traces[1] {
+				t.Errorf("registered, the traceback is\n%s\nnot\n%s", traces[1], traces[0])
+			}
+			if !strings.Contains(traces[0], "[G]") || !strings.Contains(traces[0], kind.line+": in function") {
+				t.Errorf("the traceback has no frame of the function, or no line of the script:\n%s", traces[0])
+			}
+		})
+	}
+}
+
+// TestFastIndexAllocations: a method found in place, and a field, box no
+// key and push no frame.
+func TestFastIndexAllocations(t *testing.T) {
+	for _, kind := range indexedKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			L := newMarkedState(t)
+			defer L.Close()
+			n := kind.open(L, true)
+			if msg, _ := run(L, kind.prefix+kind.step); msg != "" {
+				t.Fatal(msg)
+			}
+			step := L.GetGlobal("step")
+			allocs := testing.AllocsPerRun(1000, func() {
+				L.Push(step)
+				L.Call(0, 0)
+			})
+			if allocs != 0 {
+				t.Errorf("a lookup in place allocates %v times, want 0", allocs)
+			}
+			if n.calls != 0 {
+				t.Errorf("the __index function ran %d times", n.calls)
 			}
 		})
 	}
@@ -144,64 +329,6 @@ func TestFastIndexIsPerState(t *testing.T) {
 				t.Errorf("the function ran %d times, its FastIndex %d, want 2 and 0", ix.calls, inPlaces)
 			}
 		})
-	}
-}
-
-// TestFastIndexTraceback: an error the function raises when the FastIndex
-// has no answer is traced back as when nothing is registered, with the
-// function's own frame.
-func TestFastIndexTraceback(t *testing.T) {
-	const src = `
-local function get() return obj.missing end
-local ok, trace = xpcall(get, debug.traceback)
-return trace`
-	var traces []string
-	for _, registered := range []bool{false, true} {
-		L := newMarkedState(t)
-		ix := newIndexer(L)
-		if registered {
-			SetFastIndex(L, ix.fn, func(L *lua.LState, obj *lua.LTable, key string) lua.LValue { return ix.lookup(L, obj, key) })
-		}
-		meta := L.NewTable()
-		meta.RawSetString("__index", ix.fn)
-		L.SetGlobal("meta", meta)
-		msg, result := run(L, fastIndexSetup+src)
-		L.Close()
-		if msg != "" {
-			t.Fatal(msg)
-		}
-		traces = append(traces, lua.LVAsString(result))
-	}
-	if traces[0] != traces[1] {
-		t.Errorf("registered, the traceback is\n%s\nnot\n%s", traces[1], traces[0])
-	}
-	if !strings.Contains(traces[0], "[G]") || !strings.Contains(traces[0], "t.lua:5: in function") {
-		t.Errorf("the traceback has no frame of the function, or no line of the script:\n%s", traces[0])
-	}
-}
-
-// TestFastIndexAllocations: a method found in place boxes no key.
-func TestFastIndexAllocations(t *testing.T) {
-	L := newMarkedState(t)
-	defer L.Close()
-	ix := newIndexer(L)
-	SetFastIndex(L, ix.fn, func(L *lua.LState, obj *lua.LTable, key string) lua.LValue { return ix.lookup(L, obj, key) })
-	meta := L.NewTable()
-	meta.RawSetString("__index", ix.fn)
-	L.SetGlobal("meta", meta)
-	if msg, _ := run(L, fastIndexSetup+"function step() return obj:self().name end"); msg != "" {
-		t.Fatal(msg)
-	}
-	step := L.GetGlobal("step")
-	allocs := testing.AllocsPerRun(1000, func() {
-		L.Push(step)
-		L.Call(0, 0)
-	})
-	if allocs != 0 {
-		t.Errorf("a lookup in place allocates %v times, want 0", allocs)
-	}
-	if ix.calls != 0 {
-		t.Errorf("the __index function ran %d times", ix.calls)
 	}
 }
 
@@ -300,113 +427,6 @@ func TestFastIndexFoundOnTheFunction(t *testing.T) {
 	}
 }
 
-// userdataIndexer is an __index Go function of userdata and its
-// FastUserdataIndex: u.name is "field", u.self a method returning its self,
-// u.value the userdata's Go value, u.missing raises from the function. It
-// counts which of the two did each lookup.
-type userdataIndexer struct {
-	fn              *lua.LFunction
-	calls, inPlaces int
-}
-
-func (ix *userdataIndexer) lookup(L *lua.LState, ud *lua.LUserData, key string) lua.LValue {
-	switch key {
-	case "name":
-		return lua.LString("field")
-	case "self":
-		return L.GetGlobal("return_self")
-	case "value":
-		if s, ok := ud.Value.(string); ok {
-			return lua.LString(s)
-		}
-	}
-	return nil
-}
-
-func newUserdataIndexer(L *lua.LState) *userdataIndexer {
-	ix := &userdataIndexer{}
-	ix.fn = L.NewFunction(func(L *lua.LState) int {
-		ix.calls++
-		ud := L.CheckUserData(1)
-		if v := ix.lookup(L, ud, L.CheckString(2)); v != nil {
-			L.Push(v)
-			return 1
-		}
-		L.RaiseError("no field '%s'", L.CheckString(2))
-		return 0
-	})
-	return ix
-}
-
-// newIndexedUserdata sets the global u, a userdata of Go value "slot" whose
-// metatable's __index is ix.fn and whose __newindex records in the global
-// stored, and the global return_self.
-func newIndexedUserdata(L *lua.LState, fn *lua.LFunction) {
-	meta := L.NewTable()
-	meta.RawSetString("__index", fn)
-	meta.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
-		L.SetGlobal("stored", L.Get(3))
-		return 0
-	}))
-	ud := L.NewUserData()
-	ud.Value = "slot"
-	ud.Metatable = meta
-	L.SetGlobal("u", ud)
-	if msg, _ := run(L, "return_self = function(self) return self end"); msg != "" {
-		panic(msg)
-	}
-}
-
-func TestFastUserdataIndex(t *testing.T) {
-	for _, tc := range []struct {
-		name, src string
-		want      string // the chunk's result, or its error's first line
-		inPlace   bool   // found without calling the function
-	}{
-		{"a field", "return u.name", "field", true},
-		{"a method", "return u:self() == u and 'same' or 'other'", "same", true},
-		{"a method called with a dot", "return u.self(u) == u and 'same' or 'other'", "same", true},
-		{"its Go value", "return u.value", "slot", true},
-		{"a key in a variable", "local k = 'name' return u[k]", "field", false},
-		{"an error", "\nreturn u.missing", "t.lua:2: no field 'missing'", false},
-		{"a method's error", "\n\nreturn u:missing()", "t.lua:3: no field 'missing'", false},
-		{"__newindex", "u.name = 'new' return stored", "new", false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			for _, registered := range []bool{false, true} {
-				L := newMarkedState(t)
-				defer L.Close()
-				ix := newUserdataIndexer(L)
-				if registered {
-					SetFastUserdataIndex(L, ix.fn, func(L *lua.LState, ud *lua.LUserData, key string) lua.LValue {
-						ix.inPlaces++
-						return ix.lookup(L, ud, key)
-					})
-				}
-				newIndexedUserdata(L, ix.fn)
-				msg, result := run(L, tc.src)
-				got := lua.LVAsString(result)
-				if msg != "" {
-					got = msg
-				}
-				if got != tc.want {
-					t.Errorf("registered %v: got %q, want %q", registered, got, tc.want)
-				}
-				wantCalls := 1
-				if registered && tc.inPlace || tc.name == "__newindex" {
-					wantCalls = 0
-				}
-				if ix.calls != wantCalls {
-					t.Errorf("registered %v: the __index function ran %d times, want %d", registered, ix.calls, wantCalls)
-				}
-				if !registered && ix.inPlaces != 0 || registered && tc.inPlace && ix.inPlaces != 1 {
-					t.Errorf("registered %v: the FastUserdataIndex ran %d times", registered, ix.inPlaces)
-				}
-			}
-		})
-	}
-}
-
 // TestFastUserdataIndexIsPerGlobal: a function registered on one Global is
 // called as gopher-lua calls it on a state of another, marked or not, and
 // on the first Global once registered on another; a registration for
@@ -455,60 +475,5 @@ func TestFastUserdataIndexIsPerGlobal(t *testing.T) {
 	}
 	if got := fastIndexImpl(first, ix.fn); got == nil || got(nil, nil, "") != lua.LTrue {
 		t.Error("the FastIndex for tables registered on the first Global is lost")
-	}
-}
-
-// TestFastUserdataIndexTraceback: an error the function raises when the
-// FastUserdataIndex has no answer is traced back as when nothing is
-// registered, with the function's own frame.
-func TestFastUserdataIndexTraceback(t *testing.T) {
-	const src = `
-local function get() return u:missing() end
-local ok, trace = xpcall(get, debug.traceback)
-return trace`
-	var traces []string
-	for _, registered := range []bool{false, true} {
-		L := newMarkedState(t)
-		ix := newUserdataIndexer(L)
-		if registered {
-			SetFastUserdataIndex(L, ix.fn, ix.lookup)
-		}
-		newIndexedUserdata(L, ix.fn)
-		msg, result := run(L, src)
-		L.Close()
-		if msg != "" {
-			t.Fatal(msg)
-		}
-		traces = append(traces, lua.LVAsString(result))
-	}
-	if traces[0] != traces[1] {
-		t.Errorf("registered, the traceback is\n%s\nnot\n%s", traces[1], traces[0])
-	}
-	if !strings.Contains(traces[0], "[G]") || !strings.Contains(traces[0], "t.lua:2: in function") {
-		t.Errorf("the traceback has no frame of the function, or no line of the script:\n%s", traces[0])
-	}
-}
-
-// TestFastUserdataIndexAllocations: a method of a userdata found in place,
-// and a field, box no key and push no frame.
-func TestFastUserdataIndexAllocations(t *testing.T) {
-	L := newMarkedState(t)
-	defer L.Close()
-	ix := newUserdataIndexer(L)
-	SetFastUserdataIndex(L, ix.fn, ix.lookup)
-	newIndexedUserdata(L, ix.fn)
-	if msg, _ := run(L, "function step() return u:self().name end"); msg != "" {
-		t.Fatal(msg)
-	}
-	step := L.GetGlobal("step")
-	allocs := testing.AllocsPerRun(1000, func() {
-		L.Push(step)
-		L.Call(0, 0)
-	})
-	if allocs != 0 {
-		t.Errorf("a lookup in place allocates %v times, want 0", allocs)
-	}
-	if ix.calls != 0 {
-		t.Errorf("the __index function ran %d times", ix.calls)
 	}
 }
