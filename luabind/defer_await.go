@@ -15,10 +15,6 @@ import (
 // raises it when it is a Failure), and yields again for any other resume (a
 // script resuming the coroutine by hand), as lua/defer.lua's await loop did.
 
-// luaAwaitOnly makes the runtimes opened after it is set use the Lua side's
-// await, as on a gopher-lua luastate does not know: for the tests of it.
-var luaAwaitOnly bool
-
 // errAwaitOutside is what an await raises outside an inline callbacks
 // function, at the line that called it.
 const errAwaitOutside = "attempt to await outside an inline_callbacks function"
@@ -33,7 +29,7 @@ const errYieldAcrossGo = "attempt to yield across metamethod/C-call boundary"
 // then stands in.
 func (rt *Runtime) deferAwaitMaker(L *lua.LState) int {
 	rt.deferred.waiting, rt.deferred.resumed = L.CheckTable(1), L.CheckTable(2)
-	if !luastate.CanRepeatCall() || luaAwaitOnly {
+	if !luastate.CanRepeatCall() || rt.cfg.luaAwaitOnly {
 		return 0
 	}
 	rt.deferred.await = L.NewFunction(rt.deferAwait)

@@ -16,14 +16,12 @@ func TestAwaitWaiting(t *testing.T) {
 // ones of TestAwaitFired on the Lua side's await, which stands in for the
 // Go one on a gopher-lua whose VM luastate does not know.
 func TestLuaAwaitStandsIn(t *testing.T) {
-	luaAwaitOnly = true
-	t.Cleanup(func() { luaAwaitOnly = false })
-	L, _, _ := testState(t, Config{})
+	L, _, _ := testState(t, Config{luaAwaitOnly: true})
 	if err := L.DoString(`assert(debug.getinfo(require("defer").await).what == "Lua")`); err != nil {
 		t.Fatal(err)
 	}
-	runDeferCases(t, awaitWaitingCases)
-	runDeferCases(t, awaitFiredCases)
+	runDeferCasesOn(t, Config{luaAwaitOnly: true}, awaitWaitingCases)
+	runDeferCasesOn(t, Config{luaAwaitOnly: true}, awaitFiredCases)
 }
 
 // TestAwaitFired pins an await of a Deferred that has its result, of a

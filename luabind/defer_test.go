@@ -21,11 +21,17 @@ type deferRun struct {
 // Addresses (0x...) read 0xADDR, so outputs can be compared.
 func runDefer(t testing.TB, code string) deferRun {
 	t.Helper()
+	return runDeferOn(t, Config{}, code)
+}
+
+// runDeferOn is runDefer on a runtime opened with cfg, its Clock and
+// OnError replaced.
+func runDeferOn(t testing.TB, cfg Config, code string) deferRun {
+	t.Helper()
 	var reports strings.Builder
-	L, rt, out := testState(t, Config{
-		Clock:   reactor.NewVirtualClock(),
-		OnError: func(e *CallbackError) { reports.WriteString(e.Report()) },
-	})
+	cfg.Clock = reactor.NewVirtualClock()
+	cfg.OnError = func(e *CallbackError) { reports.WriteString(e.Report()) }
+	L, rt, out := testState(t, cfg)
 	fn, err := L.Load(strings.NewReader(code), "test.lua")
 	if err != nil {
 		t.Fatalf("load: %v", err)
@@ -49,6 +55,13 @@ type deferCase []string
 
 func runDeferCases(t *testing.T, tests []deferCase) {
 	t.Helper()
+	runDeferCasesOn(t, Config{}, tests)
+}
+
+// runDeferCasesOn is runDeferCases on runtimes opened with cfg (see
+// runDeferOn).
+func runDeferCasesOn(t *testing.T, cfg Config, tests []deferCase) {
+	t.Helper()
 	for _, tc := range tests {
 		name, code, want := tc[0], tc[1], tc[2]
 		reports := ""
@@ -56,7 +69,7 @@ func runDeferCases(t *testing.T, tests []deferCase) {
 			reports = tc[3]
 		}
 		t.Run(name, func(t *testing.T) {
-			res := runDefer(t, code)
+			res := runDeferOn(t, cfg, code)
 			if res.err != nil {
 				t.Fatalf("error: %v\n%s", res.err, res.err.(*CallbackError).Traceback)
 			}

@@ -58,6 +58,10 @@ type Config struct {
 	// refuses it, and the script gets "FUNCTION: ERROR" raised at the
 	// call. Nil allows everything.
 	AllowIO func(IORequest) error
+
+	// luaAwaitOnly makes defer.await the Lua side's, as on a gopher-lua
+	// whose VM luastate does not know: for the tests of that await.
+	luaAwaitOnly bool
 }
 
 // ErrAlreadyInstalled is raised by *reactor.install() once a reactor of
