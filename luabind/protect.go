@@ -62,11 +62,6 @@ const (
 	errErrorHandling = "error in error handling"
 )
 
-// callstackOverflow is the Go panic gopher-lua's growing call stack (a
-// coroutine's) raises when it is full; loopscript reports Lua's "stack
-// overflow".
-const callstackOverflow = "lua callstack overflow"
-
 // hookTrace marks an error raised through a catch hook: gopher-lua's PCall
 // takes a traceback of the whole stack for an error that has none, and
 // pcall's error needs none.
@@ -175,7 +170,7 @@ func errorValue(err *lua.ApiError) lua.LValue {
 		return err.Object
 	}
 	msg := lua.LVAsString(err.Object)
-	if msg == callstackOverflow {
+	if msg == luastate.GrowingStackFull {
 		msg = "stack overflow"
 	}
 	msg, _ = goPanicMessage(msg, err.StackTrace)

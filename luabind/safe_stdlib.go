@@ -508,7 +508,7 @@ func (rt *Runtime) resumeNested(L, th *lua.LState, wrapped bool, resume lua.LGFu
 	if th.Dead {
 		luastate.CloseUpvalues(th, 0)
 	}
-	if n == 2 && L.Get(-2) == lua.LFalse && L.Get(-1) == lua.LString(callstackOverflow) {
+	if n == 2 && L.Get(-2) == lua.LFalse && L.Get(-1) == lua.LString(luastate.GrowingStackFull) {
 		L.Replace(-1, lua.LString("stack overflow"))
 	}
 	return n

@@ -269,7 +269,7 @@ func (rt *Runtime) resumeSub(L, sub *lua.LState, args []lua.LValue) subResult {
 		if len(r.values) == 0 {
 			r.values = []lua.LValue{lua.LNil}
 		}
-		if r.values[0] == lua.LString(callstackOverflow) {
+		if r.values[0] == lua.LString(luastate.GrowingStackFull) {
 			r.values[0] = lua.LString("stack overflow")
 		}
 		rt.endSubThread(sub)

@@ -120,13 +120,13 @@ func opOrder(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 
 // opCall is CALL and TAILCALL: R(A) is called. A call that would push a
 // frame on a full auto-growing call stack raises Lua's positioned "stack
-// overflow" first (see callStackFull); a tail call of a Lua function pushes
+// overflow" first (see callStackAtLimit); a tail call of a Lua function pushes
 // none.
 func opCall(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	s := stateOf(L)
 	fn := register(s, argA(inst))
 	f, ok := fn.(*lua.LFunction)
-	if s.Options.MinimizeStackMemory && (opcodeOf(inst) == lua.OP_CALL || ok && f.IsG) && callStackFull(s) {
+	if s.Options.MinimizeStackMemory && (opcodeOf(inst) == lua.OP_CALL || ok && f.IsG) && callStackAtLimit(s) {
 		L.RaiseError("stack overflow")
 		return 0
 	}
@@ -143,7 +143,7 @@ func opCall(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 // message names no variable.
 func opForIn(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	s := stateOf(L)
-	if s.Options.MinimizeStackMemory && callStackFull(s) {
+	if s.Options.MinimizeStackMemory && callStackAtLimit(s) {
 		L.RaiseError("stack overflow")
 		return 0
 	}
@@ -179,14 +179,15 @@ func opForPrep(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	return original[lua.OP_FORPREP](L, inst, bf)
 }
 
-// callStackFull reports whether the call stack has no room for one more
-// frame. A fixed stack (gopher-lua's default) needs no such check: gopher-lua
+// callStackAtLimit reports whether the call stack holds CallStackSize
+// frames, the limit a script may use (stackIsFull is about the capacity,
+// which can be larger). A fixed stack (gopher-lua's default) needs no such check: gopher-lua
 // raises "stack overflow" at the caller's line itself. An auto-growing one
 // (Options.MinimizeStackMemory) reports no limit before its Push panics
 // with "lua callstack overflow", which has no position. It has room for
 // CallStackSize frames rounded up to a whole segment; the limit is
 // CallStackSize exactly, as on a fixed stack.
-func callStackFull(s *vmState) bool {
+func callStackAtLimit(s *vmState) bool {
 	stack, ok := s.stack.(frameStack)
 	return ok && stack.Sp() >= s.Options.CallStackSize
 }

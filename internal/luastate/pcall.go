@@ -33,9 +33,10 @@ func PCallSafe(L *lua.LState) bool {
 	return !s.Options.MinimizeStackMemory || !stackIsFull(s)
 }
 
-// growingStackFull is what gopher-lua's growing call stack panics with when
-// a frame is pushed on it full.
-const growingStackFull = "lua callstack overflow"
+// GrowingStackFull is what gopher-lua's growing call stack (a coroutine's,
+// or a state's with MinimizeStackMemory) panics with when a frame is pushed
+// on it full; loopscript reports Lua's "stack overflow" in its place.
+const GrowingStackFull = "lua callstack overflow"
 
 // stackIsFull reports whether s's call stack holds as many frames as it can.
 func stackIsFull(s *vmState) bool {
@@ -136,7 +137,7 @@ func gopherPanicError(L *lua.LState, rcv any) *lua.ApiError {
 	if vmLayoutErr == nil && stackIsFull(stateOf(L)) {
 		// No frame can be pushed for the panic to be taken again. A growing
 		// stack's own panic on a push is what a fixed one raises.
-		if rcv == growingStackFull {
+		if rcv == GrowingStackFull {
 			return StackOverflow(L)
 		}
 		return &lua.ApiError{Type: lua.ApiErrorPanic, Object: lua.LString(fmt.Sprint(rcv))}
