@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/loopscript/loopscript/internal/luastate"
 	"github.com/loopscript/loopscript/luabind"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -115,7 +116,8 @@ const (
 // stack is still Lua's "stack overflow" at the calling line (raised by
 // internal/luastate's call handler and protected call, which gopher-lua's
 // growing stack lacks), and no protected call enters gopher-lua's PCall on
-// a full one (luastate.PCallSafe says why).
+// a full one (luastate.PCallSafe says why). The stack holds
+// luastate.HandlerFrames more, for xpcall's handler of a "stack overflow".
 const (
 	callStackSize    = 20000
 	registryMaxSize  = 1 << 20
@@ -127,7 +129,7 @@ const (
 func newState(sb *Sandbox) *lua.LState {
 	if sb == nil {
 		return lua.NewState(lua.Options{
-			CallStackSize:       callStackSize,
+			CallStackSize:       luastate.WithHandlerFrames(callStackSize),
 			MinimizeStackMemory: true,
 			RegistryMaxSize:     registryMaxSize,
 			RegistryGrowStep:    registryGrowStep,
@@ -145,7 +147,7 @@ func newState(sb *Sandbox) *lua.LState {
 	}
 	L := lua.NewState(lua.Options{
 		SkipOpenLibs:        true,
-		CallStackSize:       stack,
+		CallStackSize:       luastate.WithHandlerFrames(stack),
 		RegistrySize:        min(lua.RegistrySize, registry),
 		RegistryMaxSize:     registry,
 		RegistryGrowStep:    min(registryGrowStep, registry),

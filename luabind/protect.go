@@ -146,7 +146,11 @@ func (rt *Runtime) catchHookFor(L *lua.LState) {
 func (rt *Runtime) callHandler(L *lua.LState, handler, errObj lua.LValue) (result lua.LValue) {
 	saved, top := L.Panic, L.GetTop()
 	L.Panic = func(L *lua.LState) { panic(errObj) } // any value: recovered below
+	// The handler may use the frames kept for it: it runs on the stack of
+	// the error, which may be a stack overflow.
+	outer := luastate.EnterHandler(L)
 	defer func() {
+		luastate.LeaveHandler(L, outer)
 		L.Panic = saved
 		if recover() != nil {
 			L.SetTop(top)

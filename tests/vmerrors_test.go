@@ -66,3 +66,93 @@ func TestVMErrorsMatchLua51CLI(t *testing.T) {
 		}
 	}
 }
+
+// stackOverflowCases overflow the call stack each way a script can, caught
+// by pcall and by xpcall, on the main thread and in a coroutine. Lua 5.1
+// raises "stack overflow" at the line of the call that went too deep and
+// runs xpcall's handler on the room it keeps past its limit. For a
+// metamethod that recurses (an __index function indexing its table again)
+// it raises "C stack overflow" after 200 nested calls; loopscript counts
+// those calls as frames and raises "stack overflow", at the same line.
+var stackOverflowCases = []struct{ name, src, want string }{
+	{"recursion", `local function f() return f() + 1 end
+local h = function(m) return "handled: " .. m end
+print(pcall(f))
+print(xpcall(f, h))
+print(coroutine.resume(coroutine.create(function() return xpcall(f, h) end)))
+print(coroutine.resume(coroutine.create(f)))
+print(select(2, xpcall(f, debug.traceback)):match("^[^\n]*\nstack traceback:\n") ~= nil)
+`, `false	t.lua:1: stack overflow
+false	handled: t.lua:1: stack overflow
+true	false	handled: t.lua:1: stack overflow
+false	t.lua:1: stack overflow
+true
+`},
+	{"a handler that overflows too", `local function f() return f() + 1 end
+print(xpcall(f, function(m) return f() end))
+print(coroutine.resume(coroutine.create(function() return xpcall(f, function(m) return f() end) end)))
+`, `false	error in error handling
+true	false	error in error handling
+`},
+	{"metamethods", `local h = function(m) return "handled: " .. m:gsub("C stack", "stack") end
+local index = setmetatable({}, {__index = function(t, k) return t[k] end})
+local newindex = setmetatable({}, {__newindex = function(t, k, v) t[k] = v end})
+local add = setmetatable({}, {__add = function(a, b) return a + b end})
+local unm = setmetatable({}, {__unm = function(a) return -a end})
+local concat = setmetatable({}, {__concat = function(a, b) return a .. b end})
+local lt = {__lt = function(a, b) return a < b end}
+local x, y = setmetatable({}, lt), setmetatable({}, lt)
+for _, f in ipairs({
+  function() return index.x end,
+  function() newindex.x = 1 end,
+  function() return add + 1 end,
+  function() return -unm end,
+  function() return concat .. "" end,
+  function() return x < y end,
+}) do
+  print(xpcall(f, h))
+  print(coroutine.resume(coroutine.create(function() return xpcall(f, h) end)))
+end
+`, `false	handled: t.lua:2: stack overflow
+true	false	handled: t.lua:2: stack overflow
+false	handled: t.lua:3: stack overflow
+true	false	handled: t.lua:3: stack overflow
+false	handled: t.lua:4: stack overflow
+true	false	handled: t.lua:4: stack overflow
+false	handled: t.lua:5: stack overflow
+true	false	handled: t.lua:5: stack overflow
+false	handled: t.lua:6: stack overflow
+true	false	handled: t.lua:6: stack overflow
+false	handled: t.lua:7: stack overflow
+true	false	handled: t.lua:7: stack overflow
+`},
+}
+
+// TestStackOverflowAsLua51: each overflow reads as Lua 5.1's, and xpcall's
+// handler runs on it; with lua5.1 installed, its output is compared too,
+// "C stack overflow" read as "stack overflow".
+func TestStackOverflowAsLua51(t *testing.T) {
+	t.Parallel()
+	interp, _ := exec.LookPath("lua5.1")
+	for _, c := range stackOverflowCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			script := writeFile(t, "t.lua", []byte(c.src))
+			cmd := exec.Command(loopscript, "t.lua")
+			cmd.Dir = filepath.Dir(script)
+			out, err := cmd.CombinedOutput()
+			if err != nil || string(out) != c.want {
+				t.Errorf("error %v, output:\n%s\nwant:\n%s", err, out, c.want)
+			}
+			if interp == "" {
+				return
+			}
+			cmd = exec.Command(interp, "t.lua")
+			cmd.Dir = filepath.Dir(script)
+			ref, err := cmd.CombinedOutput()
+			if want := strings.ReplaceAll(string(ref), "C stack overflow", "stack overflow"); err != nil || string(out) != want {
+				t.Errorf("lua5.1 (error %v) prints:\n%s\nloopscript:\n%s", err, ref, out)
+			}
+		})
+	}
+}

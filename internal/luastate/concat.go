@@ -54,6 +54,7 @@ func concat(L *lua.LState, m *lua51, a, b, c int) {
 				typeError(L, reg, v, "concatenate")
 				return
 			}
+			raiseIfAtLimit(L, s)
 			L.Push(mm)
 			L.Push(x)
 			L.Push(y)

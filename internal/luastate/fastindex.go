@@ -109,11 +109,17 @@ func opIndexString(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	s := stateOf(L)
 	switch obj := register(s, argB(inst)).(type) {
 	case *lua.LTable:
-		if mt, ok := obj.Metatable.(*lua.LTable); ok && argC(inst)&rkConstant != 0 {
-			if key, ok := s.currentFrame.Fn.Proto.Constants[argC(inst)&^rkConstant].(lua.LString); ok {
-				if indexedInPlace(L, s, inst, obj, mt, string(key)) {
-					return 0
+		if mt, ok := obj.Metatable.(*lua.LTable); ok {
+			if argC(inst)&rkConstant != 0 {
+				if key, ok := s.currentFrame.Fn.Proto.Constants[argC(inst)&^rkConstant].(lua.LString); ok {
+					if indexedInPlace(L, s, inst, obj, mt, string(key)) {
+						return 0
+					}
 				}
+			}
+			// gopher-lua's handler may call an __index function.
+			if callStackAtLimit(L, s) && indexCalls(L, obj, rk(s, argC(inst))) {
+				L.RaiseError("stack overflow")
 			}
 		}
 		return original[opcodeOf(inst)](L, inst, bf)

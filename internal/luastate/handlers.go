@@ -16,20 +16,39 @@ import (
 // ("chunk:line:") is the running instruction's, as gopher-lua's own raise
 // gives it, and the error goes through the state's Panic hook the same way.
 
-// opIndexRead is GETTABLE, GETTABLEKS and SELF: R(B) is indexed.
+// opIndexRead is GETTABLE, GETTABLEKS and SELF: R(B) is indexed with
+// RK(C). An index that calls an __index function checks the call stack's
+// limit first, as a call does.
 func opIndexRead(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
-	obj := register(stateOf(L), argB(inst))
-	if _, ok := obj.(*lua.LTable); ok || metamethod(L, obj, "__index") != lua.LNil || markOf(L) == nil {
+	s := stateOf(L)
+	obj := register(s, argB(inst))
+	if t, ok := obj.(*lua.LTable); ok {
+		if !isNilValue(t.Metatable) && callStackAtLimit(L, s) && indexCalls(L, obj, rk(s, argC(inst))) {
+			L.RaiseError("stack overflow")
+		}
+		return original[opcodeOf(inst)](L, inst, bf)
+	}
+	if index := metamethod(L, obj, "__index"); index != lua.LNil || markOf(L) == nil {
+		if index != lua.LNil && callStackAtLimit(L, s) && indexCalls(L, obj, rk(s, argC(inst))) {
+			L.RaiseError("stack overflow")
+		}
 		return original[opcodeOf(inst)](L, inst, bf)
 	}
 	typeError(L, argB(inst), obj, "index")
 	return 0
 }
 
-// opIndexWrite is SETTABLE and SETTABLEKS: R(A) is indexed.
+// opIndexWrite is SETTABLE and SETTABLEKS: R(A) is indexed with RK(B). An
+// assignment that calls a __newindex function checks the call stack's limit
+// first, as a call does.
 func opIndexWrite(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
-	obj := register(stateOf(L), argA(inst))
-	if _, ok := obj.(*lua.LTable); ok || metamethod(L, obj, "__newindex") != lua.LNil || markOf(L) == nil {
+	s := stateOf(L)
+	obj := register(s, argA(inst))
+	_, isTable := obj.(*lua.LTable)
+	if isTable || metamethod(L, obj, "__newindex") != lua.LNil || markOf(L) == nil {
+		if (!isTable || !isNilValue(obj.(*lua.LTable).Metatable)) && callStackAtLimit(L, s) && newindexCalls(L, obj, rk(s, argB(inst))) {
+			L.RaiseError("stack overflow")
+		}
 		return original[opcodeOf(inst)](L, inst, bf)
 	}
 	typeError(L, argA(inst), obj, "index")
@@ -56,7 +75,14 @@ func opArith(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	}
 	_, lok := gopherNumber(lhs)
 	_, rok := gopherNumber(rhs)
-	if lok && rok || binaryMetamethod(L, lhs, rhs, arithEvents[opcodeOf(inst)]) || markOf(L) == nil {
+	if lok && rok {
+		return original[opcodeOf(inst)](L, inst, bf)
+	}
+	if binaryMetamethod(L, lhs, rhs, arithEvents[opcodeOf(inst)]) {
+		raiseIfAtLimit(L, s)
+		return original[opcodeOf(inst)](L, inst, bf)
+	}
+	if markOf(L) == nil {
 		return original[opcodeOf(inst)](L, inst, bf)
 	}
 	// Lua 5.1 blames the first operand that is not a number.
@@ -70,8 +96,16 @@ func opArith(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 
 // opUnm is UNM on R(B).
 func opUnm(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
-	v := rk(stateOf(L), argB(inst))
-	if _, ok := gopherNumber(v); ok || isFunction(metamethod(L, v, "__unm")) || markOf(L) == nil {
+	s := stateOf(L)
+	v := rk(s, argB(inst))
+	if _, ok := gopherNumber(v); ok {
+		return original[lua.OP_UNM](L, inst, bf)
+	}
+	if isFunction(metamethod(L, v, "__unm")) {
+		raiseIfAtLimit(L, s)
+		return original[lua.OP_UNM](L, inst, bf)
+	}
+	if markOf(L) == nil {
 		return original[lua.OP_UNM](L, inst, bf)
 	}
 	typeError(L, rkRegister(argB(inst)), v, "perform arithmetic on")
@@ -80,12 +114,17 @@ func opUnm(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 
 // opLen is LEN on R(B).
 func opLen(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
-	v := rk(stateOf(L), argB(inst))
+	s := stateOf(L)
+	v := rk(s, argB(inst))
 	switch v.(type) {
 	case lua.LString, *lua.LTable:
 		return original[lua.OP_LEN](L, inst, bf)
 	}
-	if isFunction(metamethod(L, v, "__len")) || markOf(L) == nil {
+	if isFunction(metamethod(L, v, "__len")) {
+		raiseIfAtLimit(L, s)
+		return original[lua.OP_LEN](L, inst, bf)
+	}
+	if markOf(L) == nil {
 		return original[lua.OP_LEN](L, inst, bf)
 	}
 	typeError(L, rkRegister(argB(inst)), v, "get length of")
@@ -102,9 +141,14 @@ func opOrder(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 		}
 	}
 	lt, rt := lhs.Type(), rhs.Type()
-	comparable := lt == rt && (lt == lua.LTString || sameMetamethod(L, lhs, rhs, "__lt") ||
-		opcodeOf(inst) == lua.OP_LE && sameMetamethod(L, lhs, rhs, "__le"))
-	if comparable || markOf(L) == nil {
+	if lt == rt && lt == lua.LTString {
+		return original[opcodeOf(inst)](L, inst, bf)
+	}
+	if lt == rt && (sameMetamethod(L, lhs, rhs, "__lt") || opcodeOf(inst) == lua.OP_LE && sameMetamethod(L, lhs, rhs, "__le")) {
+		raiseIfAtLimit(L, s)
+		return original[opcodeOf(inst)](L, inst, bf)
+	}
+	if markOf(L) == nil {
 		return original[opcodeOf(inst)](L, inst, bf)
 	}
 	// Lua 5.1 tells "two" types apart by their names' third letters
@@ -119,14 +163,13 @@ func opOrder(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 }
 
 // opCall is CALL and TAILCALL: R(A) is called. A call that would push a
-// frame on a full auto-growing call stack raises Lua's positioned "stack
-// overflow" first (see callStackAtLimit); a tail call of a Lua function pushes
-// none.
+// frame past the limit raises Lua's positioned "stack overflow" first (see
+// callStackAtLimit); a tail call of a Lua function pushes none.
 func opCall(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	s := stateOf(L)
 	fn := register(s, argA(inst))
 	f, ok := fn.(*lua.LFunction)
-	if s.Options.MinimizeStackMemory && (opcodeOf(inst) == lua.OP_CALL || ok && f.IsG) && callStackAtLimit(s) {
+	if (opcodeOf(inst) == lua.OP_CALL || ok && f.IsG) && callStackAtLimit(L, s) {
 		L.RaiseError("stack overflow")
 		return 0
 	}
@@ -143,7 +186,7 @@ func opCall(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 // message names no variable.
 func opForIn(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	s := stateOf(L)
-	if s.Options.MinimizeStackMemory && callStackAtLimit(s) {
+	if callStackAtLimit(L, s) {
 		L.RaiseError("stack overflow")
 		return 0
 	}
@@ -177,19 +220,6 @@ func opForPrep(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 		s.reg.array[s.currentFrame.LocalBase+a+i] = n
 	}
 	return original[lua.OP_FORPREP](L, inst, bf)
-}
-
-// callStackAtLimit reports whether the call stack holds CallStackSize
-// frames, the limit a script may use (stackIsFull is about the capacity,
-// which can be larger). A fixed stack (gopher-lua's default) needs no such check: gopher-lua
-// raises "stack overflow" at the caller's line itself. An auto-growing one
-// (Options.MinimizeStackMemory) reports no limit before its Push panics
-// with "lua callstack overflow", which has no position. It has room for
-// CallStackSize frames rounded up to a whole segment; the limit is
-// CallStackSize exactly, as on a fixed stack.
-func callStackAtLimit(s *vmState) bool {
-	stack, ok := s.stack.(frameStack)
-	return ok && stack.Sp() >= s.Options.CallStackSize
 }
 
 func isFunction(v lua.LValue) bool {

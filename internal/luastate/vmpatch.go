@@ -84,6 +84,9 @@ type lua51 struct {
 	// fastIndex holds what SetFastIndex registered: the work of __index
 	// Go functions the VM does without calling them.
 	fastIndex map[*lua.LFunction]FastIndex
+	// inHandler is the thread running a message handler, whose calls may
+	// use the frames kept for it (see callstack.go); nil when none is.
+	inHandler *lua.LState
 }
 
 // The mark lives in the metatable slot of the Global's registry table, a
