@@ -126,6 +126,8 @@ true	false	handled: t.lua:6: stack overflow
 false	handled: t.lua:7: stack overflow
 true	false	handled: t.lua:7: stack overflow
 `},
+	{"a table's length", `print(#setmetatable({1, 2}, {__len = function() return 9 end}))
+`, "2\n"},
 }
 
 // TestStackOverflowAsLua51: each overflow reads as Lua 5.1's, and xpcall's

@@ -112,13 +112,20 @@ func opUnm(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	return 0
 }
 
-// opLen is LEN on R(B).
+// opLen is LEN on R(B). Lua 5.1 takes a table's length as it is, where
+// gopher-lua (as Lua 5.2) calls its __len.
 func opLen(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	s := stateOf(L)
 	v := rk(s, argB(inst))
-	switch v.(type) {
-	case lua.LString, *lua.LTable:
+	switch t := v.(type) {
+	case lua.LString:
 		return original[lua.OP_LEN](L, inst, bf)
+	case *lua.LTable:
+		if isNilValue(t.Metatable) || markOf(L) == nil {
+			return original[lua.OP_LEN](L, inst, bf)
+		}
+		setNumber(s, argA(inst), float64(t.Len()))
+		return 0
 	}
 	if isFunction(metamethod(L, v, "__len")) {
 		raiseIfAtLimit(L, s)
