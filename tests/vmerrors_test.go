@@ -67,14 +67,15 @@ func TestVMErrorsMatchLua51CLI(t *testing.T) {
 	}
 }
 
-// stackOverflowCases overflow the call stack each way a script can, caught
-// by pcall and by xpcall, on the main thread and in a coroutine. Lua 5.1
+// lua51OutputCases print what lua5.1 prints. Most overflow the call stack,
+// each way a script can, caught by pcall and by xpcall, on the main thread
+// and in a coroutine. Lua 5.1
 // raises "stack overflow" at the line of the call that went too deep and
 // runs xpcall's handler on the room it keeps past its limit. For a
 // metamethod that recurses (an __index function indexing its table again)
 // it raises "C stack overflow" after 200 nested calls; loopscript counts
 // those calls as frames and raises "stack overflow", at the same line.
-var stackOverflowCases = []struct{ name, src, want string }{
+var lua51OutputCases = []struct{ name, src, want string }{
 	{"recursion", `local function f() return f() + 1 end
 local h = function(m) return "handled: " .. m end
 print(pcall(f))
@@ -130,13 +131,13 @@ true	false	handled: t.lua:7: stack overflow
 `, "2\n"},
 }
 
-// TestStackOverflowAsLua51: each overflow reads as Lua 5.1's, and xpcall's
-// handler runs on it; with lua5.1 installed, its output is compared too,
-// "C stack overflow" read as "stack overflow".
-func TestStackOverflowAsLua51(t *testing.T) {
+// TestOutputsAsLua51: each case prints what it should (an overflow reads
+// as Lua 5.1's, and xpcall's handler runs on it); with lua5.1 installed,
+// its output is compared too, "C stack overflow" read as "stack overflow".
+func TestOutputsAsLua51(t *testing.T) {
 	t.Parallel()
 	interp, _ := exec.LookPath("lua5.1")
-	for _, c := range stackOverflowCases {
+	for _, c := range lua51OutputCases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			script := writeFile(t, "t.lua", []byte(c.src))
