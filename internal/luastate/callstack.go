@@ -13,11 +13,11 @@ import lua "github.com/yuin/gopher-lua"
 // at CallStackSize less the handler's frames (handlerFrames), raised as
 // Lua's positioned "stack overflow" by the handlers of the instructions
 // that push a frame: a call, a for-in generator, and a metamethod the VM
-// calls (__index, __newindex, arithmetic, __unm, __concat, __lt, __le),
-// which gopher-lua calls from Go with no check of its own. Between
-// EnterHandler and LeaveHandler the thread's calls may use those frames
-// too. A program that wants its scripts to have N frames of their own
-// creates the state with CallStackSize WithHandlerFrames(N).
+// calls (__index, __newindex, arithmetic, __unm, a userdata's __len,
+// __concat, __lt, __le), which gopher-lua calls from Go with no check of
+// its own. Between EnterHandler and LeaveHandler the thread's calls may use
+// those frames too. A program that wants its scripts to have N frames of
+// their own creates the state with CallStackSize WithHandlerFrames(N).
 
 // HandlerFrames is how many frames at the end of a marked state's call
 // stack are kept for message handlers, at most a quarter of the stack.
