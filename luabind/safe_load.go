@@ -144,23 +144,25 @@ func luaLoadString(L *lua.LState) int {
 }
 
 // loadFile compiles the file at path, or standard input when path is "",
-// skipping a first line that starts with #, as lua does.
+// skipping a first line that starts with #, as lua does. It fails as
+// Lua 5.1's luaL_loadfile: "cannot open NAME: strerror" or "cannot read
+// NAME: strerror" (a directory opens, then fails to read).
 func loadFile(L *lua.LState, path string) (*lua.LFunction, error) {
-	var code []byte
-	var err error
 	name, chunkname := path, "@"+path
+	in := os.Stdin
 	if path == "" {
 		name, chunkname = "stdin", "=stdin"
-		code, err = io.ReadAll(os.Stdin)
 	} else {
-		code, err = os.ReadFile(path)
-	}
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open %s: %s", name, cErrorText(err))
 		}
-		return nil, fmt.Errorf("cannot open %s: %v", name, err)
+		defer f.Close()
+		in = f
+	}
+	code, err := io.ReadAll(in)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %s", name, cErrorText(err))
 	}
 	if bytes.HasPrefix(code, []byte("#")) {
 		if i := bytes.IndexByte(code, '\n'); i >= 0 {
