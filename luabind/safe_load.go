@@ -76,7 +76,7 @@ func (rt *Runtime) hardenLoading() {
 			L.SetGlobal(name, L.NewFunction(fn))
 		}
 	}
-	replace("load", luaLoad)
+	replace("load", rt.luaLoad)
 	replace("loadstring", luaLoadString)
 	replace("loadfile", luaLoadFile)
 	replace("dofile", luaDoFile)
@@ -100,8 +100,10 @@ func loadResult(L *lua.LState, fn *lua.LFunction, err error) int {
 }
 
 // load(func [, chunkname]): the chunk is the concatenation of the strings
-// func returns until it returns nil or "".
-func luaLoad(L *lua.LState) int {
+// func returns until it returns nil or "". As in Lua 5.1, where lua_load
+// runs the reader protected, an error the reader raises is returned (nil
+// and the error value), and so is a piece that is not a string.
+func (rt *Runtime) luaLoad(L *lua.LState) int {
 	reader, ok := L.Get(1).(*lua.LFunction)
 	if !ok {
 		typeError(L, 1, fname{name: "load"}, "function")
@@ -113,14 +115,19 @@ func luaLoad(L *lua.LState) int {
 	var code strings.Builder
 	for {
 		L.Push(reader)
-		L.Call(0, 1)
+		if err := rt.pcall(L, 0, 1); err != nil {
+			rt.raiseExit(L) // os.exit is not caught
+			L.Push(lua.LNil)
+			L.Push(errorValue(err))
+			return 2
+		}
 		piece := L.Get(-1)
 		L.Pop(1)
 		if piece == lua.LNil {
 			break
 		}
 		if !lua.LVCanConvToString(piece) {
-			return loadResult(L, nil, errors.New("reader function must return a string"))
+			return loadResult(L, nil, errors.New(luaWhere(L)+"reader function must return a string"))
 		}
 		s := lua.LVAsString(piece)
 		if s == "" {

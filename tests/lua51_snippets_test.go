@@ -20,6 +20,23 @@ nil	cannot read /: Is a directory
 false	cannot open /nonexistent/x.lua: No such file or directory
 false	cannot read /: Is a directory
 `},
+	{"load returns its reader's errors", `local function try(reader) return pcall(function() return load(reader) end) end
+print(try(function() return {} end))
+print(try(function() error("in reader") end))
+print(try(function() error("plain", 0) end))
+print(type(select(3, try(function() error({}) end))))
+print(try(function() error() end))
+local n = 0
+print(try(function() n = n + 1 if n == 1 then return "return " end error("second", 0) end))
+print(coroutine.resume(coroutine.create(function() return load(function() error("co", 0) end) end)))
+`, `true	nil	t.lua:1: reader function must return a string
+true	nil	t.lua:3: in reader
+true	nil	plain
+table
+true	nil	nil
+true	nil	second
+true	nil	co
+`},
 }
 
 // TestLua51Snippets runs each case and checks its output; with lua5.1
