@@ -37,6 +37,33 @@ true	nil	nil
 true	nil	second
 true	nil	co
 `},
+	{"unpack's limit and C int arguments", `print(pcall(function() return select("#", unpack({}, 1, 7997)) end))
+print(pcall(function() return select("#", unpack({}, 1, 7998)) end))
+print(pcall(function() return select("#", unpack({}, 2, 7999)) end))
+print(pcall(function() return select("#", unpack({}, 1)) end))
+print(pcall(function() return unpack({1, 2, 3}, "2", "3") end))
+print(pcall(function() return unpack({1, 2, 3}, 2.7) end))
+print(pcall(function() return unpack({1, 2, 3}, -1, 1) end))
+print(pcall(function() return unpack({1, 2, 3}, 3, 1) end))
+print(pcall(function() return unpack({1, 2, 3}, nil, 2) end))
+print(pcall(function() return unpack({1, 2, 3}, "x") end))
+print(pcall(function() return unpack() end))
+print(pcall(function() return unpack({n = 5, 1}) end))
+print(pcall(function() return unpack(setmetatable({}, {__index = function(_, k) return k end}), 1, 3) end))
+`, `true	7997
+false	t.lua:2: too many results to unpack
+false	t.lua:3: too many results to unpack
+true	0
+true	2	3
+true	2	3
+true	nil	nil	1
+true
+true	1	2
+false	t.lua:10: bad argument #2 to 'unpack' (number expected, got string)
+false	t.lua:11: bad argument #1 to 'unpack' (table expected, got no value)
+true	1
+true	nil	nil	nil
+`},
 }
 
 // TestLua51Snippets runs each case and checks its output; with lua5.1
