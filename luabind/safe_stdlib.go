@@ -62,6 +62,7 @@ func (rt *Runtime) hardenStdlib() {
 	rt.replaceOSErrors()
 	rt.installOSTime()
 	rt.replaceBaseFunctions()
+	rt.replaceFenv()
 	if L.GetGlobal("collectgarbage") != lua.LNil {
 		L.SetGlobal("collectgarbage", L.NewFunction(rt.collectGarbage))
 	}

@@ -64,6 +64,55 @@ false	t.lua:11: bad argument #1 to 'unpack' (table expected, got no value)
 true	1
 true	nil	nil	nil
 `},
+	{"getfenv and setfenv levels and refusals", `print(pcall(function() setfenv(1, {print=print, x=1}) print(x) end))
+local function f() return getfenv(1) end
+print(getfenv(f) == _G, f() == _G, getfenv(0) == _G, getfenv() == _G, getfenv(print) == _G)
+print(pcall(function() return getfenv(100) end))
+print(pcall(function() return getfenv(-1) end))
+print(pcall(function() return setfenv(100, {}) end))
+print(pcall(function() return setfenv(print, {}) end))
+print(pcall(function() return setfenv(1, 2) end))
+print(pcall(function() return setfenv({}, {}) end))
+print(pcall(function() return setfenv(nil, {}) end))
+print(pcall(function() return setfenv() end))
+print(pcall(function() return getfenv("x") end))
+print(pcall(function() return getfenv("1") == _G end))
+print(pcall(function() return getfenv(2) == _G end))
+print(pcall(function() return getfenv(3) == _G end))
+local g = function() return y end
+setfenv(g, {y = 5}); print(g())
+print(type(setfenv(g, {y=6})), g())
+local function inner() local e = {print = print, getfenv = getfenv} setfenv(2, e) end
+local function outer() inner() z = 1 return getfenv(1) end
+local env = outer() print(env.z, z, env ~= _G)
+print(getfenv(0) == _G)
+print(pcall(function() return setfenv(0, _G) end))
+print(select('#', setfenv(0, _G)))
+local t = setmetatable({}, {__index = function() return getfenv(1) == _G, getfenv(2) == _G end})
+print(t.x)
+`, `1
+true
+true	true	true	true	true
+false	t.lua:4: bad argument #1 to 'getfenv' (invalid level)
+false	t.lua:5: bad argument #1 to 'getfenv' (level must be non-negative)
+false	t.lua:6: bad argument #1 to 'setfenv' (invalid level)
+false	t.lua:7: 'setfenv' cannot change environment of given object
+false	t.lua:8: bad argument #2 to 'setfenv' (table expected, got number)
+false	t.lua:9: bad argument #1 to 'setfenv' (number expected, got table)
+false	t.lua:10: bad argument #1 to 'setfenv' (number expected, got nil)
+false	t.lua:11: bad argument #2 to 'setfenv' (table expected, got no value)
+false	t.lua:12: bad argument #1 to 'getfenv' (number expected, got string)
+true	true
+true	true
+true	true
+5
+function	6
+1	nil	true
+true
+true
+0
+true
+`},
 }
 
 // TestLua51Snippets runs each case and checks its output; with lua5.1
