@@ -216,7 +216,7 @@ r.call_when_running(r.stop) r.run() print(pcall(r.run))`,
 		{"dofile and loadfile", `print(loadfile("/nonexistent.lua")) print(pcall(dofile, "/nonexistent.lua"))`,
 			"nil\tcannot open /nonexistent.lua: No such file or directory\nfalse\tcannot open /nonexistent.lua: No such file or directory\n", ""},
 		{"load with a reader", `local parts = {"return ", "1 + ", "1"} local i = 0 print(load(function() i = i + 1 return parts[i] end)())`, "2\n", ""},
-		{"require a missing module", `require("no.such.module")`, "", "module no.such.module not found"},
+		{"require a missing module", `require("no.such.module")`, "", "module 'no.such.module' not found"},
 	})
 }
 

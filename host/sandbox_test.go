@@ -135,13 +135,13 @@ func TestSandboxRequire(t *testing.T) {
 		{"a package", `print(require("pkg"), require("pkg.sub"))`, "pkg\tpkg.sub\n", ""},
 		{"a syntax error", `require("broken")`, "", "broken.lua':\n\t" + filepath.Join(dir, "broken.lua") + ":1: unexpected symbol near '<eof>'"},
 		{"missing", `require("nope")`, "", "no file '" + filepath.Join(dir, "nope.lua") + "'"},
-		{"a symbolic link out", `require("link")`, "", "module link not found"},
-		{"a folder linked out", `require("linkdir.evil")`, "", "module linkdir.evil not found"},
+		{"a symbolic link out", `require("link")`, "", "module 'link' not found"},
+		{"a folder linked out", `require("linkdir.evil")`, "", "module 'linkdir.evil' not found"},
 		{"a name with ..", `require("../evil")`, "", "invalid name"},
 		{"an absolute name", `require("/etc/passwd")`, "", "invalid name"},
 	})
 	// Without allowed folders, only the host's own modules.
 	runScriptCases(t, Options{Sandbox: &Sandbox{}}, []scriptCase{
-		{"no folders", `require("greet")`, "", "module greet not found"},
+		{"no folders", `require("greet")`, "", "module 'greet' not found"},
 	})
 }

@@ -68,7 +68,8 @@ func loadError(msg string, cause error) error {
 }
 
 // hardenLoading makes every way a script compiles code go through Load:
-// load, loadstring, loadfile, dofile and require's search of package.path.
+// load, loadstring, loadfile, dofile and require's search of package.path;
+// require itself is Lua 5.1's (see require.go).
 func (rt *Runtime) hardenLoading() {
 	L := rt.L
 	replace := func(name string, fn lua.LGFunction) {
@@ -82,7 +83,11 @@ func (rt *Runtime) hardenLoading() {
 	replace("dofile", luaDoFile)
 	if pkg, ok := L.GetGlobal("package").(*lua.LTable); ok {
 		if loaders, ok := pkg.RawGetString("loaders").(*lua.LTable); ok && loaders.Len() >= 2 {
+			loaders.RawSetInt(1, L.NewFunction(searchPreload))
 			loaders.RawSetInt(2, L.NewFunction(searchPackagePath))
+		}
+		if require, ok := L.GetGlobal("require").(*lua.LFunction); ok && require.IsG {
+			L.SetGlobal("require", L.NewFunction(newRequire(L, pkg)))
 		}
 	}
 }
@@ -211,6 +216,8 @@ func luaDoFile(L *lua.LState) int {
 
 // searchPackagePath is require's searcher of Lua files: each template of
 // package.path with its ? replaced by the module name (dots made slashes).
+// Not finding the module, it returns "\n\tno file 'NAME'" for each file
+// tried, as Lua 5.1's loader_Lua, for require to join.
 func searchPackagePath(L *lua.LState) int {
 	name := checkStringArg(L, 1, fname{name: "require"})
 	pkg, _ := L.GetGlobal("package").(*lua.LTable)
@@ -219,7 +226,7 @@ func searchPackagePath(L *lua.LState) int {
 		path, _ = pkg.RawGetString("path").(lua.LString)
 	}
 	if pkg == nil || path == "" {
-		L.RaiseError("package.path must be a string")
+		L.RaiseError("'package.path' must be a string")
 	}
 	file := strings.ReplaceAll(name, ".", string(os.PathSeparator))
 	var tried []string
@@ -229,7 +236,7 @@ func searchPackagePath(L *lua.LState) int {
 		}
 		candidate := strings.ReplaceAll(template, "?", file)
 		if _, err := os.Stat(candidate); err != nil {
-			tried = append(tried, "no file '"+candidate+"'")
+			tried = append(tried, "\n\tno file '"+candidate+"'")
 			continue
 		}
 		fn, err := loadFile(L, candidate)
@@ -239,7 +246,6 @@ func searchPackagePath(L *lua.LState) int {
 		L.Push(fn)
 		return 1
 	}
-	// require joins the searchers' messages with "\n\t".
-	L.Push(lua.LString(strings.Join(tried, "\n\t")))
+	L.Push(lua.LString(strings.Join(tried, "")))
 	return 1
 }

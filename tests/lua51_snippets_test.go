@@ -113,6 +113,51 @@ true
 0
 true
 `},
+	{"require", `local function write(name, code) local f = assert(io.open(name, "w")) f:write(code) f:close() end
+write("loopy.lua", 'return require("loopy")')
+write("bad.lua", 'error("bad module", 0)')
+write("setsself.lua", 'package.loaded.setsself = "self" return "returned"')
+write("none.lua", 'x_loaded = (x_loaded or 0) + 1')
+write("args.lua", 'return select("#", ...) .. " " .. ...')
+package.path, package.cpath = "./?.lua;./?/init.lua", ""
+local function try(name) return pcall(function() return require(name) end) end
+print(try("nosuch.mod"))
+print(try("loopy"))
+print(try("bad"))
+print(try("bad"))
+print(require("setsself"), package.loaded.setsself)
+print(require("none"), require("none"), x_loaded)
+print(require("args"))
+package.preload.pre = function(...) return "preloaded " .. select("#", ...) .. " " .. ... end
+print(require("pre"))
+print(require("string") == string, package.loaded._G == _G)
+table.insert(package.loaders, 2, function(name) return "\n\tno custom " .. name end)
+print(try("zzz"))
+package.loaders = {function(n) return 42 end}
+print(try("yyy"))
+package.loaders = nil
+print(try("yyy"))
+for _, f in ipairs({"loopy.lua", "bad.lua", "setsself.lua", "none.lua", "args.lua"}) do os.remove(f) end
+`, `false	t.lua:8: module 'nosuch.mod' not found:
+	no field package.preload['nosuch.mod']
+	no file './nosuch/mod.lua'
+	no file './nosuch/mod/init.lua'
+false	./loopy.lua:1: loop or previous error loading module 'loopy'
+false	bad module
+false	t.lua:8: loop or previous error loading module 'bad'
+returned	returned
+true	true	1
+1 args
+preloaded 1 pre
+true	true
+false	t.lua:8: module 'zzz' not found:
+	no field package.preload['zzz']
+	no custom zzz
+	no file './zzz.lua'
+	no file './zzz/init.lua'
+false	t.lua:8: module 'yyy' not found:42
+false	t.lua:8: 'package.loaders' must be a table
+`},
 }
 
 // TestLua51Snippets runs each case and checks its output; with lua5.1
