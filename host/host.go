@@ -342,7 +342,9 @@ func (h *Host) Close() error {
 }
 
 // print writes its arguments, tab-separated, as one write: lines from
-// different callbacks never interleave, and a pipe sees whole lines.
+// different callbacks never interleave, and a pipe sees whole lines. Each
+// argument's text ends at its first zero byte, as Lua 5.1's print writes
+// it with C's fputs (io.write writes the whole string).
 func (h *Host) print(L *lua.LState) int {
 	var b []byte
 	top := L.GetTop()
@@ -350,7 +352,11 @@ func (h *Host) print(L *lua.LState) int {
 		if i > 1 {
 			b = append(b, '\t')
 		}
-		b = append(b, luabind.ToString(L, L.Get(i))...)
+		s := luabind.ToString(L, L.Get(i))
+		if z := strings.IndexByte(s, 0); z >= 0 {
+			s = s[:z]
+		}
+		b = append(b, s...)
 	}
 	b = append(b, '\n')
 	if _, err := h.rt.Stdout().Write(b); err != nil {

@@ -158,6 +158,11 @@ false	t.lua:8: module 'zzz' not found:
 false	t.lua:8: module 'yyy' not found:42
 false	t.lua:8: 'package.loaders' must be a table
 `},
+	{"print stops each value at a zero byte, io.write does not", `print("a\0b", "c", "\0d")
+io.write("x\0y\n")
+print(string.gsub("abc", "b", "%"))
+print(#string.gsub("abc", "b", "%"))
+`, "a\tc\t\nx\x00y\na\t1\n3\n"},
 }
 
 // TestLua51Snippets runs each case and checks its output; with lua5.1
