@@ -163,6 +163,27 @@ io.write("x\0y\n")
 print(string.gsub("abc", "b", "%"))
 print(#string.gsub("abc", "b", "%"))
 `, "a\tc\t\nx\x00y\na\t1\n3\n"},
+	{"the names of Lua 5.1 and no others", `local function keys(t)
+  local r = {}
+  for k in pairs(t) do r[#r + 1] = tostring(k) end
+  table.sort(r)
+  return table.concat(r, " ")
+end
+print(keys(_G))
+print(keys(string))
+print((keys(os):gsub(" setenv", "")))
+print(keys(package.loaded))
+local mt = getmetatable("")
+print(keys(mt), mt.__index == string, mt == string, package.loaded.package == package)
+string.shout = function(s) return s:upper() .. "!" end
+print(("hi"):shout(), ("%d"):format(5))
+`, `_G _VERSION arg assert collectgarbage coroutine debug dofile error gcinfo getfenv getmetatable io ipairs load loadfile loadstring math module newproxy next os package pairs pcall print rawequal rawget rawset require select setfenv setmetatable string table tonumber tostring type unpack xpcall
+byte char dump find format gfind gmatch gsub len lower match rep reverse sub upper
+clock date difftime execute exit getenv remove rename setlocale time tmpname
+_G coroutine debug io math os package string table
+__index	true	false	true
+HI!	5
+`},
 }
 
 // TestLua51Snippets runs each case and checks its output; with lua5.1
