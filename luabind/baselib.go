@@ -30,23 +30,29 @@ import (
 // takes (LUAI_MAXCSTACK, 8000 values with the arguments) is the error "too
 // many results to unpack", where gopher-lua's pushed values until its
 // registry overflowed.
+//
+// newproxy([m]) makes an empty userdata: with no metatable when m is false
+// or nil, with a new metatable when m is true, and with the metatable of m
+// when m is such a proxy; anything else is "bad argument #1 to 'newproxy'
+// (boolean or proxy expected)". gopher-lua's took any value.
 
 var (
 	fnToNumber = fname{name: "tonumber"}
 	fnAssert   = fname{name: "assert"}
 	fnSelect   = fname{name: "select"}
 	fnUnpack   = fname{name: "unpack"}
+	fnNewproxy = fname{name: "newproxy"}
 )
 
 // maxCStack is Lua 5.1's LUAI_MAXCSTACK: how many values a C function may
 // have on its stack.
 const maxCStack = 8000
 
-// replaceBaseFunctions puts Lua 5.1's tonumber, assert, select and unpack in the
+// replaceBaseFunctions puts Lua 5.1's tonumber, assert, select, unpack and newproxy in the
 // globals, where the state has them.
 func (rt *Runtime) replaceBaseFunctions() {
 	L := rt.L
-	for name, fn := range map[string]lua.LGFunction{"assert": luaAssert, "select": luaSelect, "unpack": luaUnpack} {
+	for name, fn := range map[string]lua.LGFunction{"assert": luaAssert, "select": luaSelect, "unpack": luaUnpack, "newproxy": luaNewproxy} {
 		if L.GetGlobal(name) != lua.LNil {
 			L.SetGlobal(name, L.NewFunction(fn))
 		}
@@ -208,4 +214,32 @@ func luaUnpack(L *lua.LState) int {
 		}
 	}
 	return int(n)
+}
+
+// proxyOf marks a userdata newproxy made with a metatable, which newproxy
+// takes again: Lua 5.1 keeps such metatables in a weak table instead.
+type proxyOf struct{ mt *lua.LTable }
+
+func luaNewproxy(L *lua.LState) int {
+	ud := L.NewUserData()
+	switch m := L.Get(1).(type) {
+	case lua.LBool:
+		if m {
+			mt := L.NewTable()
+			ud.Value = &proxyOf{mt}
+			ud.Metatable = mt
+		}
+	case *lua.LNilType:
+	case *lua.LUserData:
+		p, ok := m.Value.(*proxyOf)
+		if !ok || m.Metatable != lua.LValue(p.mt) {
+			argError(L, 1, fnNewproxy, "boolean or proxy expected")
+		}
+		ud.Value = p
+		ud.Metatable = p.mt
+	default:
+		argError(L, 1, fnNewproxy, "boolean or proxy expected")
+	}
+	L.Push(ud)
+	return 1
 }

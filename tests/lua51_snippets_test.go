@@ -184,6 +184,33 @@ _G coroutine debug io math os package string table
 __index	true	false	true
 HI!	5
 `},
+	{"newproxy takes a boolean or a proxy", `local function try(...) return pcall(function(...) local p = newproxy(...) return type(p), type(getmetatable(p)) end, ...) end
+print(try())
+print(try(nil))
+print(try(false))
+print(try(true))
+print(try(1))
+print(try({}))
+print(try("x"))
+local p = newproxy(true)
+getmetatable(p).__index = function(_, k) return k .. "!" end
+local q = newproxy(p)
+print(getmetatable(q) == getmetatable(p), q.hi)
+print(try(newproxy(false)))
+print(try(q))
+print(try(io.stdout))
+`, `true	userdata	nil
+true	userdata	nil
+true	userdata	nil
+true	userdata	table
+false	t.lua:1: bad argument #1 to 'newproxy' (boolean or proxy expected)
+false	t.lua:1: bad argument #1 to 'newproxy' (boolean or proxy expected)
+false	t.lua:1: bad argument #1 to 'newproxy' (boolean or proxy expected)
+true	hi!
+false	t.lua:1: bad argument #1 to 'newproxy' (boolean or proxy expected)
+true	userdata	table
+false	t.lua:1: bad argument #1 to 'newproxy' (boolean or proxy expected)
+`},
 }
 
 // TestLua51Snippets runs each case and checks its output; with lua5.1
