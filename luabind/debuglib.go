@@ -17,14 +17,15 @@ func (rt *Runtime) replaceTraceback() {
 }
 
 // debug.traceback([thread,] [message [, level]]), as in Lua 5.1: a message
-// that is neither a string nor nil is returned untouched.
+// given that is neither a string nor a number, nil included, is returned
+// untouched; with no message at all the traceback stands alone.
 func (rt *Runtime) luaTraceback(L *lua.LState) int {
 	target, arg, level := L, 1, 1
 	if co, ok := L.Get(1).(*lua.LState); ok {
 		target, arg, level = co, 2, 0
 	}
-	msg := L.Get(arg)
-	if msg != lua.LNil && msg.Type() != lua.LTString && msg.Type() != lua.LTNumber {
+	msg, hasMsg := L.Get(arg), L.GetTop() >= arg
+	if hasMsg && msg.Type() != lua.LTString && msg.Type() != lua.LTNumber {
 		L.Push(msg)
 		return 1
 	}
@@ -32,7 +33,7 @@ func (rt *Runtime) luaTraceback(L *lua.LState) int {
 		level = int(n)
 	}
 	text := rt.traceback(target, level)
-	if msg != lua.LNil {
+	if hasMsg {
 		text = lua.LVAsString(msg) + "\n" + text
 	}
 	L.Push(lua.LString(text))

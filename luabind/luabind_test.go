@@ -436,7 +436,7 @@ stack traceback:
 	test.lua:3: in function 'stack'
 	[C]: in function 'run'
 	test.lua:7: in main chunk
-false	string
+false	nil
 `
 	if res.err != nil || res.out != want {
 		t.Fatalf("output:\n%s\nerror %v; want:\n%s", res.out, res.err, want)

@@ -211,6 +211,35 @@ false	t.lua:1: bad argument #1 to 'newproxy' (boolean or proxy expected)
 true	userdata	table
 false	t.lua:1: bad argument #1 to 'newproxy' (boolean or proxy expected)
 `},
+	{"debug.traceback returns a message that is not a string, nil too", `local function show(...) local r = {} for i = 1, select('#', ...) do local v = select(i, ...) r[i] = type(v) == "string" and (v:gsub("\n.*", " ...")) or tostring(type(v)) end return table.concat(r, ",") end
+print(show(debug.traceback(42)))
+print(show(debug.traceback(nil)))
+print(show(debug.traceback({})))
+print(show(debug.traceback()))
+print(show(debug.traceback("m", 2)))
+print(show(debug.traceback(nil, 2)))
+print(show(debug.traceback(false)))
+local co = coroutine.create(function() coroutine.yield() end) coroutine.resume(co)
+print(show(debug.traceback(co)))
+print(show(debug.traceback(co, "x")))
+print(show(debug.traceback(co, nil)))
+print(show(debug.traceback(co, {})))
+print(show(xpcall(function() error() end, debug.traceback)))
+print(show(xpcall(function() error({}) end, debug.traceback)))
+`, `42 ...
+nil
+table
+stack traceback: ...
+m ...
+nil
+boolean
+stack traceback: ...
+x ...
+nil
+table
+boolean,nil
+boolean,table
+`},
 }
 
 // TestLua51Snippets runs each case and checks its output; with lua5.1
