@@ -240,6 +240,26 @@ table
 boolean,nil
 boolean,table
 `},
+	{"debug.getinfo has short_src, C functions and main chunks", `local function f(a, b) local c = 3 return 1 end
+local info = debug.getinfo(f)
+print(info.nups, info.linedefined, info.lastlinedefined, info.short_src, info.currentline)
+local info2 = debug.getinfo(print)
+print(info2.short_src, info2.source, info2.currentline, info2.linedefined, info2.lastlinedefined, info2.nups)
+local function where() local i = debug.getinfo(2, "Sl") return i.short_src .. ":" .. i.currentline end
+print(where())
+print(debug.getinfo(1).short_src, debug.getinfo(1).what, debug.getinfo(1).currentline)
+local t = setmetatable({}, {__index = function() local i = debug.getinfo(1, "S") return i.short_src end})
+print(t.x)
+print(debug.getinfo(1).linedefined, debug.getinfo(loadstring("return 1")).what, debug.getinfo(loadstring("return 1")).linedefined)
+print(loadstring("return debug.getinfo(1, \"S\").what")())
+`, `0	1	1	t.lua	-1
+[C]	=[C]	-1	-1	-1	0
+t.lua:7
+t.lua	main	8
+t.lua
+0	main	0
+main
+`},
 }
 
 // TestLua51Snippets runs each case and checks its output; with lua5.1
