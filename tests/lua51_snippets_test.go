@@ -260,6 +260,49 @@ t.lua
 0	main	0
 main
 `},
+	{"a file's read formats, and a file opened the other way", `local name = os.tmpname()
+local f = assert(io.open(name, "w")) f:write("line1\n2\n3.5\nlast") f:close()
+f = io.open(name)
+print(f:read("*l"))
+print(f:read("*n"))
+print(f:read("*n"))
+print(string.format("%q", f:read("*a")))
+f:close()
+f = io.open(name, "w") f:write("  12  0x1F -3e2 .5 abc") f:close()
+f = io.open(name)
+print(f:read("*n", "*n", "*n", "*n", "*n"))
+print(f:read("*a"))
+f:close()
+f = io.open(name, "w") f:write("7\n8\n") f:close()
+io.input(name)
+print(io.read("*n", "*n", "*n"))
+io.input():close()
+local n = 0 for l in io.lines(name) do n = n + tonumber(l) end print(n)
+f = io.open(name, "r") print(f:write("x")) print(f:read("*a")) f:close()
+f = io.open(name, "w") print(f:read("*a")) print(f:read("*l")) f:close()
+os.remove(name)
+local dir = io.open(".", "r")
+print(dir:read(1))
+print(dir:read("*n"))
+dir:close()
+`, `line1
+2
+3.5
+"\
+last"
+12	31	-300	0.5	nil
+abc
+7	8	nil
+15
+nil	Bad file descriptor	9
+7
+8
+
+nil	Bad file descriptor	9
+nil	Bad file descriptor	9
+nil	Is a directory	21
+nil	Is a directory	21
+`},
 }
 
 // TestLua51Snippets runs each case and checks its output; with lua5.1
