@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/loopscript/loopscript/luabind"
@@ -371,14 +372,33 @@ func (h *Host) print(L *lua.LState) int {
 }
 
 // syscallErr strips the operation and path from a *os.PathError: the caller
-// words the message itself.
+// words the message itself. An errno reads as C's strerror, as lua5.1's
+// messages show it ("No such file or directory"; Go's text starts small),
+// and errors.Is still finds it.
 func syscallErr(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return pe.Err
+		err = pe.Err
+	}
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return strerror{errno}
 	}
 	return err
 }
+
+// strerror is an errno with C's text.
+type strerror struct{ errno syscall.Errno }
+
+func (e strerror) Error() string {
+	text := e.errno.Error()
+	if text != "" && text[0] >= 'a' && text[0] <= 'z' {
+		text = string(text[0]-'a'+'A') + text[1:]
+	}
+	return text
+}
+
+func (e strerror) Unwrap() error { return e.errno }
 
 // ExitError is returned by RunFile, RunString, RunReader, Require and Call
 // when the script called os.exit: the run ended there, and Code is the
