@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/loopscript/loopscript/luabind"
@@ -342,7 +343,9 @@ func (h *Host) Close() error {
 }
 
 // print writes its arguments, tab-separated, as one write: lines from
-// different callbacks never interleave, and a pipe sees whole lines.
+// different callbacks never interleave, and a pipe sees whole lines. Each
+// argument's text ends at its first zero byte, as Lua 5.1's print writes
+// it with C's fputs (io.write writes the whole string).
 func (h *Host) print(L *lua.LState) int {
 	var b []byte
 	top := L.GetTop()
@@ -350,7 +353,11 @@ func (h *Host) print(L *lua.LState) int {
 		if i > 1 {
 			b = append(b, '\t')
 		}
-		b = append(b, luabind.ToString(L, L.Get(i))...)
+		s := luabind.ToString(L, L.Get(i))
+		if z := strings.IndexByte(s, 0); z >= 0 {
+			s = s[:z]
+		}
+		b = append(b, s...)
 	}
 	b = append(b, '\n')
 	if _, err := h.rt.Stdout().Write(b); err != nil {
@@ -365,14 +372,33 @@ func (h *Host) print(L *lua.LState) int {
 }
 
 // syscallErr strips the operation and path from a *os.PathError: the caller
-// words the message itself.
+// words the message itself. An errno reads as C's strerror, as lua5.1's
+// messages show it ("No such file or directory"; Go's text starts small),
+// and errors.Is still finds it.
 func syscallErr(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return pe.Err
+		err = pe.Err
+	}
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return strerror{errno}
 	}
 	return err
 }
+
+// strerror is an errno with C's text.
+type strerror struct{ errno syscall.Errno }
+
+func (e strerror) Error() string {
+	text := e.errno.Error()
+	if text != "" && text[0] >= 'a' && text[0] <= 'z' {
+		text = string(text[0]-'a'+'A') + text[1:]
+	}
+	return text
+}
+
+func (e strerror) Unwrap() error { return e.errno }
 
 // ExitError is returned by RunFile, RunString, RunReader, Require and Call
 // when the script called os.exit: the run ended there, and Code is the

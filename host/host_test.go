@@ -44,8 +44,8 @@ func TestRunErrors(t *testing.T) {
 		traceback string // a line the traceback must have; "" for none at all
 		scriptErr bool
 	}{
-		{"missing file", filepath.Join(dir, "nope.lua"), "cannot open " + filepath.Join(dir, "nope.lua") + ": no such file or directory", "", false},
-		{"directory", dir, "cannot read " + dir + ": is a directory", "", false},
+		{"missing file", filepath.Join(dir, "nope.lua"), "cannot open " + filepath.Join(dir, "nope.lua") + ": No such file or directory", "", false},
+		{"directory", dir, "cannot read " + dir + ": Is a directory", "", false},
 		{"syntax error", write("syntax.lua", "local x = \nx = = 2\n"), filepath.Join(dir, "syntax.lua") + ":2: unexpected symbol near '='", "", true},
 		{"runtime error", write("runtime.lua", "local t\n\nprint(t.x)\n"), filepath.Join(dir, "runtime.lua") + ":3: attempt to index local 't' (a nil value)", "in main chunk", true},
 		{"error in a function", write("fn.lua", "local function f()\n  error('deep')\nend\nf()\n"), filepath.Join(dir, "fn.lua") + ":2: deep", "in function 'f'", true},

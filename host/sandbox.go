@@ -225,7 +225,7 @@ func (h *Host) restrict(sb *Sandbox) {
 func searchDirs(L *lua.LState, dirs []string) int {
 	name := L.CheckString(1)
 	if !moduleName().MatchString(name) {
-		L.Push(lua.LString(fmt.Sprintf("no module '%s' in the allowed folders (invalid name)", name)))
+		L.Push(lua.LString(fmt.Sprintf("\n\tno module '%s' in the allowed folders (invalid name)", name)))
 		return 1
 	}
 	rel := strings.ReplaceAll(name, ".", "/")
@@ -235,7 +235,7 @@ func searchDirs(L *lua.LState, dirs []string) int {
 			path := filepath.Join(dir, file)
 			code, err := readInside(dir, file)
 			if err != nil {
-				tried = append(tried, "no file '"+path+"'")
+				tried = append(tried, "\n\tno file '"+path+"'")
 				continue
 			}
 			fn, err := luabind.Load(L, bytes.NewReader(code), path)
@@ -247,8 +247,8 @@ func searchDirs(L *lua.LState, dirs []string) int {
 			return 1
 		}
 	}
-	// require joins the searchers' messages with "\n\t".
-	L.Push(lua.LString(strings.Join(tried, "\n\t")))
+	// As Lua 5.1's searchers: each line starts "\n\t", and require joins them.
+	L.Push(lua.LString(strings.Join(tried, "")))
 	return 1
 }
 

@@ -24,18 +24,35 @@ import (
 // select(n, ...) takes "#" (or any string that starts with it) for the
 // count, else an integer, a numeric string too, as a C int. gopher-lua's
 // refused select("2", ...).
+//
+// unpack(t [, i [, j]]) returns t[i] to t[j] (j is #t by default), as
+// luaB_unpack: i and j are C ints, and more results than Lua 5.1's C stack
+// takes (LUAI_MAXCSTACK, 8000 values with the arguments) is the error "too
+// many results to unpack", where gopher-lua's pushed values until its
+// registry overflowed.
+//
+// newproxy([m]) makes an empty userdata: with no metatable when m is false
+// or nil, with a new metatable when m is true, and with the metatable of m
+// when m is such a proxy; anything else is "bad argument #1 to 'newproxy'
+// (boolean or proxy expected)". gopher-lua's took any value.
 
 var (
 	fnToNumber = fname{name: "tonumber"}
 	fnAssert   = fname{name: "assert"}
 	fnSelect   = fname{name: "select"}
+	fnUnpack   = fname{name: "unpack"}
+	fnNewproxy = fname{name: "newproxy"}
 )
 
-// replaceBaseFunctions puts Lua 5.1's tonumber, assert and select in the
+// maxCStack is Lua 5.1's LUAI_MAXCSTACK: how many values a C function may
+// have on its stack.
+const maxCStack = 8000
+
+// replaceBaseFunctions puts Lua 5.1's tonumber, assert, select, unpack and newproxy in the
 // globals, where the state has them.
 func (rt *Runtime) replaceBaseFunctions() {
 	L := rt.L
-	for name, fn := range map[string]lua.LGFunction{"assert": luaAssert, "select": luaSelect} {
+	for name, fn := range map[string]lua.LGFunction{"assert": luaAssert, "select": luaSelect, "unpack": luaUnpack, "newproxy": luaNewproxy} {
 		if L.GetGlobal(name) != lua.LNil {
 			L.SetGlobal(name, L.NewFunction(fn))
 		}
@@ -169,4 +186,60 @@ func luaSelect(L *lua.LState) int {
 		argError(L, 1, fnSelect, "index out of range")
 	}
 	return top - i
+}
+
+func luaUnpack(L *lua.LState) int {
+	t, ok := L.Get(1).(*lua.LTable)
+	if !ok {
+		typeError(L, 1, fnUnpack, "table")
+	}
+	i := int32(luaOptIntegerArg(L, 2, fnUnpack, 1))
+	var j int32
+	if L.Get(3) == lua.LNil {
+		j = int32(t.Len())
+	} else {
+		j = int32(luaIntegerArg(L, 3, fnUnpack))
+	}
+	if i > j {
+		return 0
+	}
+	n := int32(uint32(j) - uint32(i) + 1) // a C int: n <= 0 means it overflowed
+	if n <= 0 || L.GetTop()+int(n) > maxCStack {
+		L.RaiseError("too many results to unpack")
+	}
+	for k := i; ; k++ {
+		L.Push(t.RawGetInt(int(k)))
+		if k == j {
+			break
+		}
+	}
+	return int(n)
+}
+
+// proxyOf marks a userdata newproxy made with a metatable, which newproxy
+// takes again: Lua 5.1 keeps such metatables in a weak table instead.
+type proxyOf struct{ mt *lua.LTable }
+
+func luaNewproxy(L *lua.LState) int {
+	ud := L.NewUserData()
+	switch m := L.Get(1).(type) {
+	case lua.LBool:
+		if m {
+			mt := L.NewTable()
+			ud.Value = &proxyOf{mt}
+			ud.Metatable = mt
+		}
+	case *lua.LNilType:
+	case *lua.LUserData:
+		p, ok := m.Value.(*proxyOf)
+		if !ok || m.Metatable != lua.LValue(p.mt) {
+			argError(L, 1, fnNewproxy, "boolean or proxy expected")
+		}
+		ud.Value = p
+		ud.Metatable = p.mt
+	default:
+		argError(L, 1, fnNewproxy, "boolean or proxy expected")
+	}
+	L.Push(ud)
+	return 1
 }

@@ -36,7 +36,6 @@ var baseArgChecks = map[string][]baseCheck{
 	"setmetatable": {checkTable, checkNilOrTable},
 	"tostring":     {checkAny},
 	"type":         {checkAny},
-	"unpack":       {checkTable, checkOptionalInt, checkOptionalInt},
 	"pcall":        {checkAny},
 	"error":        {0, checkOptionalInt},
 }

@@ -1,6 +1,10 @@
 package luabind
 
 import (
+	"strings"
+	"syscall"
+
+	"github.com/loopscript/loopscript/internal/luastate"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -12,7 +16,12 @@ import (
 //   - write writes a number as Lua 5.1 does ("%.14g": 1/3 is
 //     0.33333333333333, gopher-lua wrote Go's 0.3333333333333333);
 //   - read's formats are checked as Lua 5.1 checks them ("invalid option",
-//     "invalid format"), seek's whence and setvbuf's mode too;
+//     "invalid format"), seek's whence and setvbuf's mode too, and read
+//     as Lua 5.1 reads them, through the file's own buffer: "*n" as C's
+//     fscanf("%lf"), which skips newlines and takes hex, where gopher-lua's
+//     Fscanf stopped at a newline ("unexpected newline");
+//   - a read of a file opened only to write, or a write of one opened only
+//     to read, fails with nil, "Bad file descriptor", 9, as C's stdio;
 //   - file:lines() and io.lines(name) give each line whole (gopher-lua's
 //     iterators cut a line every 4,096 bytes), nothing at the end, and
 //     "file is already closed" once the file is.
@@ -53,7 +62,15 @@ func (lib *ioLib) wrapFileMethods(L *lua.LState) {
 			if check != nil {
 				check(L)
 			}
-			return callOriginal(L, orig, 1)
+			if name == "read" {
+				if r, isFile := luastate.FileReader(L.Get(1)); isFile {
+					if r == nil {
+						return pushErrno(L, cStrerror(syscall.EBADF), int(syscall.EBADF))
+					}
+					return (&inStream{r: r}).read(L, 2)
+				}
+			}
+			return badFileDescriptor(L, callOriginal(L, orig, 1))
 		}))
 	}
 	if lines, ok := methods.RawGetString("lines").(*lua.LFunction); ok {
@@ -66,6 +83,22 @@ func (lib *ioLib) wrapFileMethods(L *lua.LState) {
 			return 1
 		}))
 	}
+}
+
+// badFileDescriptor rewrites the n results of a gopher-lua file method
+// that refused to write a file opened only to read (nil, "NAME is opened
+// for only reading.", 1) into what C's fwrite gives Lua 5.1: nil, "Bad
+// file descriptor", 9.
+func badFileDescriptor(L *lua.LState, n int) int {
+	if n != 3 {
+		return n
+	}
+	msg, ok := L.Get(-2).(lua.LString)
+	if L.Get(-3) != lua.LNil || !ok || !strings.HasSuffix(string(msg), " is opened for only reading.") {
+		return n
+	}
+	L.Pop(3)
+	return pushErrno(L, cStrerror(syscall.EBADF), int(syscall.EBADF))
 }
 
 // openFile reports whether v is one of gopher-lua's files, raising Lua

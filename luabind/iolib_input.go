@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"syscall"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -202,13 +203,14 @@ func stdinSetvbuf(L *lua.LState) int {
 
 // read reads the formats from stack index first on (none means "*l") and
 // pushes a result for each, as Lua 5.1's g_read: the first that fails
-// pushes nil and ends the list; a read error gives nil and its message.
+// pushes nil and ends the list; a read error gives nil, its message and
+// its errno (see pushReadError).
 func (s *inStream) read(L *lua.LState, first int) int {
 	top := L.GetTop()
 	if top < first {
 		line, err := s.readLine()
 		if err != nil && !errors.Is(err, io.EOF) {
-			return pushResult(L, err)
+			return pushReadError(L, err)
 		}
 		L.Push(line)
 		return 1
@@ -222,7 +224,7 @@ func (s *inStream) read(L *lua.LState, first int) int {
 	for i := first; i <= top; i++ {
 		v, err := s.readFormat(L, i, f)
 		if err != nil && !errors.Is(err, io.EOF) {
-			return pushResult(L, err)
+			return pushReadError(L, err)
 		}
 		L.Push(v)
 		n++
@@ -231,6 +233,17 @@ func (s *inStream) read(L *lua.LState, first int) int {
 		}
 	}
 	return n
+}
+
+// pushReadError pushes what Lua 5.1's read returns on a read error: nil,
+// C's strerror text and the errno (nil, "Is a directory", 21 for a
+// directory), or Go's message when the error has no errno.
+func pushReadError(L *lua.LState, err error) int {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return pushErrno(L, cStrerror(errno), int(errno))
+	}
+	return pushResult(L, err)
 }
 
 // readFormat reads what the format at stack index i asks for; LNil when

@@ -346,8 +346,9 @@ reactor.call_later(0, boom)`,
 lc:start(1)
 reactor.call_later(2.5, function() print(lc.running) end)`,
 			"Unhandled error in function <test.lua:3>:", "loop", "", "false\n"},
-		{"full value stack", `reactor.call_later(0, function() local t = {} for i = 1, 1.2e6 do t[i] = i end return unpack(t) end)`,
-			"Unhandled error in function <test.lua:3>:", "registry overflow", "in function 'unpack'", ""},
+		{"full value stack", `local function deep(n, ...) if n == 0 then return 0 end return 1 + deep(n - 1, ...) end
+reactor.call_later(0, function() return deep(200, unpack({}, 1, 7000)) end)`,
+			"Unhandled error in function <test.lua:4>:", "registry overflow", "in function 'deep'", ""},
 		{"stack overflow", `local function f() return 1 + f() end
 reactor.call_later(0, f)`,
 			"Unhandled error in function 'f' (test.lua:3):", "stack overflow", "in function 'f'", ""},
@@ -435,7 +436,7 @@ stack traceback:
 	test.lua:3: in function 'stack'
 	[C]: in function 'run'
 	test.lua:7: in main chunk
-false	string
+false	nil
 `
 	if res.err != nil || res.out != want {
 		t.Fatalf("output:\n%s\nerror %v; want:\n%s", res.out, res.err, want)

@@ -1,6 +1,7 @@
 package luabind
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"syscall"
@@ -154,4 +155,14 @@ func cStrerror(e syscall.Errno) string {
 		text = string(text[0]-'a'+'A') + text[1:]
 	}
 	return text
+}
+
+// cErrorText is the text C's strerror gives for the errno under err (an
+// *os.PathError's, say), else err's own text.
+func cErrorText(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return cStrerror(errno)
+	}
+	return err.Error()
 }

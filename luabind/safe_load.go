@@ -68,7 +68,8 @@ func loadError(msg string, cause error) error {
 }
 
 // hardenLoading makes every way a script compiles code go through Load:
-// load, loadstring, loadfile, dofile and require's search of package.path.
+// load, loadstring, loadfile, dofile and require's search of package.path;
+// require itself is Lua 5.1's (see require.go).
 func (rt *Runtime) hardenLoading() {
 	L := rt.L
 	replace := func(name string, fn lua.LGFunction) {
@@ -76,13 +77,17 @@ func (rt *Runtime) hardenLoading() {
 			L.SetGlobal(name, L.NewFunction(fn))
 		}
 	}
-	replace("load", luaLoad)
+	replace("load", rt.luaLoad)
 	replace("loadstring", luaLoadString)
 	replace("loadfile", luaLoadFile)
 	replace("dofile", luaDoFile)
 	if pkg, ok := L.GetGlobal("package").(*lua.LTable); ok {
 		if loaders, ok := pkg.RawGetString("loaders").(*lua.LTable); ok && loaders.Len() >= 2 {
+			loaders.RawSetInt(1, L.NewFunction(searchPreload))
 			loaders.RawSetInt(2, L.NewFunction(searchPackagePath))
+		}
+		if require, ok := L.GetGlobal("require").(*lua.LFunction); ok && require.IsG {
+			L.SetGlobal("require", L.NewFunction(newRequire(L, pkg)))
 		}
 	}
 }
@@ -100,8 +105,10 @@ func loadResult(L *lua.LState, fn *lua.LFunction, err error) int {
 }
 
 // load(func [, chunkname]): the chunk is the concatenation of the strings
-// func returns until it returns nil or "".
-func luaLoad(L *lua.LState) int {
+// func returns until it returns nil or "". As in Lua 5.1, where lua_load
+// runs the reader protected, an error the reader raises is returned (nil
+// and the error value), and so is a piece that is not a string.
+func (rt *Runtime) luaLoad(L *lua.LState) int {
 	reader, ok := L.Get(1).(*lua.LFunction)
 	if !ok {
 		typeError(L, 1, fname{name: "load"}, "function")
@@ -113,14 +120,19 @@ func luaLoad(L *lua.LState) int {
 	var code strings.Builder
 	for {
 		L.Push(reader)
-		L.Call(0, 1)
+		if err := rt.pcall(L, 0, 1); err != nil {
+			rt.raiseExit(L) // os.exit is not caught
+			L.Push(lua.LNil)
+			L.Push(errorValue(err))
+			return 2
+		}
 		piece := L.Get(-1)
 		L.Pop(1)
 		if piece == lua.LNil {
 			break
 		}
 		if !lua.LVCanConvToString(piece) {
-			return loadResult(L, nil, errors.New("reader function must return a string"))
+			return loadResult(L, nil, errors.New(luaWhere(L)+"reader function must return a string"))
 		}
 		s := lua.LVAsString(piece)
 		if s == "" {
@@ -144,23 +156,25 @@ func luaLoadString(L *lua.LState) int {
 }
 
 // loadFile compiles the file at path, or standard input when path is "",
-// skipping a first line that starts with #, as lua does.
+// skipping a first line that starts with #, as lua does. It fails as
+// Lua 5.1's luaL_loadfile: "cannot open NAME: strerror" or "cannot read
+// NAME: strerror" (a directory opens, then fails to read).
 func loadFile(L *lua.LState, path string) (*lua.LFunction, error) {
-	var code []byte
-	var err error
 	name, chunkname := path, "@"+path
+	in := os.Stdin
 	if path == "" {
 		name, chunkname = "stdin", "=stdin"
-		code, err = io.ReadAll(os.Stdin)
 	} else {
-		code, err = os.ReadFile(path)
-	}
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open %s: %s", name, cErrorText(err))
 		}
-		return nil, fmt.Errorf("cannot open %s: %v", name, err)
+		defer f.Close()
+		in = f
+	}
+	code, err := io.ReadAll(in)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %s", name, cErrorText(err))
 	}
 	if bytes.HasPrefix(code, []byte("#")) {
 		if i := bytes.IndexByte(code, '\n'); i >= 0 {
@@ -202,6 +216,8 @@ func luaDoFile(L *lua.LState) int {
 
 // searchPackagePath is require's searcher of Lua files: each template of
 // package.path with its ? replaced by the module name (dots made slashes).
+// Not finding the module, it returns "\n\tno file 'NAME'" for each file
+// tried, as Lua 5.1's loader_Lua, for require to join.
 func searchPackagePath(L *lua.LState) int {
 	name := checkStringArg(L, 1, fname{name: "require"})
 	pkg, _ := L.GetGlobal("package").(*lua.LTable)
@@ -210,7 +226,7 @@ func searchPackagePath(L *lua.LState) int {
 		path, _ = pkg.RawGetString("path").(lua.LString)
 	}
 	if pkg == nil || path == "" {
-		L.RaiseError("package.path must be a string")
+		L.RaiseError("'package.path' must be a string")
 	}
 	file := strings.ReplaceAll(name, ".", string(os.PathSeparator))
 	var tried []string
@@ -220,7 +236,7 @@ func searchPackagePath(L *lua.LState) int {
 		}
 		candidate := strings.ReplaceAll(template, "?", file)
 		if _, err := os.Stat(candidate); err != nil {
-			tried = append(tried, "no file '"+candidate+"'")
+			tried = append(tried, "\n\tno file '"+candidate+"'")
 			continue
 		}
 		fn, err := loadFile(L, candidate)
@@ -230,7 +246,6 @@ func searchPackagePath(L *lua.LState) int {
 		L.Push(fn)
 		return 1
 	}
-	// require joins the searchers' messages with "\n\t".
-	L.Push(lua.LString(strings.Join(tried, "\n\t")))
+	L.Push(lua.LString(strings.Join(tried, "")))
 	return 1
 }

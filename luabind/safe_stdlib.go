@@ -62,6 +62,7 @@ func (rt *Runtime) hardenStdlib() {
 	rt.replaceOSErrors()
 	rt.installOSTime()
 	rt.replaceBaseFunctions()
+	rt.replaceFenv()
 	if L.GetGlobal("collectgarbage") != lua.LNil {
 		L.SetGlobal("collectgarbage", L.NewFunction(rt.collectGarbage))
 	}
@@ -77,6 +78,7 @@ func (rt *Runtime) hardenStdlib() {
 		rt.hardenCoroutines(L, co)
 	}
 	rt.hardenLoading()
+	rt.lua51Names()
 	L.SetGlobal("channel", lua.LNil)
 	if loaded, ok := L.GetField(L.Get(lua.RegistryIndex), "_LOADED").(*lua.LTable); ok {
 		loaded.RawSetString("channel", lua.LNil)

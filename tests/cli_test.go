@@ -87,7 +87,7 @@ func TestCLI(t *testing.T) {
 		{name: "-l reactor", args: []string{"-l", "reactor", "-e", "print(reactor, package.loaded.reactor.name)"},
 			stdout: []check{is("nil\tepoll\n")}},
 		{name: "-l name is not code", args: []string{"-l", `print("injected") --`}, code: 1,
-			stderr: []check{firstLine(`loopscript: module print("injected") -- not found:`)}},
+			stderr: []check{firstLine(`loopscript: module 'print("injected") --' not found:`)}},
 		{name: "-l unknown module", args: []string{"-l", "nosuchmodule"}, code: 1,
 			stderr: []check{firstLinePrefix("loopscript: "), contains("nosuchmodule")}},
 		{name: "modules are not globals", args: []string{"-e", "print(reactor, task)"},

@@ -147,7 +147,7 @@ print(helper.twice(21), io, os.execute, debug, loadfile, type(os.time()))`,
 	t.Run("without the sandbox", func(t *testing.T) {
 		t.Parallel()
 		r := run(t, filepath.Join(dir, "main.lua"))
-		expect(t, r, 1, nil, []check{contains("module helper not found")})
+		expect(t, r, 1, nil, []check{contains("module 'helper' not found")})
 	})
 }
 

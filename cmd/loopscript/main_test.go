@@ -106,7 +106,7 @@ func TestCommandLineAsLua(t *testing.T) {
 		{name: "-l sets no global", args: []string{"-l", "mod", "-e", "print(mod, package.loaded.mod.x)"},
 			stdout: "nil\t1\n"},
 		{name: "-l name is not code", args: []string{"-l", `print("injected") --`}, code: 1,
-			stderrHas: `loopscript: module print("injected") -- not found:`, stderrLacks: "injected\n"},
+			stderrHas: `loopscript: module 'print("injected") --' not found:`, stderrLacks: "injected\n"},
 		{name: "-l reactor installs it", args: []string{"-l", "reactor", "-e", "print(package.loaded.reactor.running)"},
 			stdout: "false\n"},
 	}

@@ -38,7 +38,8 @@ That's why they're called Violets.
 Duh.
 ]])
 end, function(err)
-  return defer.Failure(err, debug.traceback(nil, 2)) -- from the frame that raised
+  -- From the frame that raised; a message "" puts a newline in front.
+  return defer.Failure(err, debug.traceback("", 2):sub(2))
 end)
 
 -- This failure saved both the exception and the traceback
