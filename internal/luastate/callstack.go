@@ -64,11 +64,17 @@ func LeaveHandler(L *lua.LState, prev *lua.LState) {
 // there (its capacity is CallStackSize rounded up to a whole segment; see
 // stackIsFull). A fixed stack at its end raises the message itself.
 func callStackAtLimit(L *lua.LState, s *vmState) bool {
+	// The running frame is the stack's top, and gopher-lua numbers each
+	// frame it pushes: far from the limit, that is all there is to read.
+	n := s.Options.CallStackSize
+	if s.currentFrame.Idx+1 < n-handlerFrames(n) {
+		return false
+	}
 	stack, ok := s.stack.(frameStack)
 	if !ok {
 		return false
 	}
-	sp, n := stack.Sp(), s.Options.CallStackSize
+	sp := stack.Sp()
 	if sp < n-handlerFrames(n) {
 		return false
 	}
@@ -96,6 +102,19 @@ func indexCalls(L *lua.LState, obj, key lua.LValue) bool {
 // newindexCalls is indexCalls for an assignment obj[key] = v and __newindex.
 func newindexCalls(L *lua.LState, obj, key lua.LValue) bool {
 	return chainCalls(L, obj, key, "__newindex")
+}
+
+// mayCall reports whether an index through next, an __index or __newindex
+// value, may call a function: next is one, or a table with a metatable of
+// its own.
+func mayCall(next lua.LValue) bool {
+	switch next := next.(type) {
+	case *lua.LFunction:
+		return true
+	case *lua.LTable:
+		return !isNilValue(next.Metatable)
+	}
+	return false
 }
 
 func chainCalls(L *lua.LState, obj, key lua.LValue, event string) bool {

@@ -29,7 +29,8 @@ func opIndexRead(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 		return original[opcodeOf(inst)](L, inst, bf)
 	}
 	if index := metamethod(L, obj, "__index"); index != lua.LNil || markOf(L) == nil {
-		if index != lua.LNil && callStackAtLimit(L, s) && indexCalls(L, obj, rk(s, argC(inst))) {
+		// A string's __index is the string table: no call, no check.
+		if mayCall(index) && callStackAtLimit(L, s) && indexCalls(L, obj, rk(s, argC(inst))) {
 			L.RaiseError("stack overflow")
 		}
 		return original[opcodeOf(inst)](L, inst, bf)
