@@ -10,7 +10,7 @@ import (
 // and standard error) is what lua5.1 prints for them. Each was a
 // discrepancy once. A case prints values and messages, never addresses, so
 // that it can be compared with lua5.1's output as it is.
-var lua51SnippetCases = []struct{ name, src, want string }{
+var lua51SnippetCases = []lua51Case{
 	{"loadfile and dofile fail with C's strerror", `print(loadfile("/nonexistent/x.lua"))
 print(loadfile("/"))
 print(pcall(dofile, "/nonexistent/x.lua"))
@@ -305,12 +305,23 @@ nil	Is a directory	21
 `},
 }
 
+// lua51Case is a script and the whole output (standard output and
+// standard error) loopscript must print for it.
+type lua51Case struct{ name, src, want string }
+
 // TestLua51Snippets runs each case and checks its output; with lua5.1
 // installed, lua5.1's output for the case must be the same.
 func TestLua51Snippets(t *testing.T) {
 	t.Parallel()
+	runLua51Cases(t, lua51SnippetCases, nil)
+}
+
+// runLua51Cases runs each case and checks its output. With lua5.1
+// installed it runs each under lua5.1 too, whose output, read through
+// asLoopscript (nil: as it is), must be the same.
+func runLua51Cases(t *testing.T, cases []lua51Case, asLoopscript func(string) string) {
 	interp, _ := exec.LookPath("lua5.1")
-	for _, c := range lua51SnippetCases {
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			script := writeFile(t, "t.lua", []byte(c.src))
@@ -325,7 +336,12 @@ func TestLua51Snippets(t *testing.T) {
 			}
 			cmd = exec.Command(interp, "t.lua")
 			cmd.Dir = filepath.Dir(script)
-			if ref, err := cmd.CombinedOutput(); err != nil || string(ref) != c.want {
+			ref, err := cmd.CombinedOutput()
+			want := string(ref)
+			if asLoopscript != nil {
+				want = asLoopscript(want)
+			}
+			if err != nil || want != c.want {
 				t.Errorf("lua5.1 (error %v) prints:\n%s\nthe case wants:\n%s", err, ref, c.want)
 			}
 		})

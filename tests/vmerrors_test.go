@@ -75,7 +75,7 @@ func TestVMErrorsMatchLua51CLI(t *testing.T) {
 // metamethod that recurses (an __index function indexing its table again)
 // it raises "C stack overflow" after 200 nested calls; loopscript counts
 // those calls as frames and raises "stack overflow", at the same line.
-var lua51OutputCases = []struct{ name, src, want string }{
+var lua51OutputCases = []lua51Case{
 	{"recursion", `local function f() return f() + 1 end
 local h = function(m) return "handled: " .. m end
 print(pcall(f))
@@ -136,26 +136,7 @@ true	false	handled: t.lua:7: stack overflow
 // its output is compared too, "C stack overflow" read as "stack overflow".
 func TestOutputsAsLua51(t *testing.T) {
 	t.Parallel()
-	interp, _ := exec.LookPath("lua5.1")
-	for _, c := range lua51OutputCases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			script := writeFile(t, "t.lua", []byte(c.src))
-			cmd := exec.Command(loopscript, "t.lua")
-			cmd.Dir = filepath.Dir(script)
-			out, err := cmd.CombinedOutput()
-			if err != nil || string(out) != c.want {
-				t.Errorf("error %v, output:\n%s\nwant:\n%s", err, out, c.want)
-			}
-			if interp == "" {
-				return
-			}
-			cmd = exec.Command(interp, "t.lua")
-			cmd.Dir = filepath.Dir(script)
-			ref, err := cmd.CombinedOutput()
-			if want := strings.ReplaceAll(string(ref), "C stack overflow", "stack overflow"); err != nil || string(out) != want {
-				t.Errorf("lua5.1 (error %v) prints:\n%s\nloopscript:\n%s", err, ref, out)
-			}
-		})
-	}
+	runLua51Cases(t, lua51OutputCases, func(out string) string {
+		return strings.ReplaceAll(out, "C stack overflow", "stack overflow")
+	})
 }
