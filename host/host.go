@@ -390,13 +390,7 @@ func syscallErr(err error) error {
 // strerror is an errno with C's text.
 type strerror struct{ errno syscall.Errno }
 
-func (e strerror) Error() string {
-	text := e.errno.Error()
-	if text != "" && text[0] >= 'a' && text[0] <= 'z' {
-		text = string(text[0]-'a'+'A') + text[1:]
-	}
-	return text
-}
+func (e strerror) Error() string { return luabind.CStrerror(e.errno) }
 
 func (e strerror) Unwrap() error { return e.errno }
 

@@ -1,7 +1,6 @@
 package luabind
 
 import (
-	"fmt"
 	"math"
 	"time"
 
@@ -172,26 +171,4 @@ func restArgs(L *lua.LState, n int) []lua.LValue {
 		args[i] = L.Get(n + i)
 	}
 	return args
-}
-
-// luaWhere is the "NAME:LINE: " that L.RaiseError puts in front of a
-// message raised by the running Go function: the position of the nearest
-// Lua function that is calling, "" if there is none.
-func luaWhere(L *lua.LState) string {
-	for level := 1; ; level++ {
-		dbg, ok := L.GetStack(level)
-		if !ok {
-			return ""
-		}
-		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil {
-			return ""
-		}
-		if dbg.What == "G" {
-			continue
-		}
-		if dbg.CurrentLine < 0 {
-			return ""
-		}
-		return fmt.Sprintf("%s:%d: ", dbg.Source, dbg.CurrentLine)
-	}
 }

@@ -65,7 +65,7 @@ func (lib *ioLib) wrapFileMethods(L *lua.LState) {
 			if name == "read" {
 				if r, isFile := luastate.FileReader(L.Get(1)); isFile {
 					if r == nil {
-						return pushErrno(L, cStrerror(syscall.EBADF), int(syscall.EBADF))
+						return pushErrno(L, CStrerror(syscall.EBADF), int(syscall.EBADF))
 					}
 					return (&inStream{r: r}).read(L, 2)
 				}
@@ -98,7 +98,7 @@ func badFileDescriptor(L *lua.LState, n int) int {
 		return n
 	}
 	L.Pop(3)
-	return pushErrno(L, cStrerror(syscall.EBADF), int(syscall.EBADF))
+	return pushErrno(L, CStrerror(syscall.EBADF), int(syscall.EBADF))
 }
 
 // openFile reports whether v is one of gopher-lua's files, raising Lua

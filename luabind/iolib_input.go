@@ -241,7 +241,7 @@ func (s *inStream) read(L *lua.LState, first int) int {
 func pushReadError(L *lua.LState, err error) int {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
-		return pushErrno(L, cStrerror(errno), int(errno))
+		return pushErrno(L, CStrerror(errno), int(errno))
 	}
 	return pushResult(L, err)
 }

@@ -42,7 +42,7 @@ func (rt *Runtime) replaceOSErrors() {
 			if L.GetTop() >= 2 && L.Get(2) != lua.LNil {
 				mode, ok := fopenMode(L.CheckString(2))
 				if !ok {
-					return pushErrno(L, name+": "+cStrerror(syscall.EINVAL), int(syscall.EINVAL))
+					return pushErrno(L, name+": "+CStrerror(syscall.EINVAL), int(syscall.EINVAL))
 				}
 				L.Replace(2, lua.LString(mode))
 			}
@@ -67,10 +67,10 @@ func (rt *Runtime) replaceOSErrors() {
 			// gopher-lua returns nothing when it cannot open the file.
 			// Its errno is found by opening the file again; should that open
 			// succeed now, the file is closed and ENOENT is reported.
-			msg := name + ": " + cStrerror(syscall.ENOENT)
+			msg := name + ": " + CStrerror(syscall.ENOENT)
 			fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 			if errno, ok := err.(syscall.Errno); ok {
-				msg = name + ": " + cStrerror(errno)
+				msg = name + ": " + CStrerror(errno)
 			} else if err == nil {
 				syscall.Close(fd)
 			}
@@ -118,7 +118,7 @@ func lua51Failure(L *lua.LState, n int, name string) int {
 		return n
 	}
 	L.SetTop(base)
-	return pushErrno(L, name+": "+cStrerror(errno), int(errno))
+	return pushErrno(L, name+": "+CStrerror(errno), int(errno))
 }
 
 // fopenMode maps a C fopen mode to the one gopher-lua's io.open takes, or
@@ -147,9 +147,10 @@ var errnoByText = sync.OnceValue(func() map[string]syscall.Errno {
 	return texts
 })
 
-// cStrerror is C's strerror text of e: Go's, which is glibc's with its
-// first letter made small, with that letter capital again.
-func cStrerror(e syscall.Errno) string {
+// CStrerror is C's strerror text of e, as Lua 5.1's messages show it
+// ("No such file or directory"): Go's, which is glibc's with its first
+// letter made small, with that letter capital again.
+func CStrerror(e syscall.Errno) string {
 	text := e.Error()
 	if text != "" && text[0] >= 'a' && text[0] <= 'z' {
 		text = string(text[0]-'a'+'A') + text[1:]
@@ -162,7 +163,7 @@ func cStrerror(e syscall.Errno) string {
 func cErrorText(err error) string {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
-		return cStrerror(errno)
+		return CStrerror(errno)
 	}
 	return err.Error()
 }

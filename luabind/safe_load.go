@@ -132,7 +132,7 @@ func (rt *Runtime) luaLoad(L *lua.LState) int {
 			break
 		}
 		if !lua.LVCanConvToString(piece) {
-			return loadResult(L, nil, errors.New(luaWhere(L)+"reader function must return a string"))
+			return loadResult(L, nil, errors.New(rt.where(L, 1)+"reader function must return a string"))
 		}
 		s := lua.LVAsString(piece)
 		if s == "" {
