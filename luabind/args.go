@@ -20,6 +20,16 @@ type fname struct {
 	method bool
 }
 
+// asMethod is f as a method: for the check of its self, which hints at
+// obj:name when obj.name was called. The io library's functions name their
+// other arguments without it, so that they are numbered as Lua 5.1 numbers
+// them, by how they were called (f:seek("x") and pcall(f.seek, f, "x")
+// name "x" #1 and #2).
+func (f fname) asMethod() fname {
+	f.method = true
+	return f
+}
+
 // argError raises a Lua error for the argument at stack index n of f. The
 // self of a method is checked by checkSelf, never here.
 func argError(L *lua.LState, n int, f fname, msg string) {

@@ -33,8 +33,8 @@ const streamType = "FILE*"
 
 var (
 	fnIoWrite     = fname{name: "write"}
-	fnFileWrite   = fname{name: "write", method: true}
-	fnFileSetvbuf = fname{name: "setvbuf", method: true}
+	fnFileWrite   = fname{name: "write"}
+	fnFileSetvbuf = fname{name: "setvbuf"}
 	fnIoOutput    = fname{name: "output"}
 )
 
@@ -142,7 +142,7 @@ func writeArgs(L *lua.LState, w io.Writer, first int, f fname) int {
 
 // file:write(...)
 func streamWrite(L *lua.LState) int {
-	return writeArgs(L, checkStream(L, fnFileWrite).w, 2, fnFileWrite)
+	return writeArgs(L, checkStream(L, fnFileWrite.asMethod()).w, 2, fnFileWrite)
 }
 
 // flusher is a writer that buffers, such as a *bufio.Writer an embedder
@@ -186,7 +186,7 @@ func streamClose(L *lua.LState) int {
 // file:setvbuf(mode [, size]) checks its arguments as Lua does; the stream
 // stays unbuffered (see above).
 func streamSetvbuf(L *lua.LState) int {
-	checkStream(L, fnFileSetvbuf)
+	checkStream(L, fnFileSetvbuf.asMethod())
 	checkVbufMode(L)
 	L.Push(lua.LTrue)
 	return 1

@@ -27,7 +27,7 @@ import (
 //     "file is already closed" once the file is.
 
 var (
-	fnFileSeek = fname{name: "seek", method: true}
+	fnFileSeek = fname{name: "seek"}
 )
 
 // wrapFileMethods puts the checks in front of the methods of gopher-lua's
@@ -158,16 +158,19 @@ func checkFileRead(L *lua.LState) {
 	}
 }
 
-// checkFileSeek checks seek's whence, "set", "cur" or "end".
+// checkFileSeek checks seek's whence, "set", "cur" or "end", and its
+// offset, an integer (Lua 5.1's luaL_optlong).
 func checkFileSeek(L *lua.LState) {
-	if L.Get(2) == lua.LNil {
-		return
+	if L.Get(2) != lua.LNil {
+		whence := checkStringArg(L, 2, fnFileSeek)
+		switch whence {
+		case "set", "cur", "end":
+		default:
+			argError(L, 2, fnFileSeek, "invalid option '"+whence+"'")
+		}
+		L.Replace(2, lua.LString(whence))
 	}
-	whence := checkStringArg(L, 2, fnFileSeek)
-	switch whence {
-	case "set", "cur", "end":
-	default:
-		argError(L, 2, fnFileSeek, "invalid option '"+whence+"'")
+	if L.Get(3) != lua.LNil {
+		L.Replace(3, lua.LNumber(luaIntegerArg(L, 3, fnFileSeek)))
 	}
-	L.Replace(2, lua.LString(whence))
 }

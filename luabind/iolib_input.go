@@ -28,10 +28,10 @@ type inStream struct {
 
 var (
 	fnIoRead     = fname{name: "read"}
-	fnFileRead   = fname{name: "read", method: true}
+	fnFileRead   = fname{name: "read"}
 	fnIoLines    = fname{name: "lines"}
 	fnIoInput    = fname{name: "input"}
-	fnStdinLines = fname{name: "lines", method: true}
+	fnStdinLines = fname{name: "lines"}
 )
 
 // inputLib is the state of the rebound reading functions.
@@ -144,13 +144,13 @@ func isGopherFile(L *lua.LState, v lua.LValue) bool {
 
 // stdin:read(...)
 func stdinRead(L *lua.LState) int {
-	return checkStdin(L, fnFileRead).read(L, 2)
+	return checkStdin(L, fnFileRead.asMethod()).read(L, 2)
 }
 
 // stdin:lines(): an iterator over the lines left, which leaves the stream
 // open at the end.
 func stdinLines(L *lua.LState) int {
-	L.Push(checkStdin(L, fnStdinLines).linesIterator(L))
+	L.Push(checkStdin(L, fnStdinLines.asMethod()).linesIterator(L))
 	return 1
 }
 
@@ -195,7 +195,7 @@ func stdinFlush(L *lua.LState) int {
 }
 
 func stdinSetvbuf(L *lua.LState) int {
-	checkStdin(L, fnFileSetvbuf)
+	checkStdin(L, fnFileSetvbuf.asMethod())
 	checkVbufMode(L)
 	L.Push(lua.LTrue)
 	return 1

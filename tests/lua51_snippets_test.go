@@ -11,6 +11,21 @@ import (
 // discrepancy once. A case prints values and messages, never addresses, so
 // that it can be compared with lua5.1's output as it is.
 var lua51SnippetCases = []lua51Case{
+	{"a file method numbers its arguments by how it was called", `local f = io.open("t.lua")
+print(pcall(function() return f:seek("bogus") end))
+print(pcall(function() return f:seek("set", "x") end))
+print(pcall(function() return f:read("*x") end))
+print(pcall(function() return f:setvbuf("bogus") end))
+print(pcall(function() return io.stdout:write({}) end))
+print(pcall(function() return io.stdout.write(io.stdout, {}) end))
+f:close()
+`, `false	t.lua:2: bad argument #1 to 'seek' (invalid option 'bogus')
+false	t.lua:3: bad argument #2 to 'seek' (number expected, got string)
+false	t.lua:4: bad argument #1 to 'read' (invalid format)
+false	t.lua:5: bad argument #1 to 'setvbuf' (invalid option 'bogus')
+false	t.lua:6: bad argument #1 to 'write' (string expected, got table)
+false	t.lua:7: bad argument #2 to 'write' (string expected, got table)
+`},
 	{"loadfile and dofile fail with C's strerror", `print(loadfile("/nonexistent/x.lua"))
 print(loadfile("/"))
 print(pcall(dofile, "/nonexistent/x.lua"))
