@@ -136,6 +136,7 @@ var handlerFrameCases = []struct{ name, src string }{
 	{"__index of a userdata", "local u = newproxy()\ndebug.setmetatable(u, {__index = function(u, k) return u[k] end})\nreturn function() return u.x end"},
 	{"method call through __index", "local t = setmetatable({}, {__index = function(t, k) return t:m() end})\nreturn function() return t:m() end"},
 	{"__newindex", "local t = setmetatable({}, {__newindex = function(t, k, v) t.x = v end})\nreturn function() t.x = 1 end"},
+	{"__newindex of a userdata", "local u = newproxy()\ndebug.setmetatable(u, {__newindex = function(u, k, v) u.x = v end})\nreturn function() u.x = 1 end"},
 	{"__newindex, a key in a register", "local k = 'x'\nlocal t = setmetatable({}, {__newindex = function(t, _, v) t[k] = v end})\nreturn function() t[k] = 1 end"},
 	{"__add", "local a = setmetatable({}, {__add = function(a, b) return a + b end})\nreturn function() return a + 1 end"},
 	{"__unm", "local a = setmetatable({}, {__unm = function(a) return -a end})\nreturn function() return -a end"},

@@ -45,9 +45,14 @@ func opIndexRead(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 func opIndexWrite(L *lua.LState, inst uint32, bf unsafe.Pointer) int {
 	s := stateOf(L)
 	obj := register(s, argA(inst))
-	_, isTable := obj.(*lua.LTable)
-	if isTable || metamethod(L, obj, "__newindex") != lua.LNil || markOf(L) == nil {
-		if (!isTable || !isNilValue(obj.(*lua.LTable).Metatable)) && callStackAtLimit(L, s) && newindexCalls(L, obj, rk(s, argB(inst))) {
+	if t, ok := obj.(*lua.LTable); ok {
+		if !isNilValue(t.Metatable) && callStackAtLimit(L, s) && newindexCalls(L, obj, rk(s, argB(inst))) {
+			L.RaiseError("stack overflow")
+		}
+		return original[opcodeOf(inst)](L, inst, bf)
+	}
+	if newindex := metamethod(L, obj, "__newindex"); newindex != lua.LNil || markOf(L) == nil {
+		if mayCall(newindex) && callStackAtLimit(L, s) && newindexCalls(L, obj, rk(s, argB(inst))) {
 			L.RaiseError("stack overflow")
 		}
 		return original[opcodeOf(inst)](L, inst, bf)
